@@ -1,0 +1,456 @@
+"""Deterministic checks. Each check has an id (assistant/spec/checks.yaml), is blocking or a warning, and
+points at a section and/or a facts key path. Export is refused while a blocking check fails."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rapidfuzz import fuzz
+
+from assistant.citations import CitationStatus, verify_text
+from assistant.fabrication import FabricationDetector
+from assistant.facts import (
+    ALGORITHM_TYPES,
+    FILING_KINDS,
+    FILING_NUMBER_RE,
+    PRODUCT_FORMS,
+    PROVENANCES,
+    ROLES,
+    Facts,
+    credit_code_problem,
+    date_problem,
+)
+from assistant.matching import fact_strings, markers, mentions_fact
+from assistant.numerals import cn_to_int
+from assistant.regulations import ArticleRegistry
+from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
+
+CHECKS_FILE = Path(__file__).parent / "spec" / "checks.yaml"
+ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
+MONTHS_RE = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(个月|年)")
+SENTENCE_RE = re.compile(r"[^。！？；\n]+[。！？；]?")
+
+
+@lru_cache(maxsize=1)
+def check_data() -> dict[str, Any]:
+    return yaml.safe_load(CHECKS_FILE.read_text(encoding="utf-8"))
+
+
+@dataclass
+class Finding:
+    check: str
+    blocking: bool
+    message: str
+    section: str | None = None
+    field: str | None = None
+
+    @property
+    def title(self) -> str:
+        return check_data()["checks"].get(self.check, {}).get("title", self.check)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "title": self.title}
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.blocking]
+
+    @property
+    def passed(self) -> bool:
+        return not self.blocking
+
+    def for_section(self, section_id: str) -> list[Finding]:
+        return [f for f in self.findings if f.section == section_id]
+
+    def failed_checks(self) -> list[str]:
+        return sorted({f.check for f in self.blocking})
+
+
+@dataclass
+class CheckContext:
+    facts: Facts
+    drafts: dict[str, str]
+    spec: SpecBook
+    registry: ArticleRegistry | None = None
+    library: Any = None  # assistant.filings.FilingLibrary, for template-likeness
+    scope: set[str] | None = None  # section ids to check; None = the whole filing
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return self.facts.as_dict()
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        applicable = self.spec.applicable_sections(self.facts)
+        return [s for s in applicable if self.scope is None or s.id in self.scope]
+
+    @property
+    def whole_filing(self) -> bool:
+        return self.scope is None
+
+    def text(self, section_id: str) -> str:
+        return self.drafts.get(section_id, "")
+
+    def drafted(self) -> Iterable[tuple[Section, str]]:
+        for section in self.sections:
+            if self.drafts.get(section.id, "").strip():
+                yield section, self.drafts[section.id]
+
+
+CheckFn = Callable[[CheckContext], Iterable[Finding]]
+REGISTRY: dict[str, CheckFn] = {}
+
+
+def register(fn: CheckFn) -> CheckFn:
+    REGISTRY[fn.__name__.removeprefix("check_")] = fn
+    return fn
+
+
+# --- facts-level --------------------------------------------------------------------------------
+
+
+def _enum_finding(path: str, value: Any, allowed: tuple[str, ...]) -> Finding | None:
+    if value in (None, "") or value in allowed:
+        return None
+    return Finding("facts_valid", True, f"{path} 的取值“{value}”无效，应为：{' | '.join(allowed)}", field=path)
+
+
+@register
+def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
+    f = ctx.facts
+    for path, value, allowed in (("filing.role", f.filing.role, ROLES),
+                                 ("filing.algorithm_type", f.filing.algorithm_type, ALGORITHM_TYPES),
+                                 ("filing.filing_kind", f.filing.filing_kind, FILING_KINDS)):
+        if finding := _enum_finding(path, value, allowed):
+            yield finding
+    for index, model in enumerate(f.models):
+        if finding := _enum_finding(f"algorithm.models[{index}].provenance", model.provenance, PROVENANCES):
+            yield finding
+    for index, form in enumerate(f.product.forms or []):
+        if finding := _enum_finding(f"product.forms[{index}]", form, PRODUCT_FORMS):
+            yield finding
+    if f.entity.credit_code and (problem := credit_code_problem(f.entity.credit_code)):
+        yield Finding("facts_valid", True, f"统一社会信用代码无效：{problem}", field="entity.credit_code")
+    if f.product.launch_date and (problem := date_problem(f.product.launch_date)):
+        yield Finding("facts_valid", True, f"上线日期{problem}", field="product.launch_date")
+    numbers = [(f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
+               for i, m in enumerate(f.models)] + [("filing.existing_filing_number", f.filing.existing_filing_number)]
+    for path, number in numbers:
+        if number and not FILING_NUMBER_RE.match(number.strip()):
+            yield Finding("facts_valid", True, f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”", field=path)
+    if f.product.icp_number and not ICP_RE.match(f.product.icp_number.strip()):
+        yield Finding("icp", False, f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）",
+                      field="product.icp_number")
+
+
+def _element_missing(ctx: CheckContext, element: Element) -> list[str]:
+    return [p for path in element.facts for p in missing_paths(ctx.data, path)]
+
+
+@register
+def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
+    """An applicable element's fact that the facts file does not hold, reported by its key path."""
+    seen: set[str] = set()
+    for section in ctx.sections:
+        for element in section.applicable_elements(ctx.facts):
+            for path in _element_missing(ctx, element):
+                if path in seen:
+                    continue
+                seen.add(path)
+                check = element.check if element.check != "elements" else "missing_facts"
+                yield Finding(check, element.blocking, f"缺少事实 {path}：{element.name}（{section.title}）",
+                              section=section.id, field=path)
+
+
+@register
+def check_labeling_facts(ctx: CheckContext) -> Iterable[Finding]:
+    explicit = ctx.facts.safety.labeling.explicit if ctx.facts.safety.labeling else None
+    if ctx.facts.algorithm_type != "生成合成类" or not explicit:
+        return
+    if not re.search(r"人工智能|AI", explicit) or not re.search(r"生成|合成", explicit):
+        yield Finding("labeling", True, "显式标识须同时包含“人工智能”或“AI”要素和“生成”或“合成”要素"
+                      f"（当前：{explicit[:40]}）", section="labeling", field="safety.labeling.explicit")
+
+
+@register
+def check_logs(ctx: CheckContext) -> Iterable[Finding]:
+    retention = ctx.facts.safety.log_retention
+    if not retention:
+        return
+    months = [cn_to_int(n) * (12 if unit == "年" else 1) for n, unit in MONTHS_RE.findall(retention)]
+    if not months or max(months) < 6:
+        yield Finding("logs", True, f"网络日志留存期限应不少于六个月（当前：{retention}）", field="safety.log_retention")
+
+
+@register
+def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
+    section = next((s for s in ctx.sections if s.systems_required), None)
+    systems = ctx.facts.organization.systems
+    if section is None or not systems:
+        return
+    names = [s if isinstance(s, str) else (s.name or "") for s in systems]
+    text = ctx.text(section.id)
+    for required in section.systems_required:
+        if not required.applies(ctx.facts):
+            continue
+        if not any(re.search(required.match, name) for name in names):
+            yield Finding("responsibility", True, f"管理制度缺少“{required.name}”（organization.systems）",
+                          section=section.id, field="organization.systems")
+        elif text and not re.search(required.match, text):
+            yield Finding("responsibility", True, f"《{section.title}》未写明“{required.name}”的内容和落实方式",
+                          section=section.id)
+    if ctx.facts.organization.staff_count and not re.search(r"\d", ctx.facts.organization.staff_count):
+        yield Finding("responsibility", True, "算法安全工作人员配备规模应写明人数", field="organization.staff_count")
+
+
+# --- draft-level --------------------------------------------------------------------------------
+
+
+@register
+def check_completeness(ctx: CheckContext) -> Iterable[Finding]:
+    for section in ctx.sections:
+        if not ctx.text(section.id).strip():
+            yield Finding("completeness", True, f"章节“{section.title}”尚未起草", section=section.id)
+
+
+@register
+def check_elements(ctx: CheckContext) -> Iterable[Finding]:
+    """Every applicable element: its facts mentioned and its patterns matched in the section draft."""
+    for section, text in ctx.drafted():
+        for element in section.applicable_elements(ctx.facts):
+            if _element_missing(ctx, element):
+                continue  # reported as a missing fact; the draft carries a marker instead
+            unmentioned = [path for spec_path in element.facts for path, value in present_values(ctx.data, spec_path)
+                           if not mentions_fact(text, value)]
+            unmatched = [p for p in element.patterns if not re.search(p, text)]
+            if unmentioned or unmatched:
+                detail = "；".join(filter(None, [
+                    "未写明 " + "、".join(unmentioned) if unmentioned else "",
+                    f"缺少与“{'、'.join(unmatched)}”相关的表述" if unmatched else ""]))
+                yield Finding(element.check, element.blocking, f"《{section.title}》缺少要素“{element.name}”：{detail}",
+                              section=section.id, field=unmentioned[0] if unmentioned else None)
+
+
+@register
+def check_hygiene(ctx: CheckContext) -> Iterable[Finding]:
+    patterns = [re.compile(p) for p in check_data()["hygiene_patterns"]]
+    for section, text in ctx.drafted():
+        found = [m for p in patterns for m in p.findall(text)]
+        pending = markers(text)
+        if pending:
+            yield Finding("hygiene", True, f"《{section.title}》仍有 {len(pending)} 处待补充：" + "；".join(pending[:5]),
+                          section=section.id)
+        others = [m for m in found if not m.startswith("【待补充")]
+        if others:
+            yield Finding("hygiene", True, f"《{section.title}》含有模板残留：{'、'.join(sorted(set(others))[:5])}",
+                          section=section.id)
+
+
+@register
+def check_citations(ctx: CheckContext) -> Iterable[Finding]:
+    if ctx.registry is None:
+        return
+    for section, text in ctx.drafted():
+        for result in verify_text(text, ctx.registry):
+            if result.status == CitationStatus.NOT_IN_CORPUS:
+                if result.citation.article:
+                    yield Finding("citations", False, f"《{section.title}》：{result.message}", section=section.id)
+            elif result.status == CitationStatus.HISTORICAL:
+                yield Finding("citations", False, f"《{section.title}》：{result.message}", section=section.id)
+            elif not result.ok:
+                yield Finding("citations", True, f"《{section.title}》：{result.message}", section=section.id)
+
+
+@register
+def check_unsupported_facts(ctx: CheckContext) -> Iterable[Finding]:
+    detector = fabrication_detector(ctx)
+    for section, text in ctx.drafted():
+        if section.mode != "draft":
+            continue
+        for item in detector.scan(text)[:8]:
+            yield Finding("unsupported_facts", True, f"《{section.title}》出现事实文件中没有的{item.describe()}",
+                          section=section.id)
+
+
+def fabrication_detector(ctx: CheckContext) -> FabricationDetector:
+    corpus = "\n".join(a.text for a in ctx.registry.articles()) if ctx.registry else ""
+    return FabricationDetector("\n".join(fact_strings(ctx.data)), corpus)
+
+
+@register
+def check_puffery(ctx: CheckContext) -> Iterable[Finding]:
+    words = check_data()["puffery"]
+    for section, text in ctx.drafted():
+        hits = [w for w in words if w in text]
+        if hits:
+            yield Finding("puffery", True, f"《{section.title}》使用了无法证实的夸大用语：{'、'.join(hits)}", section=section.id)
+
+
+def _canonical_names(facts: Facts) -> list[tuple[str, str]]:
+    names = [("entity.name", facts.entity.name), ("product.name", facts.product.name),
+             ("filing.algorithm_name", facts.filing.algorithm_name)]
+    names += [(f"algorithm.models[{i}].name", m.name) for i, m in enumerate(facts.models)]
+    return [(path, name) for path, name in names if name and len(name) >= 4]
+
+
+def name_variants(text: str, name: str) -> set[str]:
+    """Spellings in `text` that look like `name` but differ from it (same first two characters, ≥ 75 % similar)."""
+    variants: set[str] = set()
+    for match in re.finditer(re.escape(name[:2]), text):
+        for length in range(max(2, len(name) - 2), len(name) + 3):
+            candidate = text[match.start():match.start() + length]
+            if candidate == name or name.startswith(candidate) or candidate.startswith(name):
+                continue
+            if len(candidate) == length and fuzz.ratio(candidate, name) >= 75 and candidate[-1] not in "，。；、的和与及":
+                variants.add(candidate)
+    return {v for v in variants if not any(v != w and w in v and name not in w for w in variants)} if variants else set()
+
+
+@register
+def check_identity(ctx: CheckContext) -> Iterable[Finding]:
+    names = _canonical_names(ctx.facts)
+    for section, text in ctx.drafted():
+        for path, name in names:
+            others = [n for _, n in names if n != name]
+            variants = {v for v in name_variants(text, name) if not any(v in o or o in v for o in others)}
+            # keep only variants that are not a longer/shorter form of a correctly spelt occurrence
+            variants = {v for v in variants if name not in text[max(0, text.find(v) - 2):text.find(v) + len(v) + 2]}
+            if variants:
+                yield Finding("identity", True, f"《{section.title}》中“{name}”（{path}）被写成了："
+                              f"{'、'.join(sorted(variants)[:3])}", section=section.id, field=path)
+        code = ctx.facts.entity.credit_code
+        for other in re.findall(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{18}(?![0-9A-Z])", text):
+            if code and other != code and re.search(r"\d", other):
+                yield Finding("identity", True, f"《{section.title}》中的统一社会信用代码 {other} 与事实文件不一致",
+                              section=section.id, field="entity.credit_code")
+
+
+@register
+def check_risk_control(ctx: CheckContext) -> Iterable[Finding]:
+    risks, controls = ctx.text("risk_assessment"), ctx.text("risk_controls") + ctx.text("intervention")
+    if not risks or not controls.strip():
+        return
+    mapping = check_data()["risk_controls_map"]
+    for category, words in mapping.items():
+        if category in risks and not re.search(words, controls):
+            yield Finding("risk_control", True, f"风险研判列出了“{category}”风险，但风险防控情况和干预策略中没有对应的防控措施",
+                          section="risk_controls")
+    for name in re.findall(r"(?m)^\s*(?:#+\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、])\s*([^\s，。：:；]{2,16}?)风险", risks):
+        core = re.sub(r"^(算法|模型)", "", name).strip() or name
+        if not _risk_addressed(core, controls, mapping):
+            yield Finding("risk_control", True, f"风险“{name}风险”在风险防控情况中没有对应的防控措施", section="risk_controls")
+
+
+def _risk_addressed(core: str, controls: str, mapping: dict[str, str]) -> bool:
+    return core in controls or any(cat in core and re.search(words, controls) for cat, words in mapping.items())
+
+
+@register
+def check_publicity(ctx: CheckContext) -> Iterable[Finding]:
+    internal = re.compile(r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)|密钥|口令|password|secret|api[_-]?key|内网", re.I)
+    for section, text in ctx.drafted():
+        if section.document != "publicity":
+            continue
+        if hit := internal.search(text):
+            yield Finding("publicity", True, f"《{section.title}》将公开发布，不得包含内部标识或敏感信息：{hit.group(0)}",
+                          section=section.id)
+
+
+@register
+def check_boilerplate(ctx: CheckContext) -> Iterable[Finding]:
+    generic = check_data()["generic_phrases"]
+    anchors = [s for s in fact_strings(ctx.data) if 2 <= len(s) <= 30]
+    for section, text in ctx.drafted():
+        if section.mode != "draft":
+            continue
+        sentences = [s for s in SENTENCE_RE.findall(text) if len(s.strip()) >= 12]
+        vague = [s for s in sentences if any(g in s for g in generic) and not any(a in s for a in anchors)]
+        if len(sentences) >= 4 and len(vague) / len(sentences) > 0.3:
+            yield Finding("boilerplate", False, f"《{section.title}》有 {len(vague)}/{len(sentences)} 句是不涉及本产品事实的套话，"
+                          f"例如：“{vague[0].strip()[:30]}”", section=section.id)
+        if ctx.library is not None and (score := ctx.library.template_likeness(text)) is not None and score.score >= 0.5:
+            yield Finding("boilerplate", False, f"《{section.title}》与往期备案“{score.filing_id}”的文字重合度为 "
+                          f"{score.score:.0%}，疑似套用模板", section=section.id)
+
+
+@register
+def check_length(ctx: CheckContext) -> Iterable[Finding]:
+    for section, text in ctx.drafted():
+        size = len(re.sub(r"\s", "", text))
+        if size < section.length.min:
+            yield Finding("length", False, f"《{section.title}》仅 {size} 字，少于建议的 {section.length.min} 字，"
+                          "描述可能过于简略", section=section.id)
+        elif size > section.length.max:
+            yield Finding("length", False, f"《{section.title}》{size} 字，超过建议的 {section.length.max} 字", section=section.id)
+
+
+@register
+def check_numeric_consistency(ctx: CheckContext) -> Iterable[Finding]:
+    scale = ctx.facts.product.user_scale
+    if not scale:
+        return
+    allowed = set(re.findall(r"\d+(?:\.\d+)?", scale))
+    pattern = re.compile(r"(\d+(?:\.\d+)?)\s*(?:万|亿)?\s*(?:名|个|位)?\s*(?:注册)?(?:用户|月活|日活)|(?:用户|月活跃用户|月活|日活)[^，。；\d]{0,6}?(\d+(?:\.\d+)?)\s*(?:万|亿)")
+    for section, text in ctx.drafted():
+        for match in pattern.finditer(text):
+            number = match.group(1) or match.group(2)
+            if number not in allowed:
+                yield Finding("numeric_consistency", True, f"《{section.title}》中的用户规模“{match.group(0)}”与事实文件"
+                              f"（{scale}）不一致", section=section.id, field="product.user_scale")
+
+
+def run_checks(facts: Facts, drafts: dict[str, str], *, spec: SpecBook | None = None,
+               registry: ArticleRegistry | None = None, library: Any = None,
+               scope: set[str] | None = None) -> CheckReport:
+    ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope)
+    findings: list[Finding] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    for fn in REGISTRY.values():
+        for finding in fn(ctx):
+            key = (finding.check, finding.message, finding.section)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    findings.sort(key=lambda f: (not f.blocking, f.section or "", f.check))
+    return CheckReport(findings)
+
+
+@dataclass
+class FilingDecision:
+    filings: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def decide_filings(facts: Facts) -> FilingDecision:
+    """Which filings the product needs (filing-domain.md §6)."""
+    decision = FilingDecision(["算法备案"], [f"{facts.algorithm_type or '算法'}（{facts.role or '角色未填'}）须办理算法备案"])
+    if facts.algorithm_type != "生成合成类":
+        return decision
+    own = [m.name for m in facts.models if m.provenance in ("自研", "基于开源模型微调") and _is_generative(m.purpose or "")]
+    third = [m.name for m in facts.models if m.provenance == "第三方API"]
+    if own and facts.filing.public_opinion_attribute:
+        decision.filings.append("生成式人工智能服务备案（大模型备案）")
+        decision.reasons.append(f"自研或微调的生成模型（{'、'.join(filter(None, own))}）面向公众提供服务且具有舆论属性")
+    elif third and facts.filing.public_opinion_attribute:
+        decision.filings.append("生成式人工智能服务登记")
+        decision.reasons.append(f"调用已备案的第三方大模型（{'、'.join(filter(None, third))}）面向公众提供服务且具有舆论属性")
+    return decision
+
+
+def _is_generative(purpose: str) -> bool:
+    return bool(re.search(r"生成|合成|续写|改写|对话|问答|绘|配音|克隆", purpose))

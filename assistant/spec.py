@@ -1,0 +1,206 @@
+"""Section specifications (assistant/spec/sections.yaml): loading, applicability and fact paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+from assistant.facts import Facts, is_blank
+from assistant.numerals import cn_to_int
+
+SPEC_FILE = Path(__file__).parent / "spec" / "sections.yaml"
+
+PREDICATES: dict[str, Callable[[Facts], bool]] = {
+    "third_party_model": lambda f: any(m.provenance == "第三方API" for m in f.models),
+    "own_model": lambda f: any(m.provenance in ("自研", "基于开源模型微调") for m in f.models),
+    "minors_allowed": lambda f: f.product.minors_allowed is True,
+    "change_filing": lambda f: f.filing.filing_kind == "变更备案",
+    "public_opinion": lambda f: f.filing.public_opinion_attribute is True,
+    "biometric_editing": lambda f: f.biometric is not None or bool(_BIOMETRIC_RE.search(_feature_text(f))),
+}
+_BIOMETRIC_RE = re.compile(r"换脸|人脸编辑|人脸替换|面部编辑|声音克隆|音色克隆|语音克隆|声纹|人声编辑|人脸融合")
+
+
+def _feature_text(facts: Facts) -> str:
+    parts = [facts.algorithm.summary or ""]
+    parts += [f"{x.name or ''}{x.description or ''}" for x in facts.product.features or []]
+    return " ".join(parts)
+
+
+class Applicability(BaseModel):
+    roles: list[str] = []
+    types: list[str] = []
+    when: list[str] = []
+    unless: list[str] = []
+
+    def applies(self, facts: Facts) -> bool:
+        if self.roles and facts.role not in self.roles:
+            return False
+        if self.types and facts.algorithm_type not in self.types:
+            return False
+        if not all(PREDICATES[name](facts) for name in self.when):
+            return False
+        return not any(PREDICATES[name](facts) for name in self.unless)
+
+
+class ArticleRef(Applicability):
+    title: str
+    article: str
+
+    @property
+    def citation(self) -> str:
+        return f"《{self.title}》{self.article}"
+
+
+class Element(Applicability):
+    id: str
+    name: str
+    facts: list[str] = []
+    patterns: list[str] = []
+    check: str = "elements"
+    blocking: bool = True
+
+
+class RequiredSystem(Applicability):
+    name: str
+    match: str
+
+
+class Length(BaseModel):
+    min: int = 0
+    max: int = 100_000
+
+
+class Section(Applicability):
+    id: str
+    title: str
+    document: str
+    part: str | None = None
+    mode: Literal["draft", "table", "fixed"] = "draft"
+    facts: list[str] = []
+    elements: list[Element] = []
+    articles: list[ArticleRef] = []
+    title_only: list[str] = []
+    length: Length = Length()
+    systems_required: list[RequiredSystem] = []
+
+    def applicable_elements(self, facts: Facts) -> list[Element]:
+        return [e for e in self.elements if e.applies(facts)]
+
+    def applicable_articles(self, facts: Facts) -> list[ArticleRef]:
+        return [a for a in self.articles if a.applies(facts)]
+
+
+class Document(Applicability):
+    id: str
+    title: str
+
+
+class SpecBook(BaseModel):
+    documents: list[Document]
+    sections: list[Section] = Field(default_factory=list)
+
+    def section(self, key: str) -> Section:
+        """By id or Chinese title; KeyError with the valid choices otherwise."""
+        for section in self.sections:
+            if key in (section.id, section.title):
+                return section
+        choices = "、".join(f"{s.id}（{s.title}）" for s in self.sections)
+        raise KeyError(f"未知章节“{key}”。可选：{choices}")
+
+    def document(self, doc_id: str) -> Document:
+        return next(d for d in self.documents if d.id == doc_id)
+
+    def applicable_sections(self, facts: Facts) -> list[Section]:
+        docs = {d.id for d in self.documents if d.applies(facts)}
+        return [s for s in self.sections if s.document in docs and s.applies(facts)]
+
+    def applicable_documents(self, facts: Facts) -> list[Document]:
+        return [d for d in self.documents if d.applies(facts)]
+
+
+@lru_cache(maxsize=1)
+def load_spec(path: Path = SPEC_FILE) -> SpecBook:
+    book = SpecBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    ids = [s.id for s in book.sections]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ValueError(f"章节规范中有重复的章节编号：{sorted(duplicates)}")
+    unknown = {name for s in book.sections for item in [s, *s.elements, *s.articles]
+               for name in item.when + item.unless if name not in PREDICATES}
+    if unknown:
+        raise ValueError(f"章节规范引用了未定义的条件：{sorted(unknown)}")
+    return book
+
+
+def verify_spec_articles(book: SpecBook, registry: Any) -> list[str]:
+    """Every curated article must exist in the corpus; returns the problems (empty when all verify)."""
+    problems = []
+    for section in book.sections:
+        for ref in section.articles:
+            if registry.get(ref.title, cn_to_int(ref.article[1:-1])) is None:
+                problems.append(f"章节 {section.id} 引用的{ref.citation}不在法规语料库中")
+    return problems
+
+
+# --- fact paths -----------------------------------------------------------------------------------
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def expand_path(data: Any, path: str) -> list[tuple[str, Any]]:
+    """Resolve a spec path to concrete (path, value) pairs. `[*]` expands lists; `[k=v]` filters items.
+
+    A path whose container exists but whose leaf is absent yields (path, None), so the caller can report
+    the missing fact by its concrete key path (e.g. algorithm.models[0].algorithm_filing_number).
+    """
+    results: list[tuple[str, Any]] = [("", data)]
+    for key, selector in _SEGMENT.findall(path):
+        step: list[tuple[str, Any]] = []
+        for prefix, value in results:
+            if key:
+                child = value.get(key) if isinstance(value, dict) else None
+                step.append((f"{prefix}.{key}" if prefix else key, child))
+            elif not isinstance(value, list):
+                if selector in ("*",) or "=" in selector:
+                    continue
+                step.append((f"{prefix}[{selector}]", None))
+            elif selector == "*":
+                step.extend((f"{prefix}[{i}]", item) for i, item in enumerate(value))
+            elif "=" in selector:
+                field, wanted = selector.split("=", 1)
+                step.extend((f"{prefix}[{i}]", item) for i, item in enumerate(value)
+                            if isinstance(item, dict) and str(item.get(field)) == wanted)
+            else:
+                index = int(selector)
+                step.append((f"{prefix}[{index}]", value[index] if index < len(value) else None))
+        results = step
+    return results
+
+
+def missing_paths(data: dict, path: str) -> list[str]:
+    """Concrete key paths under `path` whose facts are absent or blank."""
+    resolved = expand_path(data, path)
+    if not resolved:
+        # the list itself is absent or empty: report the list path
+        base = path.split("[", 1)[0]
+        return [base] if is_blank(_plain_get(data, base)) else []
+    return [concrete for concrete, value in resolved if is_blank(value)]
+
+
+def present_values(data: dict, path: str) -> list[tuple[str, Any]]:
+    return [(p, v) for p, v in expand_path(data, path) if not is_blank(v)]
+
+
+def _plain_get(data: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
