@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+from typing import Any
 
 _PUNCT_MAP = str.maketrans({
     "“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "‘": "'", "’": "'",
@@ -11,9 +13,34 @@ _PUNCT_MAP = str.maketrans({
     "—": "-", "–": "-", "－": "-", "…": "...",
 })
 _SPACE = re.compile(r"\s+")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
 
 
 def normalize(text: str) -> str:
     """Fold full/half-width forms and Chinese punctuation variants, drop all whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
     return _SPACE.sub("", text)
+
+
+_TERMS_FILE = Path(__file__).parent / "spec" / "terms.txt"
+_TOKEN_STOP = set("的了和与及或等在是为对将其之以于中上下这那个条款项第本")
+_jieba_ready = False
+
+
+def _jieba() -> Any:
+    global _jieba_ready
+    import jieba
+
+    if not _jieba_ready:
+        jieba.setLogLevel(60)
+        for word in _TERMS_FILE.read_text(encoding="utf-8").split():
+            jieba.add_word(word, freq=20000)
+        _jieba_ready = True
+    return jieba
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens for BM25: jieba search-mode words, folded, without punctuation and stop characters."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return [t for t in _jieba().lcut_for_search(folded)
+            if t.strip() and not _PUNCT_ONLY.match(t) and t not in _TOKEN_STOP]

@@ -1,0 +1,157 @@
+"""The `beian` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.config import get_settings
+from assistant.runtime import Runtime
+
+Command = Callable[[argparse.Namespace, Runtime], int]
+COMMANDS: dict[str, Command] = {}
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit status 2."""
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# --- ingest / retrieve ------------------------------------------------------------------------
+
+
+@command("ingest")
+def _ingest(args: argparse.Namespace, rt: Runtime) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from assistant.index import ingest
+
+    started = time.perf_counter()
+    bar: tqdm | None = None
+
+    def progress(done: int, total: int, title: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="块", desc="写入索引", file=sys.stderr, disable=args.quiet)
+        bar.update(done - bar.n)
+        bar.set_postfix_str(title[:20])
+
+    report = ingest(rt.settings, progress, rt.collection)
+    if bar is not None:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    for issue in report.issues:
+        print(f"问题：{issue}", file=sys.stderr)
+    print(f"新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未变 {len(report.unchanged)} 个，"
+          f"删除 {len(report.removed)} 个；写入 {report.chunks_written} 个片段；用时 {elapsed:.1f} 秒")
+    return 1 if any(getattr(i, "fatal", True) for i in report.issues) else 0
+
+
+@command("retrieve")
+def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
+    hits = rt.retriever.search(args.query, k=args.k, source=args.source, regulation=args.regulation,
+                               include_historical=args.historical, mode=args.mode)
+    if args.json:
+        _print_json([hit.to_dict() for hit in hits])
+        return 0
+    if not hits:
+        print("没有检索到相关内容。索引为空时请先运行 beian ingest。")
+    for rank, hit in enumerate(hits, 1):
+        label = f"《{hit.title}》{hit.article}" if hit.source == "regulation" else f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}"
+        print(f"{rank}. {label}  (score {hit.score:.3f})\n   {hit.text[:160].replace(chr(10), ' ')}")
+    return 0
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def load_facts_arg(path: str) -> Any:
+    from assistant.facts import FactsError, load_facts
+
+    try:
+        return load_facts(Path(path))
+    except FactsError as exc:
+        raise CliError("事实文件有误：\n  " + "\n  ".join(exc.problems)) from exc
+
+
+def load_drafts_arg(path: str) -> dict[str, str]:
+    from assistant.drafts import read_drafts
+
+    directory = Path(path)
+    if not directory.is_dir():
+        raise CliError(f"草稿目录不存在：{directory}")
+    return read_drafts(directory)
+
+
+@command("check")
+def _check(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.checks import decide_filings, run_checks
+
+    facts = load_facts_arg(args.facts)
+    drafts = load_drafts_arg(args.draft_dir)
+    report = run_checks(facts, drafts, spec=rt.spec, registry=rt.registry, library=rt.library)
+    decision = decide_filings(facts)
+    if args.json:
+        _print_json({"passed": report.passed, "blocking": len(report.blocking), "warnings": len(report.warnings),
+                     "findings": [f.to_dict() for f in report.findings],
+                     "filings_needed": decision.filings, "reasons": decision.reasons})
+    else:
+        print("需要办理：" + "、".join(decision.filings) + "（" + "；".join(decision.reasons) + "）")
+        for finding in report.findings:
+            level = "阻断" if finding.blocking else "警告"
+            where = " / ".join(filter(None, [finding.section, finding.field]))
+            print(f"[{level}] {finding.title}｜{finding.message}" + (f"  ({where})" if where else ""))
+        print(f"结论：{'通过' if report.passed else '未通过'}（阻断 {len(report.blocking)} 项，警告 {len(report.warnings)} 项）")
+    return 0 if report.passed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="根据 corpus/ 建立或更新索引（增量）")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+
+    p = sub.add_parser("retrieve", help="检索法规条文和往期备案")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--source", choices=["regulation", "filing"])
+    p.add_argument("--regulation", help="只检索某部法规（名称或简称）")
+    p.add_argument("--historical", action="store_true", help="包括已被取代的历史文本")
+    p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+
+    p = sub.add_parser("check", help="对草稿运行确定性检查；有阻断项时退出码为 1")
+    p.add_argument("facts")
+    p.add_argument("draft_dir")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args, Runtime(get_settings()))
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130

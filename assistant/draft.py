@@ -1,0 +1,272 @@
+"""Drafting engine: template drafts, or LLM drafts with retrieval, the draft → check → repair loop, and a
+deterministic fill of whatever the model still leaves out."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from assistant.checks import Finding, run_checks
+from assistant.drafts import DraftRecord
+from assistant.facts import Facts, get_path, parse_facts
+from assistant.injection import InjectionHit, clean_data
+from assistant.llm import LLM, LLMError, Message, TokenCallback, get_llm
+from assistant.matching import markers, mentions_fact
+from assistant.numerals import cn_to_int
+from assistant.prompts import data_block, prompt_hash, render
+from assistant.runtime import Runtime
+from assistant.spec import Section, missing_paths, present_values
+from assistant.template_drafter import draft_section, label_for
+
+SavedCallback = Callable[[DraftRecord], None]
+ARTICLE_CHARS = 320
+EXEMPLAR_CHARS = 420
+_PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
+_FENCE_RE = re.compile(r"^```[a-z]*\n|\n```\s*$")
+
+
+@dataclass
+class DraftContext:
+    facts: Facts  # with injection sentences removed
+    injections: list[InjectionHit] = field(default_factory=list)
+
+
+def prepare_facts(facts: Facts) -> DraftContext:
+    cleaned, hits = clean_data(facts.as_dict())
+    return DraftContext(parse_facts(cleaned) if hits else facts, hits)
+
+
+def select_sections(rt: Runtime, facts: Facts, keys: list[str] | None) -> list[Section]:
+    applicable = rt.spec.applicable_sections(facts)
+    if not keys:
+        return applicable
+    chosen = []
+    for key in keys:
+        section = rt.spec.section(key)  # KeyError names the valid choices
+        if section not in applicable:
+            raise KeyError(f"章节“{section.title}”不适用于本备案（{facts.role or '角色未填'}，{facts.algorithm_type or '类型未填'}）")
+        chosen.append(section)
+    return chosen
+
+
+def section_findings(rt: Runtime, facts: Facts, section: Section, text: str) -> list[Finding]:
+    report = run_checks(facts, {section.id: text}, spec=rt.spec, registry=rt.registry, scope={section.id})
+    return [f for f in report.findings if f.section == section.id]
+
+
+def _fixable(finding: Finding) -> bool:
+    """Findings the text can fix (not absent facts, which only the facts file can supply)."""
+    return finding.blocking and not finding.message.startswith("缺少事实") and finding.check != "completeness"
+
+
+class Drafter:
+    def __init__(self, rt: Runtime, provider: str, llm: LLM | None = None, exclude_filings: set[str] | None = None):
+        self.rt = rt
+        self.provider = provider
+        self.llm = llm if llm is not None or provider == "template" else get_llm(provider, rt.settings)
+        self.exclude_filings = exclude_filings or set()
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def draft(self, facts: Facts, keys: list[str] | None = None, on_saved: SavedCallback | None = None,
+              on_token: Callable[[str, str], None] | None = None) -> dict[str, DraftRecord]:
+        """Draft the requested (default: all applicable) sections. Each record is handed to `on_saved` as
+        soon as it is finished; a failing section is recorded with its error and the others carry on."""
+        ctx = prepare_facts(facts)
+        sections = select_sections(self.rt, ctx.facts, keys)
+        records: dict[str, DraftRecord] = {}
+
+        def run(section: Section) -> DraftRecord:
+            token_cb = (lambda piece, sid=section.id: on_token(sid, piece)) if on_token else None
+            record = self.draft_one(ctx, section, token_cb)
+            if on_saved and record.error is None:
+                on_saved(record)
+            return record
+
+        if self.provider == "openai" and len(sections) > 1:
+            with ThreadPoolExecutor(max_workers=max(1, self.rt.settings.llm_concurrency)) as pool:
+                futures = {pool.submit(run, s): s.id for s in sections}
+                for future in as_completed(futures):
+                    records[futures[future]] = future.result()
+        else:
+            for section in sections:
+                records[section.id] = run(section)
+        return {s.id: records[s.id] for s in sections}
+
+    def draft_one(self, ctx: DraftContext, section: Section, on_token: TokenCallback | None = None) -> DraftRecord:
+        started = time.perf_counter()
+        if self.llm is None or section.mode != "draft":
+            text = draft_section(ctx.facts, section.id)
+            findings = section_findings(self.rt, ctx.facts, section, text)
+            return DraftRecord(section=section.id, title=section.title, text=text, provider="template",
+                               model="deterministic", checks=[f.to_dict() for f in findings],
+                               timings={"total": round(time.perf_counter() - started, 3)})
+        try:
+            return self._llm_draft(ctx, section, on_token, started)
+        except LLMError as exc:
+            return DraftRecord(section=section.id, title=section.title, text="", provider=self.provider,
+                               model=self.llm.model, error=str(exc),
+                               timings={"total": round(time.perf_counter() - started, 3)})
+
+    # --- LLM path ----------------------------------------------------------------------------------
+
+    def _llm_draft(self, ctx: DraftContext, section: Section, on_token: TokenCallback | None,
+                   started: float) -> DraftRecord:
+        facts = ctx.facts
+        facts_yaml = facts_block(facts, section)
+        articles, article_sources = self._articles(facts, section)
+        exemplars, exemplar_sources = self._exemplars(facts, section)
+        system = render("system")
+        user = render("section", document=self.rt.spec.document(section.document).title, title=section.title,
+                      elements=elements_block(facts, section), facts=data_block(facts_yaml),
+                      missing=missing_block(facts, section), articles=data_block(articles) or "（无）",
+                      exemplars=exemplars, min_chars=section.length.min, max_chars=section.length.max)
+        timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
+        text = self._call(system, user, on_token, timings, "generate", section)
+        rounds = 0
+        failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
+        while failures and rounds < self.rt.settings.repair_rounds:
+            rounds += 1
+            problems = "\n".join(f"- {f.message}" for f in failures)
+            repair = render("repair", title=section.title, problems=problems, facts=data_block(facts_yaml),
+                            draft=data_block(text))
+            text = self._call(system, repair, None, timings, f"repair{rounds}", section)
+            failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
+        filled: list[str] = []
+        if failures or _unmarked_missing(facts, section, text):
+            text, filled = fill_from_template(facts, section, text, failures)
+        findings = section_findings(self.rt, facts, section, text)
+        timings["total"] = round(time.perf_counter() - started, 3)
+        return DraftRecord(
+            section=section.id, title=section.title, text=text, provider=self.provider, model=self.llm.model,
+            prompt_hash=prompt_hash(system, user), sources=article_sources + exemplar_sources,
+            checks=[f.to_dict() for f in findings], needs_review=bool(filled) or any(_fixable(f) for f in findings),
+            repair_rounds=rounds, filled_from_template=filled, timings=timings)
+
+    def _call(self, system: str, user: str, on_token: TokenCallback | None, timings: dict[str, float],
+              label: str, section: Section) -> str:
+        began = time.perf_counter()
+        max_tokens = 900 if self.provider == "local" else min(3000, int(section.length.max * 1.2))
+        raw = self.llm.complete([Message("system", system), Message("user", user)], max_tokens=max_tokens,
+                                on_token=on_token)
+        timings[label] = round(time.perf_counter() - began, 3)
+        return clean_output(raw, section.title)
+
+    def _articles(self, facts: Facts, section: Section) -> tuple[str, list[dict[str, Any]]]:
+        refs = [(r.title, r.article) for r in section.applicable_articles(facts)]
+        texts, sources = [], []
+        limit = 2 if self.provider == "local" else 5
+        for title, label in refs[:limit]:
+            article = self.rt.registry.get(title, _article_number(label))
+            if article:
+                texts.append(f"{article.heading}：{article.text[:ARTICLE_CHARS]}")
+                sources.append({"kind": "article", "title": title, "article": label, "curated": True})
+        for name in section.title_only:
+            texts.append(f"《{name}》（原文不在语料库中，仅可按标题引用）")
+        return "\n".join(texts), sources
+
+    def _exemplars(self, facts: Facts, section: Section) -> tuple[str, list[dict[str, Any]]]:
+        try:
+            hits = self.rt.retriever.exemplars(section.id, facts.algorithm_type, _modalities(facts),
+                                               query=f"{section.title} {facts.algorithm.summary or ''}",
+                                               exclude=self.exclude_filings, k=1 if self.provider == "local" else 2)
+        except Exception:  # noqa: BLE001 - drafting works without an index; exemplars are optional
+            return "", []
+        if not hits:
+            return "", []
+        body = "\n\n".join(hit.text[:EXEMPLAR_CHARS] for hit in hits)
+        text = ("往期备案中同一章节的写法示例（仅供参考结构和详略，其中的产品事实与本产品无关，不得照抄）：\n<data>\n"
+                f"{data_block(body)}\n</data>\n")
+        return text, [{"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id} for h in hits]
+
+
+# --- prompt parts ------------------------------------------------------------------------------
+
+
+def facts_block(facts: Facts, section: Section) -> str:
+    data = facts.as_dict()
+    chosen = {path: get_path(data, path) for path in section.facts}
+    return yaml.safe_dump({k: v for k, v in chosen.items() if v is not None}, allow_unicode=True,
+                          sort_keys=False, width=100).strip()
+
+
+def elements_block(facts: Facts, section: Section) -> str:
+    return "\n".join(f"- {e.name}" for e in section.applicable_elements(facts))
+
+
+def section_missing(facts: Facts, section: Section) -> list[str]:
+    data = facts.as_dict()
+    return sorted({p for e in section.applicable_elements(facts) for spec_path in e.facts
+                   for p in missing_paths(data, spec_path)})
+
+
+def missing_block(facts: Facts, section: Section) -> str:
+    missing = section_missing(facts, section)
+    if not missing:
+        return ""
+    lines = "\n".join(f"- 【待补充：{label_for(p)}（{p}）】" for p in missing)
+    return f"\n以下事实缺失，正文中涉及时原样写出这些标记，不得自行补写：\n{lines}\n"
+
+
+def clean_output(raw: str, title: str) -> str:
+    text = _FENCE_RE.sub("", raw.strip())
+    text = _PREAMBLE_RE.sub("", text)
+    lines = text.splitlines()
+    if lines and title in lines[0] and len(lines[0]) <= len(title) + 12:
+        lines = lines[1:]
+    return "\n".join(lines).strip() + "\n"
+
+
+def _unmarked_missing(facts: Facts, section: Section, text: str) -> list[str]:
+    present = " ".join(markers(text))
+    return [p for p in section_missing(facts, section) if p not in present]
+
+
+def fill_from_template(facts: Facts, section: Section, text: str, failures: list[Finding]) -> tuple[str, list[str]]:
+    """Remove sentences carrying unsupported facts or puffery, then append the template's statement of each
+    element still missing and a marker for each absent fact. Returns the text and what was filled."""
+    bad = [f for f in failures if f.check in ("unsupported_facts", "puffery")]
+    for finding in bad:
+        value = re.search(r"“([^”]+)”", finding.message)
+        if value:
+            text = _drop_sentences(text, value.group(1))
+    template = draft_section(facts, section.id)
+    paragraphs = [p.strip() for p in template.split("\n") if p.strip()]
+    filled: list[str] = []
+    additions: list[str] = []
+    data = facts.as_dict()
+    for element in section.applicable_elements(facts):
+        values = [v for spec_path in element.facts for _, v in present_values(data, spec_path)]
+        unmatched = [p for p in element.patterns if not re.search(p, text)]
+        if all(mentions_fact(text, v) for v in values) and not unmatched:
+            continue
+        for paragraph in paragraphs:
+            if paragraph not in additions and (any(mentions_fact(paragraph, v) for v in values if not mentions_fact(text, v))
+                                               or any(re.search(p, paragraph) for p in unmatched)):
+                additions.append(paragraph)
+        filled.append(element.name)
+    for path in _unmarked_missing(facts, section, text + "\n".join(additions)):
+        additions.append(f"【待补充：{label_for(path)}（{path}）】")
+        filled.append(path)
+    if additions:
+        text = text.rstrip() + "\n\n" + "\n".join(additions) + "\n"
+    return text, filled
+
+
+def _drop_sentences(text: str, needle: str) -> str:
+    parts = re.split(r"(?<=[。；！？\n])", text)
+    return "".join(p for p in parts if needle not in p)
+
+
+def _article_number(label: str) -> int:
+    return cn_to_int(label[1:-1])
+
+
+def _modalities(facts: Facts) -> list[str]:
+    return [p.modality for p in (facts.algorithm.outputs or []) if p.modality]

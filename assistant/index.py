@@ -1,0 +1,193 @@
+"""The chromadb index over corpus/: one chunk per regulation article (long ones split by 款 with the
+article header repeated) and one chunk per past-filing section. Ingest is incremental by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.filings import FilingDoc, FilingFormatError, parse_filing_text
+from assistant.regulations import (
+    Article,
+    ParseIssue,
+    Regulation,
+    RegulationParseError,
+    parse_regulation_file,
+    regulation_files,
+)
+from assistant.textnorm import tokenize
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+COLLECTION = "beian-corpus"
+MAX_CHUNK_CHARS = 480
+BATCH = 32
+
+
+@dataclass
+class Chunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def _article_header(article: Article) -> str:
+    return f"《{article.regulation}》{article.label}"
+
+
+def article_chunks(regulation: Regulation, file_key: str, file_hash: str) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for article in regulation.articles:
+        base = {
+            "source": "regulation", "title": regulation.title, "article": article.label,
+            "article_number": article.number, "chapter": article.chapter, "section": article.section,
+            "issuing_bodies": regulation.meta.issuing_bodies, "effective": regulation.meta.date_in_force,
+            "historical": regulation.meta.historical, "file": file_key, "file_hash": file_hash,
+        }
+        header = _article_header(article)
+        if len(article.text) <= MAX_CHUNK_CHARS or len(article.paragraphs) == 1:
+            groups = [(0, article.text)]
+        else:
+            groups = [(i + 1, "\n".join([p.text, *p.items])) for i, p in enumerate(article.paragraphs)]
+        for paragraph, body in groups:
+            label = f"{header}（第{paragraph}款）" if paragraph else header
+            text = f"{label}\n{body}"
+            meta = {**base, "paragraph": paragraph, "tokens": " ".join(tokenize(f"{article.chapter} {text}"))}
+            chunks.append(Chunk(f"reg:{file_key}:{article.number}:{paragraph}", text, meta))
+    return chunks
+
+
+def filing_chunks(doc: FilingDoc, file_key: str, file_hash: str, spec_titles: dict[str, str]) -> list[Chunk]:
+    chunks = []
+    for section_id, text in doc.sections.items():
+        title = spec_titles.get(section_id, section_id)
+        meta = {
+            "source": "filing", "title": title, "article": "", "filing_id": doc.id, "section_id": section_id,
+            "algorithm_type": str(doc.meta.get("algorithm_type", "")), "role": str(doc.meta.get("role", "")),
+            "modalities": ",".join(doc.modalities), "provenance": str(doc.meta.get("provenance", "")),
+            "year": int(doc.meta.get("year") or 0), "file": file_key, "file_hash": file_hash,
+            "historical": False, "tokens": " ".join(tokenize(f"{title} {text}")),
+        }
+        chunks.append(Chunk(f"fil:{doc.id}:{section_id}", text, meta))
+    return chunks
+
+
+def make_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                   ssl=url.scheme == "https", settings=chroma_settings)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+def get_collection(settings: Settings, client: Any = None) -> Any:
+    from assistant.embeddings import embedding_function
+
+    client = client or make_client(settings)
+    return client.get_or_create_collection(COLLECTION, embedding_function=embedding_function(settings),
+                                           metadata={"hnsw:space": "cosine"})
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    issues: list[ParseIssue | str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def _hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _indexed_files(collection: Any) -> dict[str, str]:
+    """file key → content hash of what the index holds now."""
+    result = collection.get(include=["metadatas"])
+    return {m["file"]: m["file_hash"] for m in result["metadatas"] or [] if m and "file" in m}
+
+
+def corpus_files(settings: Settings) -> dict[str, Path]:
+    files = {f"regulations/{p.name}": p for p in regulation_files(settings.regulations_dir)}
+    if settings.filings_dir.exists():
+        files |= {f"filings/{p.name}": p for p in sorted(settings.filings_dir.glob("*.md"))}
+    return files
+
+
+def _chunks_for(key: str, path: Path, file_hash: str, report: IngestReport) -> list[Chunk] | None:
+    from assistant.spec import load_spec
+
+    try:
+        if key.startswith("regulations/"):
+            regulation, warnings = parse_regulation_file(path)
+            report.issues.extend(warnings)
+            return article_chunks(regulation, key, file_hash)
+        doc = parse_filing_text(path.read_text(encoding="utf-8"), str(path))
+        return filing_chunks(doc, key, file_hash, {s.id: s.title for s in load_spec().sections})
+    except RegulationParseError as exc:
+        report.issues.extend(exc.issues)
+    except (FilingFormatError, UnicodeDecodeError) as exc:
+        report.issues.append(str(exc))
+    return None
+
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+def ingest(settings: Settings, progress: ProgressFn | None = None, collection: Any = None) -> IngestReport:
+    """Bring the index in line with corpus/: skip unchanged files, re-index changed ones, drop removed ones.
+    A malformed file is reported (file and line) and left out; every other file still indexes."""
+    collection = collection or get_collection(settings)
+    indexed = _indexed_files(collection)
+    files = corpus_files(settings)
+    report = IngestReport()
+    pending: list[Chunk] = []
+    for key in sorted(set(indexed) - set(files)):
+        collection.delete(where={"file": key})
+        report.removed.append(key)
+    for key, path in files.items():
+        file_hash = _hash(path)
+        if indexed.get(key) == file_hash:
+            report.unchanged.append(key)
+            continue
+        if key in indexed:
+            collection.delete(where={"file": key})
+        chunks = _chunks_for(key, path, file_hash, report)
+        if chunks is None:
+            continue
+        (report.updated if key in indexed else report.added).append(key)
+        pending.extend(chunks)
+    _write(collection, pending, progress)
+    report.chunks_written = len(pending)
+    return report
+
+
+def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None) -> None:
+    for start in range(0, len(chunks), BATCH):
+        batch = chunks[start:start + BATCH]
+        collection.upsert(ids=[c.id for c in batch], documents=[c.text for c in batch],
+                          metadatas=[c.metadata for c in batch])
+        if progress:
+            progress(min(start + BATCH, len(chunks)), len(chunks), batch[-1].metadata.get("title", ""))
+
+
+def iter_all(collection: Any) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    result = collection.get(include=["documents", "metadatas"])
+    yield from zip(result["ids"], result["documents"], result["metadatas"], strict=True)

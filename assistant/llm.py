@@ -1,0 +1,284 @@
+"""LLM providers behind one interface: `local` (llama.cpp in-process), `openai` (any OpenAI-compatible
+endpoint through langchain-openai) and `fake` (tests). The `template` provider needs no model and is
+handled by the drafter itself. Providers register the same way the built-ins do (`register_provider`)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+from assistant.config import Settings
+
+TokenCallback = Callable[[str], None]
+
+
+@dataclass
+class Message:
+    role: str  # system | user | assistant
+    content: str
+
+
+class LLMError(RuntimeError):
+    """A failed model call, with a Chinese message fit for the user."""
+
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class LLM(Protocol):
+    name: str
+    model: str
+
+    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
+                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str: ...
+
+
+ProviderFactory = Callable[[Settings], LLM]
+PROVIDERS: dict[str, ProviderFactory] = {}
+
+
+def register_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
+    def register(factory: ProviderFactory) -> ProviderFactory:
+        PROVIDERS[name] = factory
+        return factory
+
+    return register
+
+
+def get_llm(name: str, settings: Settings) -> LLM:
+    if name not in PROVIDERS:
+        raise LLMError(f"未知的模型提供方“{name}”，可选：template、{'、'.join(PROVIDERS)}")
+    return PROVIDERS[name](settings)
+
+
+# --- local -------------------------------------------------------------------------------------
+
+_LOCAL_CACHE: dict[tuple[str, int, int], Any] = {}
+_LOCAL_LOCK = threading.Lock()
+
+
+class LocalLLM:
+    """llama.cpp in-process. Calls are serialised; consecutive prompts that share a prefix (system prompt
+    and section instructions first) reuse llama.cpp's evaluated KV prefix."""
+
+    name = "local"
+
+    def __init__(self, settings: Settings):
+        from assistant.local_model import MODELS
+
+        self.settings = settings
+        self.model = MODELS[settings.local_model].display
+
+    def _llama(self) -> Any:
+        key = (self.settings.local_model, self.settings.local_context, self.settings.local_threads)
+        with _LOCAL_LOCK:
+            if key not in _LOCAL_CACHE:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as exc:
+                    raise LLMError("未安装 llama-cpp-python，无法使用内置模型。请按 README 的运行命令安装，"
+                                   "或改用 --provider template / openai") from exc
+                from assistant.local_model import ModelUnavailable, ensure_model
+
+                try:
+                    path = ensure_model(self.settings.models_dir, self.settings.local_model)
+                except ModelUnavailable as exc:
+                    raise LLMError(str(exc)) from exc
+                _LOCAL_CACHE[key] = Llama(model_path=str(path), n_ctx=self.settings.local_context,
+                                          n_threads=self.settings.local_threads, verbose=False, seed=7)
+            return _LOCAL_CACHE[key]
+
+    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
+                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+        llama = self._llama()
+        kwargs: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": max_tokens, "temperature": self.settings.llm_temperature if temperature is None else temperature,
+            "repeat_penalty": 1.1, "stream": True,
+        }
+        if json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        parts: list[str] = []
+        with _LOCAL_LOCK:
+            for chunk in llama.create_chat_completion(**kwargs):
+                piece = chunk["choices"][0]["delta"].get("content") or ""
+                if piece:
+                    parts.append(piece)
+                    if on_token:
+                        on_token(piece)
+        return "".join(parts)
+
+
+@register_provider("local")
+def _local(settings: Settings) -> LLM:
+    return LocalLLM(settings)
+
+
+# --- openai-compatible -------------------------------------------------------------------------
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    base: float = 1.0
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.cap)
+        return min(self.cap, self.base * 2 ** attempt) * (0.5 + random.random() / 2)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def classify_error(exc: Exception) -> LLMError:
+    """Map client exceptions to a Chinese message; retryable for 429, 5xx, timeouts and connection errors."""
+    import openai
+
+    if isinstance(exc, openai.RateLimitError):
+        return LLMError("模型服务限流（HTTP 429），请稍后重试或降低并发数", retryable=True)
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError("模型服务响应超时", retryable=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError(f"无法连接模型服务：{exc.__cause__ or exc}", retryable=True)
+    if isinstance(exc, openai.AuthenticationError):
+        return LLMError("模型服务拒绝了 API Key（HTTP 401），请检查 OPENAI_API_KEY")
+    if isinstance(exc, openai.NotFoundError):
+        return LLMError("模型服务找不到该模型或接口（HTTP 404），请检查模型名称和 Base URL")
+    if isinstance(exc, openai.InternalServerError):
+        return LLMError(f"模型服务内部错误（HTTP {getattr(exc, 'status_code', 500)}）", retryable=True)
+    if isinstance(exc, openai.APIStatusError):
+        return LLMError(f"模型服务返回错误（HTTP {exc.status_code}）：{str(exc)[:200]}",
+                        retryable=exc.status_code >= 500)
+    if isinstance(exc, json.JSONDecodeError | ValueError | KeyError | TypeError):
+        return LLMError(f"模型服务返回的数据无法解析：{str(exc)[:200]}", retryable=True)
+    return LLMError(f"模型调用失败：{type(exc).__name__}: {str(exc)[:200]}")
+
+
+class OpenAICompatibleLLM:
+    """langchain-openai ChatOpenAI against any OpenAI-compatible server. Retries with backoff (honouring
+    Retry-After) on 429, 5xx, timeouts and dropped connections; the client's own retries are off."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings, retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep):
+        self.settings = settings
+        self.model = settings.openai_model
+        self.retry = retry or RetryPolicy(attempts=settings.llm_max_retries)
+        self._sleep = sleep
+        self.base_url = settings.openai_base_url
+        _guard_test_network(self.base_url)
+
+    def _client(self, json_mode: bool) -> Any:
+        from langchain_openai import ChatOpenAI
+
+        key = self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None
+        if not key and not _is_loopback(self.base_url):
+            raise LLMError("未配置 API Key：请设置环境变量 OPENAI_API_KEY（或在设置页面为本次会话输入）")
+        kwargs: dict[str, Any] = {}
+        if json_mode:
+            kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
+        return ChatOpenAI(model=self.model, base_url=self.base_url, api_key=key or "not-needed",
+                          timeout=self.settings.llm_timeout, max_retries=0,
+                          temperature=self.settings.llm_temperature, **kwargs)
+
+    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
+                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+        client = self._client(json_schema is not None)
+        lc_messages = [(m.role if m.role != "assistant" else "ai", m.content) for m in messages]
+        extra = {"temperature": temperature} if temperature is not None else {}
+        attempts = max(1, self.retry.attempts)
+        for attempt in range(attempts):
+            try:
+                return self._stream_once(client, lc_messages, max_tokens, extra, on_token)
+            except Exception as exc:  # noqa: BLE001 - classified here
+                error = exc if isinstance(exc, LLMError) else classify_error(exc)
+                if not error.retryable or attempt + 1 >= attempts:
+                    raise error from exc
+                self._sleep(self.retry.delay(attempt, _retry_after(exc)))
+        raise LLMError("模型调用失败")
+
+    @staticmethod
+    def _stream_once(client: Any, messages: list[tuple[str, str]], max_tokens: int, extra: dict[str, Any],
+                     on_token: TokenCallback | None) -> str:
+        emitted: list[str] = []
+        for chunk in _chunks(client.stream(messages, max_tokens=max_tokens, **extra)):
+            emitted.append(chunk)
+            if on_token:
+                on_token(chunk)
+        text = "".join(emitted)
+        if not text.strip():
+            raise LLMError("模型服务返回了空内容", retryable=True)
+        return text
+
+
+def _chunks(stream: Iterator[Any]) -> Iterator[str]:
+    for chunk in stream:
+        content = chunk.content if isinstance(chunk.content, str) else ""
+        if content:
+            yield content
+
+
+def _is_loopback(url: str | None) -> bool:
+    return bool(url) and (urlparse(url).hostname or "") in _LOOPBACK
+
+
+def _guard_test_network(url: str | None) -> None:
+    """Under tests (BEIAN_TEST_MODE=1) any request to a non-loopback endpoint fails loudly."""
+    import os
+
+    if os.environ.get("BEIAN_TEST_MODE") == "1" and not _is_loopback(url):
+        raise LLMError(f"测试模式禁止访问外部模型服务：{url or '(默认 OpenAI 地址)'}")
+
+
+@register_provider("openai")
+def _openai(settings: Settings) -> LLM:
+    return OpenAICompatibleLLM(settings)
+
+
+# --- fake --------------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeLLM:
+    """Deterministic stand-in for tests: scripted replies in order, or a function of the messages."""
+
+    replies: list[str] = field(default_factory=list)
+    responder: Callable[[list[Message]], str] | None = None
+    name: str = "fake"
+    model: str = "fake"
+    calls: list[list[Message]] = field(default_factory=list)
+
+    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
+                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+        self.calls.append(messages)
+        if self.responder is not None:
+            text = self.responder(messages)
+        elif self.replies:
+            text = self.replies.pop(0)
+        else:
+            text = "测试草稿。"
+        if on_token:
+            on_token(text)
+        return text
+
+
+@register_provider("fake")
+def _fake(settings: Settings) -> LLM:
+    return FakeLLM()

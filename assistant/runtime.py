@@ -1,0 +1,44 @@
+"""Shared, lazily built services for the CLI and the app: settings, regulation registry, spec, index."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from assistant.citations import build_registry
+from assistant.config import Settings, get_settings
+from assistant.filings import FilingLibrary
+from assistant.regulations import ArticleRegistry
+from assistant.spec import SpecBook, load_spec, verify_spec_articles
+
+
+class Runtime:
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def registry(self) -> ArticleRegistry:
+        return build_registry(self.settings.regulations_dir)
+
+    @cached_property
+    def spec(self) -> SpecBook:
+        spec = load_spec()
+        problems = verify_spec_articles(spec, self.registry)
+        if problems:
+            raise ValueError("章节规范中的法规引用无法在语料库中核实：" + "；".join(problems))
+        return spec
+
+    @cached_property
+    def library(self) -> FilingLibrary:
+        return FilingLibrary.from_dir(self.settings.filings_dir)
+
+    @cached_property
+    def collection(self):  # noqa: ANN201 - chromadb Collection
+        from assistant.index import get_collection
+
+        return get_collection(self.settings)
+
+    @cached_property
+    def retriever(self):  # noqa: ANN201 - assistant.retrieve.Retriever
+        from assistant.retrieve import Retriever
+
+        return Retriever(self.settings, self.registry, self.collection)

@@ -1,0 +1,385 @@
+"""The .docx export: files, headings, header table, fonts, page numbers, gate, draft mark, names, figure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document as open_docx
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from pypdf import PdfReader
+
+from assistant import export
+from assistant.checks import CheckReport, Finding
+from assistant.export import ExportRefused, export_filing, parse_markdown, safe_filename
+from assistant.facts import Facts, parse_facts
+from assistant.template_drafter import draft_all
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = Path(__file__).parent / "fixtures" / "facts-example.yaml"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared/spec/facts-example.yaml"
+ARTIFACTS = REPO / "test-artifacts"
+ALGORITHM = "灵犀文本生成算法"
+SA = f"{ALGORITHM}-算法安全自评估报告.docx"
+PUBLICITY = f"{ALGORITHM}-拟公示内容.docx"
+COMMON_TITLES = ["算法安全自评估报告", "拟公示内容", "落实算法安全主体责任基本情况", "算法备案承诺书"]
+CLEAN = CheckReport([])
+WARNING = Finding("length", False, "《算法流程》仅 100 字，少于建议的 150 字", section="algo_flow")
+BLOCKING = Finding("hygiene", True, "《算法流程》仍有 1 处待补充：【待补充：算法流程（algorithm.pipeline）】",
+                   section="algo_flow")
+TECHNICAL_SERVICE = {
+    "delivery": ["API", "SDK"],
+    "customers": "内容平台和企业客户约 40 家",
+    "onboarding": "签约前核验客户营业执照和用途说明，禁止用于新闻信息生成",
+    "contractual_duties": "服务协议约定客户落实内容审核、生成内容标识和投诉举报义务",
+    "label_support": "接口返回显式标识文本，并在导出文件元数据中写入隐式标识",
+}
+
+
+# --- fixtures and helpers -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def facts_data() -> dict:
+    source = FIXTURE if FIXTURE.is_file() else SHARED
+    if not source.is_file():
+        pytest.skip("facts-example.yaml 不存在")
+    return yaml.safe_load(source.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def facts(facts_data: dict) -> Facts:
+    return parse_facts(facts_data)
+
+
+@pytest.fixture(scope="module")
+def ts_facts(facts_data: dict) -> Facts:
+    data = json.loads(json.dumps(facts_data, default=str))
+    data["filing"]["role"] = "服务技术支持者"
+    data["technical_service"] = TECHNICAL_SERVICE
+    return parse_facts(data)
+
+
+@pytest.fixture(scope="module")
+def exported(facts: Facts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "out"
+    export_filing(facts, draft_all(facts), out, CLEAN)
+    return out
+
+
+def _headings(doc: DocxDocument) -> list[tuple[str, str]]:
+    return [(p.style.style_id, p.text) for p in doc.paragraphs if p.style.style_id.startswith("Heading")]
+
+
+def _all_text(doc: DocxDocument) -> str:
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def _header_text(doc: DocxDocument) -> str:
+    return "\n".join(p.text for p in doc.sections[0].header.paragraphs)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def test_fixture_matches_shared_contract() -> None:
+    if not SHARED.is_file():
+        pytest.skip("shared/spec/facts-example.yaml 不存在")
+    assert FIXTURE.read_bytes() == SHARED.read_bytes(), "tests/fixtures/facts-example.yaml 与契约文件不一致，请重新复制"
+
+
+def test_service_provider_documents(exported: Path) -> None:
+    names = {p.name for p in exported.glob("*.docx")}
+    assert names == {f"{ALGORITHM}-{t}.docx" for t in [*COMMON_TITLES, "关联产品及功能信息"]}
+    manifest = json.loads((exported / "manifest.json").read_text(encoding="utf-8"))
+    assert {f["name"] for f in manifest["files"]} == names
+    assert len(manifest["facts_sha256"]) == 64
+    assert manifest["checks"]["passed"] is True
+    for entry in manifest["files"]:
+        assert entry["sha256"] == export._sha256((exported / entry["name"]).read_bytes())
+
+
+def test_technical_service_documents(ts_facts: Facts, tmp_path: Path) -> None:
+    result = export_filing(ts_facts, draft_all(ts_facts), tmp_path, CLEAN)
+    names = {p.name for p in result.files}
+    assert names == {f"{ALGORITHM}-{t}.docx" for t in [*COMMON_TITLES, "技术服务方式"]}
+    sa = open_docx(tmp_path / SA)
+    texts = [text for _, text in _headings(sa)]
+    assert "二、技术服务情况" in texts and not any(t[2:] == "服务情况" for t in texts)
+    mode = open_docx(tmp_path / f"{ALGORITHM}-技术服务方式.docx")
+    assert "内容平台和企业客户约 40 家" in _all_text(mode)
+
+
+# --- structure ------------------------------------------------------------------------------------
+
+
+def test_self_assessment_headings(exported: Path) -> None:
+    doc = open_docx(exported / SA)
+    title = doc.paragraphs[0]
+    assert (title.style.name, title.text) == ("Title", "算法安全自评估报告")
+    assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    headings = _headings(doc)
+    level1 = [text for style, text in headings if style == "Heading1"]
+    assert level1 == ["一、算法情况", "二、服务情况", "三、风险研判", "四、风险防控情况", "五、安全评估结论",
+                      "六、其他应当说明的相关情况"]
+    start = headings.index(("Heading1", "一、算法情况"))
+    end = headings.index(("Heading1", "二、服务情况"))
+    level2 = [text for style, text in headings[start:end] if style == "Heading2"]
+    assert level2 == ["（一）算法流程", "（二）算法数据", "（三）算法模型", "（四）干预策略", "（五）结果标识"]
+    assert ("Heading3", "（一）输入数据") in headings[start:end]  # body sub-heading inside a part
+    assert ("Heading2", "（一）算法滥用风险") in headings[end:]  # body sub-heading of a top-level section
+
+
+def test_other_documents_numbering(exported: Path) -> None:
+    publicity = open_docx(exported / PUBLICITY)
+    assert [t for s, t in _headings(publicity) if s == "Heading1"] == [
+        "一、算法基本原理", "二、算法运行机制", "三、算法应用场景", "四、算法目的意图"]
+    duty = open_docx(exported / f"{ALGORITHM}-落实算法安全主体责任基本情况.docx")
+    headings = _headings(duty)
+    assert [t for s, t in headings if s == "Heading1"] == ["一、算法安全专职机构", "二、算法安全管理制度建设"]
+    assert ("Heading2", "（一）算法安全专职机构设置") in headings
+
+
+def test_header_table(exported: Path, facts: Facts) -> None:
+    doc = open_docx(exported / SA)
+    table = doc.tables[0]
+    assert table.style.name == "Table Grid"
+    rows = {row.cells[0].text: row.cells[1].text for row in table.rows}
+    assert rows["主体名称"] == facts.entity.name
+    assert rows["统一社会信用代码"] == facts.entity.credit_code
+    assert rows["算法名称"] == ALGORITHM
+    label = table.rows[0].cells[0]
+    assert label._tc.tcPr.find(qn("w:shd")) is not None
+    assert all(run.bold for run in label.paragraphs[0].runs)
+    body = doc.element.body
+    assert body.index(table._tbl) < body.index(doc.paragraphs[1]._p)  # the table comes before 一、算法情况
+
+
+def test_east_asian_fonts(exported: Path) -> None:
+    for path in exported.glob("*.docx"):
+        doc = open_docx(path)
+        runs = list(doc.element.body.iter(qn("w:r")))
+        assert runs
+        for run in runs:
+            fonts = run.find(qn("w:rPr")).find(qn("w:rFonts"))
+            assert fonts is not None and fonts.get(qn("w:eastAsia")), f"{path.name}: {run.xml[:200]}"
+        for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
+            fonts = doc.styles[name].element.rPr.rFonts
+            assert fonts.get(qn("w:eastAsia")) in ("宋体", "黑体")
+            assert fonts.get(qn("w:eastAsiaTheme")) is None
+        assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+        assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+
+
+def test_page_setup_and_page_number(exported: Path) -> None:
+    doc = open_docx(exported / SA)
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    assert round(section.top_margin.cm, 2) == 2.54 and round(section.left_margin.cm, 2) == 3.17
+    footer = section.footer._element
+    kinds = [c.get(qn("w:fldCharType")) for c in footer.iter(qn("w:fldChar"))]
+    assert kinds[:3] == ["begin", "separate", "end"] or kinds[:2] == ["begin", "separate"]
+    assert "end" in kinds
+    assert any(i.text.strip() == "PAGE" for i in footer.iter(qn("w:instrText")))
+
+
+def test_names_and_properties(exported: Path, facts: Facts) -> None:
+    doc = open_docx(exported / SA)
+    text = _all_text(doc)
+    assert facts.product.name in text and ALGORITHM in text
+    props = doc.core_properties
+    assert props.title == "算法安全自评估报告"
+    assert props.author == facts.entity.name
+    assert "python-docx" not in (props.comments or "") + (props.last_modified_by or "")
+
+
+def test_commitment_signature_right_aligned(exported: Path) -> None:
+    doc = open_docx(exported / f"{ALGORITHM}-算法备案承诺书.docx")
+    signature = [p for p in doc.paragraphs if p.text.startswith(("法定代表人", "单位（盖章）", "日期"))]
+    assert len(signature) == 3
+    assert all(p.alignment == WD_ALIGN_PARAGRAPH.RIGHT for p in signature)
+
+
+def test_lists_keep_numbers_with_hanging_indent(exported: Path) -> None:
+    doc = open_docx(exported / SA)
+    item = next(p for p in doc.paragraphs if p.text.startswith("1.\t用户在写作页面"))
+    assert item.paragraph_format.first_line_indent < 0 < item.paragraph_format.left_indent
+
+
+# --- gate, override, draft mark -------------------------------------------------------------------
+
+
+def test_blocking_finding_refuses_export(facts: Facts, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(ExportRefused) as refused:
+        export_filing(facts, draft_all(facts), out, CheckReport([BLOCKING]))
+    assert "模板残留" in str(refused.value) and "待补充" in str(refused.value)
+    assert refused.value.findings == [BLOCKING]
+    assert not out.exists()
+
+
+def test_short_override_reason_is_rejected(facts: Facts, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="理由"):
+        export_filing(facts, draft_all(facts), tmp_path / "out", CheckReport([BLOCKING]), override_reason="急用")
+    assert not (tmp_path / "out").exists()
+
+
+def test_override_is_recorded(facts: Facts, tmp_path: Path) -> None:
+    reason = "客户要求先提交初稿供法务审阅，流程图由客户另行提供"
+    result = export_filing(facts, draft_all(facts), tmp_path, CheckReport([BLOCKING]), override_reason=reason)
+    record = json.loads((tmp_path / "export-record.json").read_text(encoding="utf-8"))
+    assert record["override"]["reason"] == reason
+    assert record["override"]["time"]
+    assert record["override"]["findings"][0]["check"] == "hygiene"
+    assert result.draft_mark and result.record["override"]["reason"] == reason
+    note = f"本稿在 1 项阻断性检查未通过的情况下经人工确认导出，理由：{reason}"
+    for path in result.files:
+        doc = open_docx(path)
+        assert note in [p.text for p in doc.paragraphs[:3]], path.name
+        assert "草稿" in _header_text(doc)
+
+
+def test_draft_mark_with_warnings(facts: Facts, tmp_path: Path) -> None:
+    result = export_filing(facts, draft_all(facts), tmp_path, CheckReport([WARNING]))
+    assert result.draft_mark
+    doc = open_docx(tmp_path / SA)
+    assert "草稿 — 尚有 1 项警告未处理" in _header_text(doc)
+    run = doc.sections[0].header.paragraphs[0].runs[0]
+    assert run.font.color.rgb is not None and str(run.font.color.rgb) == "C00000"
+    assert "草稿" in doc.core_properties.subject and doc.core_properties.title == "算法安全自评估报告"
+
+
+def test_no_draft_mark_when_clean(exported: Path) -> None:
+    doc = open_docx(exported / SA)
+    assert "草稿" not in _header_text(doc)
+    assert "草稿" not in (doc.core_properties.subject or "") + (doc.core_properties.keywords or "")
+    record = json.loads((exported / "export-record.json").read_text(encoding="utf-8"))
+    assert record["draft_mark"] is None and record["override"] is None
+
+
+def test_nothing_from_the_environment(facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-test-0123456789abcdef"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    monkeypatch.setenv("USER", "secret-user")
+    result = export_filing(facts, draft_all(facts), tmp_path, CLEAN)
+    for path in result.files:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                data = archive.read(name)
+                assert secret.encode() not in data and b"secret-user" not in data, (path.name, name)
+
+
+# --- file names -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b:c*?", "..", "con\x00trol\x1f名\n", "名" * 300,
+                                  "C:\\Windows\\system32", " 末尾点. . ", "<>:\"|?*"])
+def test_malicious_algorithm_name_stays_inside(facts_data: dict, tmp_path: Path, name: str) -> None:
+    data = json.loads(json.dumps(facts_data, default=str))
+    data["filing"]["algorithm_name"] = name
+    facts = parse_facts(data)
+    out = tmp_path / "out"
+    result = export_filing(facts, draft_all(facts), out, CLEAN)
+    assert len(result.files) == 5
+    for path in result.files:
+        assert path.parent == out.resolve() and path.is_file()
+        assert len(path.name.encode("utf-8")) <= 255
+        assert not set(path.name) & set('<>:"/\\|?*') and ".." not in path.name
+        assert not any(ord(ch) < 32 for ch in path.name)
+    assert {p.name for p in out.iterdir()} == {p.name for p in result.files} | {"manifest.json", "export-record.json"}
+
+
+def test_safe_filename() -> None:
+    assert safe_filename("../../etc/passwd") == "etc_passwd"
+    assert safe_filename("a/b:c*?") == "a_b_c"
+    assert safe_filename("...") == "未命名"
+    assert safe_filename("名称. ") == "名称"
+
+
+# --- Markdown subset ------------------------------------------------------------------------------
+
+
+def test_parse_markdown() -> None:
+    text = ("## 算法流程\n（一）输入数据\n\n正文第一段，含**加粗**。\n1. 第一步。\n2. 第二步。\n- 要点\n\n"
+            "| 项目 | 内容 |\n| --- | --- |\n| 主体名称 | 某公司 |\n\n（二）这一行很长，不是标题，而是一段以括号编号开头的正文。")
+    blocks = parse_markdown(text)
+    assert [b.kind for b in blocks] == ["heading", "heading", "paragraph", "numbered", "numbered", "bullet",
+                                       "table", "paragraph"]
+    assert blocks[3].number == "1." and blocks[3].text == "第一步。"
+    assert blocks[6].rows == [["项目", "内容"], ["主体名称", "某公司"]]
+    assert list(export._inline("含**加粗**和【待补充：名称（a.b）】")) == [
+        ("含", False, False), ("加粗", True, False), ("和", False, False), ("【待补充：名称（a.b）】", False, True)]
+
+
+# --- figure ---------------------------------------------------------------------------------------
+
+
+def _figure_position(doc: DocxDocument) -> tuple[int, int, int]:
+    texts = [p.text for p in doc.paragraphs]
+    picture = next(i for i, p in enumerate(doc.paragraphs) if p._p.xpath(".//pic:pic"))
+    return texts.index("（一）算法流程"), picture, texts.index("（二）算法数据")
+
+
+def test_flow_chart_embedded(exported: Path) -> None:
+    doc = open_docx(exported / SA)
+    assert len(doc.inline_shapes) == 1
+    flow, picture, data = _figure_position(doc)
+    assert flow < picture < data
+    assert doc.paragraphs[picture + 1].text == "图 1 算法流程图"
+    record = json.loads((exported / "export-record.json").read_text(encoding="utf-8"))
+    if export.find_cjk_font() is not None:
+        assert record["notices"] == []
+
+
+def test_flow_chart_without_cjk_font(facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export, "find_cjk_font", lambda: None)
+    result = export_filing(facts, draft_all(facts), tmp_path, CLEAN)
+    assert any("中文字体" in notice for notice in result.record["notices"])
+    assert len(open_docx(tmp_path / SA).inline_shapes) == 1
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+FONTS_CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
+</fontconfig>
+"""
+
+
+def _render_first_page(docx: Path, work: Path, stem: str) -> tuple[Path, int]:
+    """docx → PDF with LibreOffice, page 1 → test-artifacts/<stem>.png; returns the PNG and the page count.
+
+    A fontconfig file maps 宋体/黑体 to the Simplified-Chinese Noto faces, as Windows would show them."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdftoppm") is None:
+        pytest.skip("需要 libreoffice（soffice）和 pdftoppm（poppler-utils）")
+    (work / "fonts.conf").write_text(FONTS_CONF, encoding="utf-8")
+    env = {"HOME": str(work), "PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": str(work / "fonts.conf")}
+    subprocess.run([soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(work), str(docx)], check=True, capture_output=True, timeout=180, env=env)
+    pdf = work / docx.with_suffix(".pdf").name
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                    str(ARTIFACTS / stem)], check=True, capture_output=True, timeout=60)
+    return ARTIFACTS / f"{stem}.png", len(PdfReader(pdf).pages)
+
+
+def test_render_with_libreoffice(facts: Facts, tmp_path: Path) -> None:
+    result = export_filing(facts, draft_all(facts), tmp_path / "out", CheckReport([WARNING]))
+    files = {p.name: p for p in result.files}
+    png, pages = _render_first_page(files[SA], tmp_path, "export-self-assessment-p1")
+    assert pages >= 2 and png.is_file() and png.stat().st_size > 0
+    png, _ = _render_first_page(files[PUBLICITY], tmp_path, "export-publicity-p1")
+    assert png.is_file()
