@@ -122,6 +122,124 @@ def _check(args: argparse.Namespace, rt: Runtime) -> int:
     return 0 if report.passed else 1
 
 
+# --- draft / export / facts / ask -----------------------------------------------------------------
+
+
+def _llm_for(provider: str, rt: Runtime) -> Any:
+    from assistant.llm import LLMError, get_llm
+
+    if provider == "template":
+        return None
+    try:
+        return get_llm(provider, rt.settings)
+    except LLMError as exc:
+        raise CliError(str(exc)) from exc
+
+
+@command("draft")
+def _draft(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.draft import Drafter
+    from assistant.drafts import write_draft
+
+    facts = load_facts_arg(args.facts)
+    provider = args.provider or rt.settings.provider
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    drafter = Drafter(rt, provider, _llm_for(provider, rt))
+    try:
+        records = drafter.draft(facts, args.section or None, on_saved=lambda r: write_draft(out, r))
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    failed = 0
+    for record in records.values():
+        if record.error:
+            failed += 1
+            print(f"[失败] {record.title}：{record.error}")
+            continue
+        blocking = sum(1 for c in record.checks if c["blocking"])
+        flag = "（需人工复核）" if record.needs_review else ""
+        print(f"[完成] {record.title}{flag}：{len(record.text)} 字，阻断项 {blocking}，用时 {record.timings.get('total', 0):.1f} 秒")
+    print(f"草稿已写入 {out}/（每节一个 .md 和一个 .json 记录）")
+    return 1 if failed else 0
+
+
+@command("export")
+def _export(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.checks import run_checks
+    from assistant.export import ExportRefused, export_filing
+
+    facts = load_facts_arg(args.facts)
+    drafts = load_drafts_arg(args.draft_dir)
+    report = run_checks(facts, drafts, spec=rt.spec, registry=rt.registry, library=rt.library)
+    try:
+        result = export_filing(facts, drafts, Path(args.out), report, override_reason=args.override_reason)
+    except ExportRefused as exc:
+        print(f"拒绝导出：{exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    for path in result.files:
+        print(f"已导出：{path}")
+    if result.draft_mark:
+        print(f"注意：尚有 {len(report.warnings)} 项警告，文档已标注“草稿”。")
+    return 0
+
+
+@command("facts")
+def _facts(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.drafts import atomic_write
+    from assistant.extract import ExtractionError, extract_facts
+    from assistant.facts import dump_facts
+    from assistant.llm import LLMError
+
+    provider = args.provider or rt.settings.provider
+    if provider == "template":
+        raise CliError("从描述提取事实需要大模型：请使用 --provider local 或 --provider openai")
+    path = Path(args.description)
+    if not path.is_file():
+        raise CliError(f"找不到描述文件：{path}")
+    if path.stat().st_size > rt.settings.max_upload_bytes:
+        raise CliError(f"描述文件过大（{path.stat().st_size} 字节），上限 {rt.settings.max_upload_bytes} 字节")
+    try:
+        text = path.read_text(encoding="utf-8")
+        extraction = extract_facts(text, _llm_for(provider, rt), rt.spec)
+    except UnicodeDecodeError as exc:
+        raise CliError(f"描述文件不是 UTF-8 文本：{path}") from exc
+    except (ExtractionError, LLMError) as exc:
+        raise CliError(str(exc)) from exc
+    atomic_write(Path(args.out), dump_facts(extraction.facts))
+    print(f"事实文件已写入 {args.out}")
+    if extraction.injections:
+        print("已忽略描述中疑似指令的文字：" + "；".join(h.sentence[:40] for h in extraction.injections))
+    if extraction.dropped:
+        print("以下抽取结果在描述中找不到依据，已舍弃：\n  " + "\n  ".join(extraction.dropped))
+    print(f"未能找到的事实（{len(extraction.missing)} 项）：")
+    for item in extraction.missing_report():
+        print(f"  - {item}")
+    return 0
+
+
+@command("ask")
+def _ask(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.chat import ask
+    from assistant.llm import LLMError
+
+    provider = args.provider or rt.settings.provider
+    try:
+        answer = ask(rt, args.question, _llm_for(provider, rt))
+    except (ValueError, LLMError) as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(answer.to_dict())
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\n引用条文：")
+        for c in answer.citations:
+            print(f"- 《{c['title']}》{c['article']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +260,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("facts")
     p.add_argument("draft_dir")
     p.add_argument("--json", action="store_true")
+
+    providers = ["template", "local", "openai", "fake"]
+    p = sub.add_parser("draft", help="起草章节（默认全部适用章节），每节输出 Markdown 和 JSON 记录")
+    p.add_argument("facts")
+    p.add_argument("--section", action="append", help="章节编号或中文标题，可重复")
+    p.add_argument("--provider", choices=providers)
+    p.add_argument("-o", "--out", required=True)
+
+    p = sub.add_parser("export", help="导出 .docx；有阻断项时拒绝导出")
+    p.add_argument("facts")
+    p.add_argument("draft_dir")
+    p.add_argument("-o", "--out", required=True)
+    p.add_argument("--override-reason", help="在阻断项未解决时强制导出的书面理由（会记录在导出记录中）")
+
+    p = sub.add_parser("facts", help="从产品描述提取事实文件")
+    p.add_argument("description")
+    p.add_argument("-o", "--out", required=True)
+    p.add_argument("--provider", choices=["local", "openai", "fake"])
+
+    p = sub.add_parser("ask", help="就备案规则提问，回答附条文引用")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--provider", choices=providers)
     return parser
 
 
@@ -155,3 +296,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0

@@ -10,8 +10,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from assistant.checks import Finding, run_checks
 from assistant.drafts import DraftRecord
 from assistant.facts import Facts, get_path, parse_facts
@@ -28,6 +26,8 @@ SavedCallback = Callable[[DraftRecord], None]
 ARTICLE_CHARS = 320
 EXEMPLAR_CHARS = 420
 _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
+_SCAFFOLD_RE = re.compile(r"^\s*(【(任务|必须写明的要素|事实|缺失事实|相关条文|范例|输出要求|问题|修改要求|草稿)】.*|</?data>)\s*$")
+ECHO_LIMIT = 0.5
 _FENCE_RE = re.compile(r"^```[a-z]*\n|\n```\s*$")
 
 
@@ -129,6 +129,10 @@ class Drafter:
                       exemplars=exemplars, min_chars=section.length.min, max_chars=section.length.max)
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
         text = self._call(system, user, on_token, timings, "generate", section)
+        filled: list[str] = []
+        if not text.strip() or echo_ratio(text, user) > ECHO_LIMIT:
+            # the model returned nothing usable (e.g. repeated its prompt): fall back to the template text
+            text, filled = draft_section(facts, section.id), ["全文（模型输出不可用，已改用模板文本）"]
         rounds = 0
         failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
         while failures and rounds < self.rt.settings.repair_rounds:
@@ -136,11 +140,13 @@ class Drafter:
             problems = "\n".join(f"- {f.message}" for f in failures)
             repair = render("repair", title=section.title, problems=problems, facts=data_block(facts_yaml),
                             draft=data_block(text))
-            text = self._call(system, repair, None, timings, f"repair{rounds}", section)
+            repaired = self._call(system, repair, None, timings, f"repair{rounds}", section)
+            # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
+            text = repaired if echo_ratio(repaired, repair.replace(data_block(text), "")) <= ECHO_LIMIT else text
             failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
-        filled: list[str] = []
         if failures or _unmarked_missing(facts, section, text):
-            text, filled = fill_from_template(facts, section, text, failures)
+            text, more = fill_from_template(facts, section, text, failures)
+            filled += more
         findings = section_findings(self.rt, facts, section, text)
         timings["total"] = round(time.perf_counter() - started, 3)
         return DraftRecord(
@@ -190,10 +196,40 @@ class Drafter:
 
 
 def facts_block(facts: Facts, section: Section) -> str:
+    """The section's facts as `- 标签：值` lines (Chinese labels read better for small models than YAML)."""
     data = facts.as_dict()
-    chosen = {path: get_path(data, path) for path in section.facts}
-    return yaml.safe_dump({k: v for k, v in chosen.items() if v is not None}, allow_unicode=True,
-                          sort_keys=False, width=100).strip()
+    lines: list[str] = []
+    for path in section.facts:
+        _fact_lines(path, get_path(data, path), lines)
+    return "\n".join(lines)
+
+
+def _fact_lines(path: str, value: Any, lines: list[str]) -> None:
+    label = label_for(path)
+    if value is None or value == "" or value == []:
+        return
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _fact_lines(f"{path}.{key}", child, lines)
+    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        for index, item in enumerate(value, 1):
+            parts = [f"{label_for(f'{path}.{k}')}：{_scalar(v)}" for k, v in item.items() if v not in (None, "", [])] \
+                if isinstance(item, dict) else [_scalar(item)]
+            lines.append(f"- {label}{index}：" + "；".join(parts))
+    elif isinstance(value, list):
+        joined = "；".join(f"{i}) {_scalar(v)}" for i, v in enumerate(value, 1)) if path.endswith("pipeline") else \
+            "、".join(_scalar(v) for v in value)
+        lines.append(f"- {label}：{joined}")
+    else:
+        lines.append(f"- {label}：{_scalar(value)}")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_scalar(v) for v in value)
+    return str(value).strip()
 
 
 def elements_block(facts: Facts, section: Section) -> str:
@@ -215,12 +251,20 @@ def missing_block(facts: Facts, section: Section) -> str:
 
 
 def clean_output(raw: str, title: str) -> str:
+    """Strip code fences, chatty preambles, an echoed title and echoed prompt scaffolding."""
     text = _FENCE_RE.sub("", raw.strip())
     text = _PREAMBLE_RE.sub("", text)
-    lines = text.splitlines()
+    lines = [line for line in text.splitlines() if not _SCAFFOLD_RE.match(line)]
     if lines and title in lines[0] and len(lines[0]) <= len(title) + 12:
         lines = lines[1:]
     return "\n".join(lines).strip() + "\n"
+
+
+def echo_ratio(text: str, prompt: str) -> float:
+    """Share of the output's lines that are verbatim lines of the prompt (a small model repeating its input)."""
+    prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
+    lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= 6]
+    return sum(1 for line in lines if line in prompt_lines) / len(lines) if lines else 1.0
 
 
 def _unmarked_missing(facts: Facts, section: Section, text: str) -> list[str]:

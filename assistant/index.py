@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 COLLECTION = "beian-corpus"
 MAX_CHUNK_CHARS = 480
 BATCH = 32
+_SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
 
 
 @dataclass
@@ -62,18 +64,54 @@ def article_chunks(regulation: Regulation, file_key: str, file_hash: str) -> lis
     return chunks
 
 
+def split_section(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
+    """Split a filing section at paragraph boundaries into parts of at most ~`limit` characters
+    (a single paragraph longer than `limit` is split after sentence ends). Embedding cost grows faster
+    than linearly with text length, so long sections are embedded in parts."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for paragraph in (p.strip() for p in text.split("\n\n")):
+        if not paragraph:
+            continue
+        if len(paragraph) <= limit:
+            pieces.append(paragraph)
+            continue
+        sentences = [s for s in _SENTENCE_END.split(paragraph) if s]
+        current = ""
+        for sentence in sentences:
+            if current and len(current) + len(sentence) > limit:
+                pieces.append(current)
+                current = ""
+            current += sentence
+        if current:
+            pieces.append(current)
+    parts: list[str] = []
+    for piece in pieces:
+        if parts and len(parts[-1]) + 2 + len(piece) <= limit:
+            parts[-1] = f"{parts[-1]}\n\n{piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
 def filing_chunks(doc: FilingDoc, file_key: str, file_hash: str, spec_titles: dict[str, str]) -> list[Chunk]:
+    """One chunk per past-filing section, or several (`fil:<id>:<section>:<n>`, n from 1) for a long one;
+    every part carries the section's metadata and its part number."""
     chunks = []
     for section_id, text in doc.sections.items():
         title = spec_titles.get(section_id, section_id)
-        meta = {
-            "source": "filing", "title": title, "article": "", "filing_id": doc.id, "section_id": section_id,
-            "algorithm_type": str(doc.meta.get("algorithm_type", "")), "role": str(doc.meta.get("role", "")),
-            "modalities": ",".join(doc.modalities), "provenance": str(doc.meta.get("provenance", "")),
-            "year": int(doc.meta.get("year") or 0), "file": file_key, "file_hash": file_hash,
-            "historical": False, "tokens": " ".join(tokenize(f"{title} {text}")),
-        }
-        chunks.append(Chunk(f"fil:{doc.id}:{section_id}", text, meta))
+        parts = split_section(text)
+        for number, part in enumerate(parts, 1):
+            meta = {
+                "source": "filing", "title": title, "article": "", "filing_id": doc.id, "section_id": section_id,
+                "algorithm_type": str(doc.meta.get("algorithm_type", "")), "role": str(doc.meta.get("role", "")),
+                "modalities": ",".join(doc.modalities), "provenance": str(doc.meta.get("provenance", "")),
+                "year": int(doc.meta.get("year") or 0), "file": file_key, "file_hash": file_hash,
+                "historical": False, "part": number, "parts": len(parts),
+                "tokens": " ".join(tokenize(f"{title} {part}")),
+            }
+            chunks.append(Chunk(f"fil:{doc.id}:{section_id}:{number}", part, meta))
     return chunks
 
 
@@ -114,8 +152,20 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
 
+# Bump when chunking, chunk text or BM25 tokens change: every file's stored hash then differs and the
+# next ingest re-indexes it (the jieba user dictionary is part of the fingerprint for the same reason).
+INDEX_FORMAT = "2"
+_TERMS_FILE = Path(__file__).parent / "spec" / "terms.txt"
+
+
+def _format_fingerprint() -> bytes:
+    terms = _TERMS_FILE.read_bytes() if _TERMS_FILE.exists() else b""
+    return f"beian-index/{INDEX_FORMAT}/".encode() + hashlib.sha256(terms).digest()
+
+
 def _hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Content hash of a corpus file, salted with the index format so that format changes re-index."""
+    return hashlib.sha256(_format_fingerprint() + path.read_bytes()).hexdigest()
 
 
 def _indexed_files(collection: Any) -> dict[str, str]:

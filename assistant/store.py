@@ -1,0 +1,247 @@
+"""The workspace database: projects, versioned facts and drafts, chat history, exports and evaluation runs.
+
+SQLite (WAL, transactions) by default; a PostgreSQL URL by configuration, with the same migrations.
+Every write is a new version; a save based on a stale version is refused (`StaleWrite`), never merged
+silently. Facts and drafts are saved before any LLM call, so a crash or a refresh loses nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+metadata = MetaData()
+
+migrations_table = Table("migrations", metadata, Column("version", Integer, primary_key=True), Column("applied", String(40)))
+projects = Table(
+    "projects", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created", String(40), nullable=False),
+)
+facts_versions = Table(
+    "facts_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("yaml", Text, nullable=False),
+    Column("note", String(200), default=""),
+    Column("author", String(100), default=""),
+    Column("created", String(40), nullable=False),
+    UniqueConstraint("project_id", "version", name="uq_facts_version"),
+)
+draft_versions = Table(
+    "draft_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("section", String(60), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("record", Text, nullable=False, default="{}"),
+    Column("author", String(100), default=""),
+    Column("created", String(40), nullable=False),
+    UniqueConstraint("project_id", "section", "version", name="uq_draft_version"),
+)
+chat_messages = Table(
+    "chat_messages", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("citations", Text, nullable=False, default="[]"),
+    Column("created", String(40), nullable=False),
+)
+exports = Table(
+    "exports", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("created", String(40), nullable=False),
+)
+eval_runs = Table(
+    "eval_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("label", String(200), nullable=False),
+    Column("report", Text, nullable=False),
+    Column("created", String(40), nullable=False),
+)
+
+
+def _m1_initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[projects, facts_versions, draft_versions, chat_messages, exports, eval_runs])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+
+
+class StaleWrite(Exception):
+    """Someone saved a newer version since this one was loaded."""
+
+    def __init__(self, what: str, base: int, latest: int):
+        self.base, self.latest = base, latest
+        super().__init__(f"{what}已被其他会话更新（您基于第 {base} 版修改，最新为第 {latest} 版）。"
+                         "为避免覆盖他人的修改，本次保存未执行；请重新加载最新版本后再修改。")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Version:
+    version: int
+    text: str
+    created: str
+    note: str = ""
+    record: dict[str, Any] | None = None
+
+
+class Workspace:
+    def __init__(self, url: str):
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    def migrate(self) -> None:
+        with self.engine.begin() as conn:
+            metadata.create_all(conn, tables=[migrations_table])
+            done = {row[0] for row in conn.execute(select(migrations_table.c.version))}
+            for number, migration in enumerate(MIGRATIONS, 1):
+                if number not in done:
+                    migration(conn)
+                    conn.execute(insert(migrations_table).values(version=number, applied=_now()))
+
+    # --- projects --------------------------------------------------------------------------------
+
+    def create_project(self, name: str) -> int:
+        name = name.strip()
+        if not name:
+            raise ValueError("项目名称不能为空")
+        if len(name) > 200:
+            raise ValueError("项目名称不能超过 200 个字符")
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(insert(projects).values(name=name, created=_now())).inserted_primary_key[0])
+        except IntegrityError as exc:
+            raise ValueError(f"项目“{name}”已存在") from exc
+
+    def projects(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(projects).order_by(projects.c.id))]
+
+    def project_id(self, name: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(projects.c.id).where(projects.c.name == name)).scalar()
+
+    # --- versioned facts and drafts -------------------------------------------------------------
+
+    def latest_facts(self, project_id: int) -> Version | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(facts_versions).where(facts_versions.c.project_id == project_id)
+                               .order_by(facts_versions.c.version.desc()).limit(1)).first()
+        return Version(row.version, row.yaml, row.created, row.note or "") if row else None
+
+    def facts_history(self, project_id: int) -> list[Version]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(facts_versions).where(facts_versions.c.project_id == project_id)
+                                .order_by(facts_versions.c.version))
+            return [Version(r.version, r.yaml, r.created, r.note or "") for r in rows]
+
+    def save_facts(self, project_id: int, text: str, base_version: int | None, note: str = "", author: str = "") -> int:
+        """Store a new facts version. `base_version` is the version the edit started from (None for the
+        first); a newer version in the database means the edit is stale and is refused."""
+        return self._save_version(facts_versions, {"project_id": project_id}, "事实文件", base_version,
+                                  {"yaml": text, "note": note[:200], "author": author[:100]})
+
+    def save_draft(self, project_id: int, section: str, text: str, record: dict[str, Any], base_version: int | None,
+                   author: str = "") -> int:
+        return self._save_version(draft_versions, {"project_id": project_id, "section": section},
+                                  f"章节 {section} 的草稿", base_version,
+                                  {"text": text, "record": json.dumps(record, ensure_ascii=False), "author": author[:100]})
+
+    def _save_version(self, table: Table, key: dict[str, Any], what: str, base: int | None, values: dict[str, Any]) -> int:
+        where = [table.c[k] == v for k, v in key.items()]
+        try:
+            with self.engine.begin() as conn:
+                latest = conn.execute(select(func.max(table.c.version)).where(*where)).scalar() or 0
+                if base is not None and latest != base or base is None and latest:
+                    raise StaleWrite(what, base or 0, latest)
+                conn.execute(insert(table).values(**key, version=latest + 1, created=_now(), **values))
+                return latest + 1
+        except IntegrityError as exc:  # a concurrent writer took the same version number
+            raise StaleWrite(what, base or 0, (base or 0) + 1) from exc
+
+    def latest_drafts(self, project_id: int) -> dict[str, Version]:
+        with self.engine.connect() as conn:
+            newest = (select(draft_versions.c.section, func.max(draft_versions.c.version).label("v"))
+                      .where(draft_versions.c.project_id == project_id).group_by(draft_versions.c.section).subquery())
+            rows = conn.execute(select(draft_versions).join(
+                newest, (draft_versions.c.section == newest.c.section) & (draft_versions.c.version == newest.c.v))
+                .where(draft_versions.c.project_id == project_id))
+            return {r.section: Version(r.version, r.text, r.created, record=json.loads(r.record or "{}")) for r in rows}
+
+    def draft_history(self, project_id: int, section: str) -> list[Version]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(draft_versions).where(draft_versions.c.project_id == project_id,
+                                                             draft_versions.c.section == section)
+                                .order_by(draft_versions.c.version))
+            return [Version(r.version, r.text, r.created, record=json.loads(r.record or "{}")) for r in rows]
+
+    # --- chat, exports, evaluation ----------------------------------------------------------------
+
+    def add_message(self, project_id: int, role: str, content: str, citations: list[dict[str, Any]] | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(chat_messages).values(project_id=project_id, role=role, content=content,
+                                                      citations=json.dumps(citations or [], ensure_ascii=False),
+                                                      created=_now()))
+
+    def messages(self, project_id: int) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(chat_messages).where(chat_messages.c.project_id == project_id)
+                                .order_by(chat_messages.c.id))
+            return [{"role": r.role, "content": r.content, "citations": json.loads(r.citations), "created": r.created}
+                    for r in rows]
+
+    def record_export(self, project_id: int, record: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(exports).values(project_id=project_id, record=json.dumps(record, ensure_ascii=False, default=str),
+                                                created=_now()))
+
+    def save_eval(self, label: str, report: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(eval_runs).values(label=label[:200], report=json.dumps(report, ensure_ascii=False),
+                                                           created=_now()))
+            return int(result.inserted_primary_key[0])
+
+    def eval_runs(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(eval_runs).order_by(eval_runs.c.id.desc()))
+            return [{"id": r.id, "label": r.label, "created": r.created, "report": json.loads(r.report)} for r in rows]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up the test environment and run the linter and the whole test suite (as CI does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --dev
+.venv/bin/ruff check assistant tests bench app.py
+exec .venv/bin/pytest -q -p no:cacheprovider "$@"

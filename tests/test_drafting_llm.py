@@ -1,0 +1,155 @@
+"""The LLM drafting path against a real OpenAI-protocol server on loopback: streaming, retries, the
+draft → check → repair loop, the deterministic fill, and prompt injection."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.config import get_settings
+from assistant.draft import Drafter, clean_output, echo_ratio
+from assistant.llm import FakeLLM, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.runtime import Runtime
+from assistant.template_drafter import draft_section
+from tests.helpers import facts_with
+from tests.openai_server import Fault, OpenAITestServer
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    with OpenAITestServer() as srv:
+        monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("BEIAN_OPENAI_MODEL", "test-model")
+        monkeypatch.setenv("BEIAN_LLM_TIMEOUT", "20")
+        get_settings.cache_clear()
+        yield srv
+
+
+def _no_sleep(_: float) -> None:
+    return None
+
+
+def _llm(retry: int = 4) -> OpenAICompatibleLLM:
+    return OpenAICompatibleLLM(get_settings(), RetryPolicy(attempts=retry), sleep=_no_sleep)
+
+
+def test_streaming_completion(server: OpenAITestServer) -> None:
+    server.state.responder = lambda body: "这是一段流式返回的中文草稿，用于测试。"
+    pieces: list[str] = []
+    text = _llm().complete([Message("user", "你好")], on_token=pieces.append)
+    assert text == "这是一段流式返回的中文草稿，用于测试。"
+    assert len(pieces) > 1 and "".join(pieces) == text
+    assert server.state.requests[-1]["stream"] is True
+    assert server.state.requests[-1]["model"] == "test-model"
+
+
+def test_429_with_retry_after_is_retried(server: OpenAITestServer) -> None:
+    delays: list[float] = []
+    server.state.faults = [Fault("status", 429, retry_after="3"), Fault("status", 503)]
+    server.state.responder = lambda body: "第三次成功。"
+    llm = OpenAICompatibleLLM(get_settings(), RetryPolicy(attempts=4), sleep=delays.append)
+    assert llm.complete([Message("user", "x")]) == "第三次成功。"
+    assert delays[0] == 3.0 and len(delays) == 2 and len(server.state.requests) == 3
+
+
+def test_timeout_is_retried_then_reported(server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEIAN_LLM_TIMEOUT", "1.5")
+    get_settings.cache_clear()
+    server.state.faults = [Fault("sleep", seconds=4), Fault("sleep", seconds=4)]
+    with pytest.raises(LLMError) as info:
+        _llm(retry=2).complete([Message("user", "x")])
+    assert "超时" in str(info.value)
+    server.state.faults = [Fault("sleep", seconds=4)]
+    server.state.responder = lambda body: "恢复。"
+    assert _llm(retry=2).complete([Message("user", "x")]) == "恢复。"
+
+
+def test_client_errors_are_not_retried(server: OpenAITestServer) -> None:
+    server.state.faults = [Fault("status", 401)]
+    with pytest.raises(LLMError, match="API Key"):
+        _llm().complete([Message("user", "x")])
+    assert len(server.state.requests) == 1
+
+
+def test_openai_draft_all_runs_and_records(server: OpenAITestServer) -> None:
+    facts = facts_with()
+
+    def respond(body):  # noqa: ANN001, ANN202
+        prompt = body["messages"][-1]["content"]
+        title = re.search(r"“(.+?)”一节", prompt).group(1)
+        from assistant.spec import load_spec
+
+        return draft_section(facts, load_spec().section(title).id)
+
+    server.state.responder = respond
+    rt = Runtime(get_settings())
+    saved = []
+    records = Drafter(rt, "openai").draft(facts, on_saved=saved.append)
+    llm_sections = [r for r in records.values() if r.provider == "openai"]
+    assert len(llm_sections) >= 14 and all(not r.needs_review and r.repair_rounds == 0 for r in llm_sections)
+    assert {r.section for r in saved} == set(records)
+    record = records["risk_controls"]
+    assert record.model == "test-model" and len(record.prompt_hash) == 16
+    assert any(s["kind"] == "article" for s in record.sources)
+    assert "generate" in record.timings
+
+
+def test_repair_loop_feeds_check_messages_back(server: OpenAITestServer) -> None:
+    facts = facts_with()
+    good = draft_section(facts, "risk_controls")
+    replies = [good.replace("自受理之日起 7 个工作日内", "尽快"), good]
+    server.state.responder = lambda body: replies.pop(0)
+    rt = Runtime(get_settings())
+    record = Drafter(rt, "openai").draft(facts, ["风险防控情况"])["risk_controls"]
+    assert record.repair_rounds == 1 and not record.needs_review
+    repair_prompt = server.last_user_message()
+    assert "投诉举报反馈时限" in repair_prompt and "【问题】" in repair_prompt
+
+
+def test_fill_from_template_when_repairs_fail() -> None:
+    facts = facts_with()
+    bad = "本产品设有投诉渠道，效果行业领先，准确率 99%。"
+    rt = Runtime(get_settings())
+    record = Drafter(rt, "fake", FakeLLM(replies=[bad, bad, bad])).draft(facts, ["risk_controls"])["risk_controls"]
+    assert record.needs_review and record.filled_from_template and record.repair_rounds == 2
+    assert "行业领先" not in record.text and "99%" not in record.text
+    assert "自受理之日起 7 个工作日内" in record.text
+    assert not [c for c in record.checks if c["blocking"]]
+
+
+def test_missing_fact_is_marked_even_if_the_model_omits_it() -> None:
+    facts = facts_with(lambda d: d["safety"]["complaint"].pop("feedback_deadline"))
+    text = draft_section(facts, "risk_controls").replace(
+        "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】", "合理期限")
+    rt = Runtime(get_settings())
+    record = Drafter(rt, "fake", FakeLLM(replies=[text, text, text])).draft(facts, ["risk_controls"])["risk_controls"]
+    assert "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】" in record.text
+
+
+def test_echoed_prompt_is_not_taken_for_a_draft() -> None:
+    facts = facts_with()
+    rt = Runtime(get_settings())
+    fake = FakeLLM(responder=lambda messages: messages[-1].content)  # repeats its prompt
+    record = Drafter(rt, "fake", fake).draft(facts, ["principle"])["principle"]
+    assert "【事实】" not in record.text and "<data>" not in record.text
+    assert record.needs_review and record.filled_from_template
+    assert echo_ratio("甲乙丙丁戊己庚辛\n新的一行文字内容", "甲乙丙丁戊己庚辛") == 0.5
+
+
+def test_clean_output_strips_scaffolding() -> None:
+    raw = "```markdown\n以下是草稿：\n算法基本原理\n【事实】\n<data>\n正文第一段。\n</data>\n```"
+    assert clean_output(raw, "算法基本原理") == "正文第一段。\n"
+
+
+def test_failed_section_does_not_stop_the_others(server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    facts = facts_with()
+    monkeypatch.setenv("BEIAN_LLM_CONCURRENCY", "1")
+    monkeypatch.setenv("BEIAN_LLM_MAX_RETRIES", "1")
+    get_settings.cache_clear()
+    server.state.faults = [Fault("status", 500)]
+    server.state.responder = lambda body: draft_section(facts, "purpose")
+    rt = Runtime(get_settings())
+    records = Drafter(rt, "openai").draft(facts, ["principle", "purpose"])
+    assert records["principle"].error and "内部错误" in records["principle"].error
+    assert records["purpose"].error is None and records["purpose"].text
