@@ -288,8 +288,7 @@ def check_unsupported_facts(ctx: CheckContext) -> Iterable[Finding]:
 
 
 def fabrication_detector(ctx: CheckContext) -> FabricationDetector:
-    corpus = "\n".join(a.text for a in ctx.registry.articles()) if ctx.registry else ""
-    return FabricationDetector("\n".join(fact_strings(ctx.data)), corpus)
+    return FabricationDetector("\n".join(fact_strings(ctx.data)), ctx.registry.corpus_text if ctx.registry else "")
 
 
 @register

@@ -240,6 +240,65 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
     return 0
 
 
+# --- eval -------------------------------------------------------------------------------------------
+
+
+@command("eval")
+def _eval(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.evaluation import EvalError, compare, compare_table, evaluate, summary_table, write_reports
+    from assistant.llm import LLMError
+    from assistant.store import Workspace
+
+    if args.compare:
+        reports = [_read_report(path) for path in args.compare]
+        names = [Path(p).parent.name or p for p in args.compare]
+        print(compare_table(compare(*reports), *(f"{n[:10]}" for n in names)))
+        return 0
+    if not args.gold_dir or not args.out:
+        raise CliError("用法：beian eval GOLD_DIR -o REPORT_DIR，或 beian eval --compare A/report.json B/report.json")
+    provider = args.provider or rt.settings.provider
+
+    def progress(done: int, total: int, case: str) -> None:
+        print(f"[{done}/{total}] {case}", file=sys.stderr, flush=True)
+
+    try:
+        report = evaluate(Path(args.gold_dir), provider, rt, cases=args.case, sections=args.section, on_progress=progress,
+                          llm=_llm_for(provider, rt), judge=args.judge, judge_runs=args.judge_runs,
+                          extract=not args.no_extract)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from exc
+    except (EvalError, LLMError) as exc:
+        raise CliError(str(exc)) from exc
+    paths = write_reports(report, Path(args.out))
+    data = report.to_dict()
+    run_id = Workspace(rt.settings.workspace_url).save_eval(f"{provider} {Path(args.gold_dir).name} {report.created}", data)
+    print(summary_table(report.summary_rows()))
+    print(f"用时 {report.timings['total']} 秒；报告已写入 {', '.join(str(p) for p in paths.values())}（评估记录 #{run_id}）")
+    return 0
+
+
+def _read_report(path: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"无法读取评估报告 {path}：{exc}") from exc
+
+
+@command("import-filing")
+def _import_filing(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.importer import FilingImportError, import_filing
+
+    meta = {k: v for k, v in {"algorithm_type": args.type, "role": args.role}.items() if v}
+    try:
+        report = import_filing(Path(args.file), rt.settings, meta=meta or None, known_names=args.known_name,
+                               collection=rt.collection)
+    except FilingImportError as exc:
+        print(f"导入失败：{exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -279,10 +338,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True)
     p.add_argument("--provider", choices=["local", "openai", "fake"])
 
+    p = sub.add_parser("import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库")
+    p.add_argument("file")
+    p.add_argument("--type", choices=["生成合成类", "个性化推送类", "排序精选类", "检索过滤类", "调度决策类"])
+    p.add_argument("--role", choices=["服务提供者", "服务技术支持者"])
+    p.add_argument("--known-name", action="append", default=[], help="须匿名化的公司或品牌名称，可重复")
+
     p = sub.add_parser("ask", help="就备案规则提问，回答附条文引用")
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("--provider", choices=providers)
+
+    p = sub.add_parser("eval", help="用金标准集评估起草质量；输出指标表和 report.json/.md/.html")
+    p.add_argument("gold_dir", nargs="?", help="金标准目录，例如 eval/gold")
+    p.add_argument("--provider", choices=providers)
+    p.add_argument("--case", action="append", help="只评估某个案例，可重复")
+    p.add_argument("--section", action="append", help="只评估某个章节（编号或中文标题），可重复")
+    p.add_argument("--judge", action="store_true", help="启用评审模型打分（默认关闭）")
+    p.add_argument("--judge-runs", type=int, default=3, help="评审模型每节运行次数（默认 3）")
+    p.add_argument("--no-extract", action="store_true", help="不评估从描述抽取事实")
+    p.add_argument("-o", "--out", help="报告目录")
+    p.add_argument("--compare", nargs=2, metavar=("A_JSON", "B_JSON"), help="比较两份 report.json")
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.matching import MARKER_RE
 from assistant.textnorm import normalize
@@ -38,19 +39,37 @@ def _dates(text: str) -> set[str]:
     return {f"{int(y):04d}-{int(m):02d}-{int(d):02d}" for y, m, d in DATE_RE.findall(text)}
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """What a text makes available to drafts: its normalised form, numbers, dates and organisation names."""
+
+    norm: str
+    numbers: frozenset[str]
+    dates: frozenset[str]
+    orgs: frozenset[str]
+
+
+@lru_cache(maxsize=8)
+def allowance(text: str) -> Allowance:
+    norm = normalize(text)
+    return Allowance(norm.lower(), frozenset(NUMBER_RE.findall(norm)), frozenset(_dates(text)),
+                     frozenset(m.group(0) for m in ORG_RE.finditer(text)))
+
+
 class FabricationDetector:
-    """Built once from the allowed text (facts + corpus); `scan(draft)` lists what is not supported."""
+    """Built from the allowed text (facts + corpus; the corpus part is cached); `scan(draft)` lists what is
+    not supported."""
 
     def __init__(self, facts_text: str, corpus_text: str = ""):
-        allowed = facts_text + "\n" + corpus_text
-        self._norm = normalize(allowed).lower()
-        self._numbers = set(NUMBER_RE.findall(normalize(allowed)))
-        self._dates = _dates(allowed)
-        self._orgs = {m.group(0) for m in ORG_RE.finditer(facts_text)} | {
-            m.group(0) for m in ORG_RE.finditer(corpus_text)}
+        parts = [allowance(facts_text), allowance(corpus_text)]
+        self._norms = [p.norm for p in parts]
+        self._numbers = parts[0].numbers | parts[1].numbers
+        self._dates = parts[0].dates | parts[1].dates
+        self._orgs = parts[0].orgs | parts[1].orgs
 
     def _supported(self, value: str) -> bool:
-        return normalize(value).lower() in self._norm
+        folded = normalize(value).lower()
+        return any(folded in norm for norm in self._norms)
 
     def scan(self, draft: str) -> list[Fabrication]:
         text = MARKER_RE.sub(" ", draft)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -95,10 +96,16 @@ class FilingLibrary:
     in the single most similar past section."""
 
     docs: list[FilingDoc]
-    _grams: list[tuple[str, str, set[str]]] = field(default_factory=list)
+    _keys: list[tuple[str, str, int]] = field(default_factory=list)  # (filing id, section id, n-gram count)
+    _postings: dict[str, list[int]] = field(default_factory=dict)  # n-gram → indices into _keys
 
     def __post_init__(self) -> None:
-        self._grams = [(d.id, sid, _ngrams(text)) for d in self.docs for sid, text in d.sections.items()]
+        for d in self.docs:
+            for sid, text in d.sections.items():
+                grams = _ngrams(text)
+                for gram in grams:
+                    self._postings.setdefault(gram, []).append(len(self._keys))
+                self._keys.append((d.id, sid, len(grams)))
 
     @classmethod
     def from_dir(cls, directory: Path) -> FilingLibrary:
@@ -110,8 +117,9 @@ class FilingLibrary:
 
     def template_likeness(self, text: str, exclude: set[str] | None = None) -> Likeness | None:
         grams = _ngrams(text)
-        if len(grams) < 20 or not self._grams:
+        if len(grams) < 20 or not self._keys:
             return None
-        best = max(((len(grams & g) / len(grams), fid, sid) for fid, sid, g in self._grams
-                    if not exclude or fid not in exclude), default=None)
-        return Likeness(*best) if best else None
+        shared = Counter(i for gram in grams for i in self._postings.get(gram, ()))
+        best = max(((count / len(grams), self._keys[i][0], self._keys[i][1]) for i, count in shared.items()
+                    if not exclude or self._keys[i][0] not in exclude), default=None)
+        return Likeness(*best) if best else Likeness(0.0, "", "")

@@ -37,6 +37,11 @@ def _keywords(text: str) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+@lru_cache(maxsize=256)
+def _numbers(norm_text: str) -> frozenset[str]:
+    return frozenset(NUMBER_RE.findall(norm_text))
+
+
 def mentions(draft: str, value: str, threshold: float = 0.6) -> bool:
     """True when `draft` states `value`: verbatim, or (for longer values) with every number of the value
     and at least `threshold` of its content words."""
@@ -46,7 +51,7 @@ def mentions(draft: str, value: str, threshold: float = 0.6) -> bool:
     if len(norm_value) <= SHORT_VALUE and not NUMBER_RE.search(norm_value):
         return False
     numbers = set(NUMBER_RE.findall(norm_value))
-    if any(number not in set(NUMBER_RE.findall(norm_draft)) for number in numbers):
+    if any(number not in _numbers(norm_draft) for number in numbers):
         return False
     words = _keywords(value)
     if not words:

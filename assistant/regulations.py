@@ -281,6 +281,11 @@ class ArticleRegistry:
         names = sorted(self._aliases, key=len, reverse=True)
         return re.compile("|".join(re.escape(name) for name in names)) if names else re.compile(r"(?!x)x")
 
+    @cached_property
+    def corpus_text(self) -> str:
+        """All article text, for checks that accept what the corpus states."""
+        return "\n".join(a.text for a in self._articles.values())
+
     def resolve_title(self, name: str) -> str | None:
         name = name.strip().strip("《》")
         return self._aliases.get(name)

@@ -91,6 +91,7 @@ def _m1_initial(conn: Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+_MIGRATION_LOCK = 0x6265616E  # advisory lock key ("bean") held while migrating
 
 
 class StaleWrite(Exception):
@@ -123,7 +124,14 @@ class Workspace:
         self.migrate()
 
     def migrate(self) -> None:
+        """Apply pending migrations in one transaction. Several processes may start at once on a fresh
+        database: PostgreSQL serialises them with a transaction-scoped advisory lock, SQLite with
+        BEGIN IMMEDIATE (its DDL would otherwise run outside the transaction), so each migration runs once."""
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            elif conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             metadata.create_all(conn, tables=[migrations_table])
             done = {row[0] for row in conn.execute(select(migrations_table.c.version))}
             for number, migration in enumerate(MIGRATIONS, 1):
@@ -241,7 +249,7 @@ class Workspace:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL waits for a concurrent opener
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()

