@@ -1,0 +1,154 @@
+"""Retrieval benchmark: hybrid vs BM25-only vs dense-only on the question sets under bench/.
+
+    python bench/retrieval_bench.py                 # fresh index in a temp dir (times the whole-corpus ingest)
+    python bench/retrieval_bench.py --data-dir DIR  # reuse (or build once) an index in DIR, skip nothing else
+
+A hit is correct when its (regulation title, article) is among the question's gold articles (article-level).
+Recall@1 / Recall@5: share of questions whose first / first five results contain a gold article.
+MRR: mean reciprocal rank of the first gold article within the top 5 (0 when absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.citations import build_registry  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.index import get_collection, ingest  # noqa: E402
+from assistant.retrieve import Mode, Retriever  # noqa: E402
+
+QUESTION_SETS = {
+    "dev": ROOT / "bench" / "retrieval_questions.yaml",
+    "held-out": ROOT / "bench" / "retrieval_questions_heldout.yaml",
+}
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+K = 5
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    gold: set[tuple[str, str]]
+
+
+@dataclass
+class Result:
+    recall1: float
+    recall5: float
+    mrr: float
+    p50_ms: float
+    p95_ms: float
+    misses: list[tuple[str, str, list[str]]]
+
+
+def load_questions(path: Path) -> list[Question]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Question(str(r["id"]), str(r["question"]), {(g["title"], g["article"]) for g in r["gold"]})
+            for r in rows]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def evaluate(retriever: Retriever, questions: list[Question], mode: Mode) -> Result:
+    hits1 = hits5 = 0
+    reciprocal = 0.0
+    latencies: list[float] = []
+    misses: list[tuple[str, str, list[str]]] = []
+    for question in questions:
+        started = time.perf_counter()
+        hits = retriever.search(question.text, k=K, source="regulation", mode=mode)
+        latencies.append((time.perf_counter() - started) * 1000)
+        keys = [(hit.title, hit.article) for hit in hits]
+        rank = next((i for i, key in enumerate(keys, 1) if key in question.gold), None)
+        if rank is not None:
+            hits5 += 1
+            hits1 += rank == 1
+            reciprocal += 1 / rank
+        else:
+            misses.append((question.id, question.text, [f"{t}{a}" for t, a in keys[:3]]))
+    n = len(questions)
+    return Result(hits1 / n, hits5 / n, reciprocal / n, statistics.median(latencies),
+                  percentile(latencies, 0.95), misses)
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def build_index(settings: Settings) -> tuple[float, float, Any, int]:
+    collection = get_collection(settings)
+    started = time.perf_counter()
+    first = ingest(settings, collection=collection)
+    first_seconds = time.perf_counter() - started
+    for issue in first.issues:
+        print(f"问题：{issue}", file=sys.stderr)
+    started = time.perf_counter()
+    second = ingest(settings, collection=collection)
+    second_seconds = time.perf_counter() - started
+    if second.changed or second.chunks_written:
+        print("警告：第二次 ingest 不是空操作", file=sys.stderr)
+    return first_seconds, second_seconds, collection, first.chunks_written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="检索基准：混合 / BM25 / 向量 三种模式对比")
+    parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引，而不是临时目录")
+    parser.add_argument("--misses", action="store_true", help="列出开发集上混合检索未命中的问题")
+    args = parser.parse_args(argv)
+
+    temp_dir = None if args.data_dir else Path(tempfile.mkdtemp(prefix="beian-bench-"))
+    data_dir = args.data_dir or temp_dir
+    assert data_dir is not None
+    settings = Settings(data_dir=data_dir, corpus_dir=ROOT / "corpus")
+    print(f"负载（开始）：{load_average()}  CPU 核数：{os.cpu_count()}")
+    try:
+        first, second, collection, chunks = build_index(settings)
+        print(f"全量 ingest：{first:.1f} 秒（{chunks} 个片段）；第二次 ingest（无变化）：{second:.2f} 秒")
+        retriever = Retriever(settings, build_registry(settings.regulations_dir), collection)
+        retriever.search("预热", k=1)  # loads the BM25 side and the embedding model outside the timings
+        sets = {name: load_questions(path) for name, path in QUESTION_SETS.items()}
+        results = {(name, mode): evaluate(retriever, questions, mode)
+                   for name, questions in sets.items() for mode in MODES}
+    finally:
+        if temp_dir:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+    print()
+    print("| 问题集 | 模式 | Recall@1 | Recall@5 | MRR | p50 (ms) | p95 (ms) |")
+    print("|---|---|---|---|---|---|---|")
+    for (name, mode), result in results.items():
+        print(f"| {name} ({len(sets[name])}) | {mode} | {result.recall1:.3f} | {result.recall5:.3f} | "
+              f"{result.mrr:.3f} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |")
+    print()
+    print(f"全量 ingest {first:.1f} 秒，第二次 ingest {second:.2f} 秒；负载（结束）：{load_average()}")
+    if args.misses:
+        # Only the dev set: the held-out set stays unseen so that it measures generalisation.
+        for qid, text, top in results[("dev", "hybrid")].misses:
+            print(f"未命中 {qid} {text} → {' / '.join(top)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
