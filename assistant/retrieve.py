@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ from assistant.textnorm import tokenize
 
 Mode = Literal["hybrid", "bm25", "dense"]
 LEXICAL_WEIGHT = 1 / 6  # = 0.5 · α/(1-α) with α = 0.25, the BM25 share of the convex combination
+QUERY_CACHE = 256
 ARTICLE_REF_RE = re.compile(r"第([零一二三四五六七八九十百千两\d]+)条")
 
 
@@ -68,6 +70,7 @@ class Retriever:
         self._metas: list[dict[str, Any]] = []
         self._embeddings = np.zeros((0, 0), dtype=np.float32)
         self._bm25: BM25Okapi | None = None
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def refresh(self) -> None:
         with self._lock:
@@ -126,11 +129,23 @@ class Retriever:
         best = float(scores.max(initial=0.0))
         return scores / best if best > 0 else scores
 
+    def _query_vector(self, text: str) -> np.ndarray:
+        """Normalised query embedding; drafting and the app repeat queries, so recent ones are cached."""
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
+        vector = np.asarray(self.collection._embedding_function.embed_query([text])[0], dtype=np.float32)
+        vector /= float(np.linalg.norm(vector)) or 1.0
+        with self._lock:
+            self._query_cache[text] = vector
+            if len(self._query_cache) > QUERY_CACHE:
+                self._query_cache.popitem(last=False)
+        return vector
+
     def _cosines(self, text: str) -> np.ndarray:
-        embedding = self.collection._embedding_function.embed_query([text])[0]
-        query = np.asarray(embedding, dtype=np.float32)
-        query /= float(np.linalg.norm(query)) or 1.0
-        return self._embeddings @ query
+        return self._embeddings @ self._query_vector(text)
 
     @staticmethod
     def _min_max(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
