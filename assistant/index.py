@@ -6,7 +6,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from assistant.textnorm import tokenize
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 COLLECTION = "beian-corpus"
+META_COLLECTION = "beian-meta"
+REVISION_ID = "revision"
 MAX_CHUNK_CHARS = 480
 BATCH = 32
 _SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
@@ -225,8 +228,29 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
         (report.updated if key in indexed else report.added).append(key)
         pending.extend(chunks)
     _write(collection, pending, progress)
+    meta = get_meta_collection(settings)
+    if report.changed or not current_revision(meta):
+        bump_revision(meta)
     report.chunks_written = len(pending)
     return report
+
+
+def get_meta_collection(settings: Settings, client: Any = None) -> Any:
+    """A one-record collection holding the index revision (no embedding function: vectors are given)."""
+    return (client or make_client(settings)).get_or_create_collection(META_COLLECTION, embedding_function=None)
+
+
+def bump_revision(meta: Any) -> str:
+    """Record that the index content changed, so every process's retriever reloads (chunk counts alone can
+    stay equal across a re-ingest)."""
+    revision = uuid.uuid4().hex
+    meta.upsert(ids=[REVISION_ID], documents=[revision], embeddings=[[1.0]])
+    return revision
+
+
+def current_revision(meta: Any) -> str:
+    documents = meta.get(ids=[REVISION_ID], include=["documents"])["documents"]
+    return str(documents[0]) if documents else ""
 
 
 def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None) -> None:
@@ -237,7 +261,3 @@ def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None) ->
         if progress:
             progress(min(start + BATCH, len(chunks)), len(chunks), batch[-1].metadata.get("title", ""))
 
-
-def iter_all(collection: Any) -> Iterable[tuple[str, str, dict[str, Any]]]:
-    result = collection.get(include=["documents", "metadatas"])
-    yield from zip(result["ids"], result["documents"], result["metadatas"], strict=True)

@@ -20,7 +20,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.config import Settings
-from assistant.index import get_collection
+from assistant.index import current_revision, get_collection, get_meta_collection
 from assistant.numerals import cn_to_int
 from assistant.regulations import ArticleRegistry
 from assistant.textnorm import tokenize
@@ -63,8 +63,9 @@ class Retriever:
         self.settings = settings
         self.registry = registry
         self.collection = collection or get_collection(settings)
+        self.meta = get_meta_collection(settings)
         self._lock = threading.Lock()
-        self._loaded_count = -1
+        self._revision: str | None = None
         self._ids: list[str] = []
         self._docs: list[str] = []
         self._metas: list[dict[str, Any]] = []
@@ -74,6 +75,7 @@ class Retriever:
 
     def refresh(self) -> None:
         with self._lock:
+            revision = current_revision(self.meta)
             result = self.collection.get(include=["documents", "metadatas", "embeddings"])
             self._ids = list(result["ids"])
             self._docs = list(result["documents"] or [])
@@ -87,10 +89,11 @@ class Retriever:
                 self._embeddings = np.zeros((0, 0), dtype=np.float32)
             corpus = [m.get("tokens", "").split() or ["_"] for m in self._metas]
             self._bm25 = BM25Okapi(corpus) if corpus else None
-            self._loaded_count = len(self._ids)
+            self._revision = revision
 
     def _ensure(self) -> None:
-        if self._loaded_count != self.collection.count():
+        """Reload when another ingest (in any process) changed the index since the last load."""
+        if self._revision is None or self._revision != current_revision(self.meta):
             self.refresh()
 
     # --- query understanding -------------------------------------------------------------------

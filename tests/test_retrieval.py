@@ -256,6 +256,19 @@ def test_ingest_is_incremental(settings: Settings) -> None:
     assert "十二个月" in hits[0].text
 
 
+def test_a_running_retriever_sees_a_reingest_with_the_same_chunk_count(settings: Settings) -> None:
+    """Another process re-ingests (same number of chunks, new text): this retriever reloads."""
+    registry = build_registry(settings.regulations_dir)
+    running = Retriever(settings, registry)
+    assert "六个月" in running.search(f"{EXPORT}第四条", k=1)[0].text
+    path = settings.regulations_dir / f"{EXPORT}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("不少于六个月", "不少于十二个月"), encoding="utf-8")
+    count = get_collection(settings).count()
+    ingest(settings)  # a separate client and collection, as another process would use
+    assert get_collection(settings).count() == count
+    assert "十二个月" in running.search(f"{EXPORT}第四条", k=1)[0].text
+
+
 def test_deleted_file_chunks_removed(settings: Settings) -> None:
     collection = get_collection(settings)
     (settings.regulations_dir / f"{EXPORT}.md").unlink()
