@@ -267,13 +267,16 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
         return
     for section, text in ctx.drafted():
         for result in verify_text(text, ctx.registry):
-            if result.status == CitationStatus.NOT_IN_CORPUS:
-                if result.citation.article:
-                    yield Finding("citations", False, f"《{section.title}》：{result.message}", section=section.id)
-            elif result.status == CitationStatus.HISTORICAL:
-                yield Finding("citations", False, f"《{section.title}》：{result.message}", section=section.id)
-            elif not result.ok:
-                yield Finding("citations", True, f"《{section.title}》：{result.message}", section=section.id)
+            if result.status == CitationStatus.OK or (result.status == CitationStatus.NOT_IN_CORPUS
+                                                      and not result.citation.article):
+                continue
+            # An article of a regulation that is not in the corpus, or a title-only mention of one, cannot
+            # be verified: a warning. A wrong article, a wrong quote or an unknown regulation's article blocks.
+            title_only = result.status == CitationStatus.UNKNOWN_REGULATION and not result.citation.article
+            blocking = result.status in (CitationStatus.UNKNOWN_ARTICLE, CitationStatus.QUOTE_MISMATCH) or (
+                result.status == CitationStatus.UNKNOWN_REGULATION and not title_only)
+            message = result.message + ("，无法核实" if title_only else "")
+            yield Finding("citations", blocking, f"《{section.title}》：{message}", section=section.id)
 
 
 @register
@@ -361,7 +364,11 @@ def _risk_addressed(core: str, controls: str, mapping: dict[str, str]) -> bool:
 
 @register
 def check_publicity(ctx: CheckContext) -> Iterable[Finding]:
-    internal = re.compile(r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)|密钥|口令|password|secret|api[_-]?key|内网", re.I)
+    internal = re.compile(
+        r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)"  # IPv4 address
+        r"|\bsk-[A-Za-z0-9]{16,}|\b[A-Za-z0-9+/_-]{32,}={0,2}"  # key- or token-shaped strings
+        r"|(?:password|passwd|secret|api[_-]?key|token|密码|口令)\s*[:：=]"  # a credential being given
+        r"|[\w-]+\.(?:internal|intranet|corp|local|lan)\b|内网地址", re.I)
     for section, text in ctx.drafted():
         if section.document != "publicity":
             continue

@@ -74,7 +74,7 @@ def not_in_corpus_title(name: str) -> str | None:
     return None
 
 
-REGULATION_TITLE_RE = re.compile(r"(法|规定|办法|条例|决定|细则|规则|标准|要求)(（[^）]*）)?$")
+REGULATION_TITLE_RE = re.compile(r"(法|规定|办法|条例|决定|细则)(（[^）]*）)?$")
 
 
 def find_citations(text: str) -> list[Citation]:

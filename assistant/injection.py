@@ -20,6 +20,10 @@ PATTERNS = [
     r"(?i)\b(you are now|act as|pretend to be|system prompt|new instructions|developer mode)\b",
     r"(?i)\b(write|state|claim|include|add|insert|mention)\b[^.。]{0,40}\b(in|into|that)\b[^.。]{0,20}\b(draft|report|document|filing|answer|output)",
     r"(?i)</?(system|assistant|user|instruction)s?>|<\|im_(start|end)\|>",
+    r"(?i)^\W*(please\s+|you\s+(must|should)\s+|always\s+|in\s+(every|each|all)\s+(section|paragraph|answer|document)s?,?\s+)"
+    r"(ignore|disregard|forget|state|claim|declare|assert|write|say|include|insert|mention|pretend|act as)\b",
+    r"(每一节|每个章节|所有章节|每段|全文)(中|里)?(都)?(写明|声明|注明|说明|加入|写上|表明)",
+    r"请(务必|一定)?在[^。]{0,12}(写明|声明|注明|加入|写上|表明)",
 ]
 _COMPILED = [re.compile(p) for p in PATTERNS]
 # Any one of these alone marks an injection; the first two (a bare "忽略" or "以上的要求") only in combination.
