@@ -278,18 +278,24 @@ def _tech_service_info(c: Composer) -> str:
 
 
 def risk_catalogue(c: Composer) -> list[tuple[str, str, str]]:
-    """(risk name, description, impact) — the risks this filing assesses, derived from type and facts."""
+    """(risk name, description, impact) — the risks this filing assesses, each tied to the product's own
+    functions, models, inputs, outputs and data as the facts state them."""
     product, scenarios = c.get("product.name"), c.get("product.scenarios")
     output = c.modalities("outputs") if c.items("algorithm.outputs") else "输出"
+    inputs = c.modalities("inputs") if c.items("algorithm.inputs") else "输入"
+    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name")) or "各项功能"
+    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name")) or "所用模型"
+    personal = _clause(c.get("algorithm.personal_information")) if c.has("algorithm.personal_information") else "用户个人信息"
+    runtime = f"（{_clause(c.get('algorithm.runtime_data'))}）" if c.has("algorithm.runtime_data") else ""
     risks = [
-        ("算法滥用风险", f"用户可能超出{scenarios}等预期场景使用{product}，批量制作或传播不当{output}内容",
+        ("算法滥用风险", f"用户可能超出{scenarios}等预期场景使用{product}的{features}功能，批量制作或传播不当{output}内容",
          "偏离服务目的，损害他人合法权益或扰乱网络秩序"),
-        ("算法漏洞风险", "模型、审核规则或系统实现存在缺陷，导致审核遗漏、结果异常或服务中断",
+        ("算法漏洞风险", f"{models}、审核规则或系统实现存在缺陷，导致审核遗漏、结果异常或服务中断",
          "违法和不良信息未被拦截，或用户无法正常使用服务"),
-        ("算法被恶意利用风险", "攻击者通过构造输入、绕过审核或批量注册账号等方式诱导算法产出违规结果",
+        ("算法被恶意利用风险", f"攻击者通过构造{inputs}输入、绕过审核或批量注册账号等方式诱导算法产出违规结果",
          "算法被用于制作、传播违法和不良信息"),
-        ("违法和不良信息风险", f"{product}的输入或输出中可能出现违法和不良信息", "违法和不良信息被生成、存储或传播扩散"),
-        ("数据和个人信息泄露风险", "运行数据和用户个人信息在收集、存储、传输和使用环节可能被泄露或滥用",
+        ("违法和不良信息风险", f"{product}的{inputs}输入或{output}输出中可能出现违法和不良信息", "违法和不良信息被生成、存储或传播扩散"),
+        ("数据和个人信息泄露风险", f"运行数据{runtime}和个人信息（{personal}）在收集、存储、传输和使用环节可能被泄露或滥用",
          "侵害用户个人信息权益，造成数据安全事件"),
     ]
     extra = {
@@ -439,9 +445,13 @@ def _scenarios(c: Composer) -> str:
 
 @writer("purpose")
 def _purpose(c: Composer) -> str:
-    return (f"{c.get('filing.algorithm_name')}的目的是在{c.get('product.name')}中，为{_clause(c.get('product.audience'))}"
-            f"在{c.get('product.scenarios')}等场景下提供服务：{_sentence(c.get('algorithm.summary'))}"
-            "本算法不用于诱导用户沉迷或过度消费，不用于操纵舆论或传播违法和不良信息。")
+    features = [f"{f['name']}：{_clause(str(f.get('description', '')))}" for f in c.items("product.features") if f.get("name")]
+    parts = [f"{c.get('filing.algorithm_name')}的目的是在{c.get('product.name')}中，为{_clause(c.get('product.audience'))}"
+             f"在{c.get('product.scenarios')}等场景下提供服务：{_sentence(c.get('algorithm.summary'))}"]
+    if features:
+        parts.append("算法服务于以下功能：\n" + "\n".join(f"- {_sentence(f)}" for f in features))
+    parts.append("本算法不用于诱导用户沉迷或过度消费，不用于操纵舆论或传播违法和不良信息。")
+    return "\n\n".join(parts)
 
 
 # --- 落实算法安全主体责任基本情况 ------------------------------------------------------------------
