@@ -25,7 +25,7 @@ class Settings(BaseSettings):
 
     provider: ProviderName = "local"
     local_model: Literal["1.5b", "0.5b"] = "1.5b"
-    local_threads: int = 2
+    local_threads: int = Field(default=0, description="llama.cpp 线程数；0 表示按空闲 CPU 自动选择")
     local_context: int = 4096
 
     openai_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("BEIAN_OPENAI_API_KEY", "OPENAI_API_KEY"))

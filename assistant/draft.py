@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.checks import Finding, run_checks
+from assistant.checks import Finding, check_data, run_checks
 from assistant.drafts import DraftRecord
 from assistant.facts import Facts, get_path, parse_facts
 from assistant.injection import InjectionHit, clean_data
@@ -28,6 +28,8 @@ EXEMPLAR_CHARS = 420
 _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
 _SCAFFOLD_RE = re.compile(r"^\s*(【(任务|必须写明的要素|事实|缺失事实|相关条文|范例|输出要求|问题|修改要求|草稿)】.*|</?data>)\s*$")
 ECHO_LIMIT = 0.5
+REPETITION_LIMIT = 0.5
+TEMPLATE_FALLBACK = "全文（模型草稿不可用或未通过检查，已改用模板文本）"
 _FENCE_RE = re.compile(r"^```[a-z]*\n|\n```\s*$")
 
 
@@ -77,16 +79,27 @@ class Drafter:
     def draft(self, facts: Facts, keys: list[str] | None = None, on_saved: SavedCallback | None = None,
               on_token: Callable[[str, str], None] | None = None) -> dict[str, DraftRecord]:
         """Draft the requested (default: all applicable) sections. Each record is handed to `on_saved` as
-        soon as it is finished; a failing section is recorded with its error and the others carry on."""
+        soon as it is finished; a failing section is recorded with its error and the others carry on — also
+        when the failure is unexpected or `on_saved` itself raises (the record then carries that error).
+        `on_token(section_id, piece)` streams the model's text; an empty piece (`STREAM_RESET`) means a
+        failed attempt is being retried and the section's streamed text so far is void."""
         ctx = prepare_facts(facts)
         sections = select_sections(self.rt, ctx.facts, keys)
         records: dict[str, DraftRecord] = {}
 
         def run(section: Section) -> DraftRecord:
             token_cb = (lambda piece, sid=section.id: on_token(sid, piece)) if on_token else None
-            record = self.draft_one(ctx, section, token_cb)
+            try:
+                record = self.draft_one(ctx, section, token_cb)
+            except Exception as exc:  # noqa: BLE001 - one section's failure must not lose the others
+                record = DraftRecord(section=section.id, title=section.title, text="", provider=self.provider,
+                                     model=getattr(self.llm, "model", ""),
+                                     error=f"起草时发生意外错误：{type(exc).__name__}: {str(exc)[:200]}")
             if on_saved and record.error is None:
-                on_saved(record)
+                try:
+                    on_saved(record)
+                except Exception as exc:  # noqa: BLE001 - reported on the record; the others carry on
+                    record = record.model_copy(update={"error": f"保存失败：{exc}"})
             return record
 
         if self.provider == "openai" and len(sections) > 1:
@@ -130,9 +143,10 @@ class Drafter:
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
         text = self._call(system, user, on_token, timings, "generate", section)
         filled: list[str] = []
-        if not text.strip() or echo_ratio(text, user) > ECHO_LIMIT:
-            # the model returned nothing usable (e.g. repeated its prompt): fall back to the template text
-            text, filled = draft_section(facts, section.id), ["全文（模型输出不可用，已改用模板文本）"]
+        discarded = ""
+        if unusable(text, user):
+            # nothing usable (empty, the prompt repeated, or degenerate repetition): the template text instead
+            discarded, text, filled = text, draft_section(facts, section.id), [TEMPLATE_FALLBACK]
         rounds = 0
         failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
         while failures and rounds < self.rt.settings.repair_rounds:
@@ -142,23 +156,29 @@ class Drafter:
                             draft=data_block(text))
             repaired = self._call(system, repair, None, timings, f"repair{rounds}", section)
             # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
-            text = repaired if echo_ratio(repaired, repair.replace(data_block(text), "")) <= ECHO_LIMIT else text
+            if not unusable(repaired, repair.replace(data_block(text), "")):
+                text = repaired
             failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
         if failures or _unmarked_missing(facts, section, text):
             text, more = fill_from_template(facts, section, text, failures)
             filled += more
         findings = section_findings(self.rt, facts, section, text)
+        if any(_fixable(f) for f in findings):
+            # repairs and the fill did not clear every blocking problem: never keep a failing model draft
+            discarded, text, filled = text, draft_section(facts, section.id), [TEMPLATE_FALLBACK]
+            findings = section_findings(self.rt, facts, section, text)
         timings["total"] = round(time.perf_counter() - started, 3)
         return DraftRecord(
             section=section.id, title=section.title, text=text, provider=self.provider, model=self.llm.model,
             prompt_hash=prompt_hash(system, user), sources=article_sources + exemplar_sources,
             checks=[f.to_dict() for f in findings], needs_review=bool(filled) or any(_fixable(f) for f in findings),
-            repair_rounds=rounds, filled_from_template=filled, timings=timings)
+            repair_rounds=rounds, filled_from_template=filled, discarded_text=discarded, timings=timings)
 
     def _call(self, system: str, user: str, on_token: TokenCallback | None, timings: dict[str, float],
               label: str, section: Section) -> str:
         began = time.perf_counter()
-        max_tokens = 900 if self.provider == "local" else min(3000, int(section.length.max * 1.2))
+        # Chinese runs about 1.3 characters a token; small local models also get a tighter cap
+        max_tokens = min(700 if self.provider == "local" else 3000, int(section.length.max * 0.9))
         raw = self.llm.complete([Message("system", system), Message("user", user)], max_tokens=max_tokens,
                                 on_token=on_token)
         timings[label] = round(time.perf_counter() - began, 3)
@@ -260,6 +280,18 @@ def clean_output(raw: str, title: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def repetition_ratio(text: str, size: int = 8) -> float:
+    """Share of repeated character n-grams (digits folded, so counting loops count): near 0 for prose, high
+    when a small model loops."""
+    norm = re.sub(r"[一二三四五六七八九十百\d]", "0", re.sub(r"\s", "", text))
+    grams = [norm[i:i + size] for i in range(max(0, len(norm) - size + 1))]
+    return 1 - len(set(grams)) / len(grams) if len(grams) >= 40 else 0.0
+
+
+def unusable(text: str, prompt: str) -> bool:
+    return not text.strip() or echo_ratio(text, prompt) > ECHO_LIMIT or repetition_ratio(text) > REPETITION_LIMIT
+
+
 def echo_ratio(text: str, prompt: str) -> float:
     """Share of the output's lines that are verbatim lines of the prompt (a small model repeating its input)."""
     prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
@@ -275,14 +307,16 @@ def _unmarked_missing(facts: Facts, section: Section, text: str) -> list[str]:
 def fill_from_template(facts: Facts, section: Section, text: str, failures: list[Finding]) -> tuple[str, list[str]]:
     """Remove sentences carrying unsupported facts or puffery, then append the template's statement of each
     element still missing and a marker for each absent fact. Returns the text and what was filled."""
-    bad = [f for f in failures if f.check in ("unsupported_facts", "puffery")]
-    for finding in bad:
-        value = re.search(r"“([^”]+)”", finding.message)
-        if value:
-            text = _drop_sentences(text, value.group(1))
+    filled: list[str] = []
+    needles = [m.group(1) for f in failures if f.check == "unsupported_facts" and (m := re.search(r"“([^”]+)”", f.message))]
+    if any(f.check == "puffery" for f in failures):
+        needles += [word for word in check_data()["puffery"] if word in text]
+    for needle in dict.fromkeys(needles):
+        if needle in text:
+            text = _drop_sentences(text, needle)
+            filled.append(f"删除了含“{needle}”的句子")
     template = draft_section(facts, section.id)
     paragraphs = [p.strip() for p in template.split("\n") if p.strip()]
-    filled: list[str] = []
     additions: list[str] = []
     data = facts.as_dict()
     for element in section.applicable_elements(facts):

@@ -26,6 +26,7 @@ class DraftRecord(BaseModel):
     needs_review: bool = False
     repair_rounds: int = 0
     filled_from_template: list[str] = []
+    discarded_text: str = ""  # a model draft that was replaced by the template text, kept for review
     timings: dict[str, float] = {}
     error: str | None = None
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

@@ -153,3 +153,24 @@ def test_failed_section_does_not_stop_the_others(server: OpenAITestServer, monke
     records = Drafter(rt, "openai").draft(facts, ["principle", "purpose"])
     assert records["principle"].error and "内部错误" in records["principle"].error
     assert records["purpose"].error is None and records["purpose"].text
+
+
+def test_degenerate_repetition_falls_back_to_the_template() -> None:
+    facts = facts_with()
+    looping = "\n\n".join(f"【{i}】灵犀文本生成算法的输入数据{i}：文本" for i in range(1, 40))
+    rt = Runtime(get_settings())
+    fake = FakeLLM(replies=[looping])
+    record = Drafter(rt, "fake", fake).draft(facts, ["principle"])["principle"]
+    assert len(fake.calls) == 1  # no repair round spent on unusable output
+    assert record.text == draft_section(facts, "principle")
+    assert record.discarded_text.startswith("【1】") and record.needs_review
+    assert not [c for c in record.checks if c["blocking"]]
+
+
+def test_a_draft_still_failing_after_repairs_is_replaced() -> None:
+    facts = facts_with()
+    invented = draft_section(facts, "purpose") + "\n\n本算法于 2019 年获得 3 项专利。"
+    rt = Runtime(get_settings())
+    record = Drafter(rt, "fake", FakeLLM(replies=[invented] * 3)).draft(facts, ["purpose"])["purpose"]
+    assert "2019" not in record.text and "专利" not in record.text
+    assert not [c for c in record.checks if c["blocking"]] and record.needs_review

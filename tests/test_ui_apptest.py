@@ -1,0 +1,329 @@
+"""The Streamlit app, page by page, through streamlit.testing (no browser): real workspace, real drafter,
+real checks and export, each test in its own data directory (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+from streamlit.testing.v1 import AppTest
+
+from assistant.config import PROJECT_ROOT, get_settings
+from assistant.store import Workspace
+from tests.helpers import example_data
+
+APP = str(PROJECT_ROOT / "app.py")
+PAGES = {
+    "projects": "assistant/ui/projects.py",
+    "drafting": "assistant/ui/drafting.py",
+    "review": "assistant/ui/review.py",
+    "chat": "assistant/ui/chat.py",
+    "evaluation": "assistant/ui/evaluation.py",
+    "settings": "assistant/ui/corpus_settings.py",
+}
+CITATION_RE = re.compile(r"《[^》]+》第[零一二三四五六七八九十百]+条")
+
+
+@pytest.fixture(autouse=True)
+def template_provider(monkeypatch: pytest.MonkeyPatch, isolated_environment: Path) -> None:
+    monkeypatch.setenv("BEIAN_PROVIDER", "template")
+    get_settings.cache_clear()
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(PAGES[page]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def field_widget(at: AppTest, kind: str, path: str):  # noqa: ANN201 - a streamlit.testing widget
+    widgets = [w for w in getattr(at, kind) if w.key and w.key.endswith(f":{path}")]
+    assert widgets, f"no {kind} for {path}"
+    return widgets[0]
+
+
+def show_group(at: AppTest, group: str, project_id: int = 1) -> AppTest:
+    """Only the chosen group of the facts form is rendered; choose it (filing, product, safety, ...)."""
+    at.radio(key=f"facts.group.{project_id}").set_value(group).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [str(e.value) for e in getattr(at, kind)]
+
+
+def workspace() -> Workspace:
+    return Workspace(get_settings().workspace_url)
+
+
+def draft_all(at: AppTest) -> AppTest:
+    goto(at, "drafting")
+    at.button(key="draft.all").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def save_example_without(path: tuple[str, ...]) -> None:
+    """A new facts version of the example project with one fact removed (as another session would save it)."""
+    ws = workspace()
+    project_id = ws.projects()[0]["id"]
+    data = example_data()
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    latest = ws.latest_facts(project_id)
+    ws.save_facts(project_id, yaml.safe_dump(data, allow_unicode=True), latest.version)
+
+
+# --- 项目 ------------------------------------------------------------------------------------------------
+
+
+def test_example_project_is_created_and_shown_in_the_form() -> None:
+    at = start()
+    assert at.title[0].value == "项目"
+    assert field_widget(at, "selectbox", "filing.algorithm_type").value == "生成合成类"
+    assert "示例：灵犀写作助手" in [p["name"] for p in workspace().projects()]
+    assert at.radio(key="facts.group.1").options == ["备案信息", "主体信息", "产品信息", "算法信息", "安全措施", "算法安全机构"]
+    assert any("未发现问题" in m for m in texts(at, "markdown"))
+    show_group(at, "product")
+    assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手"
+    assert field_widget(at, "multiselect", "product.forms").value == ["App", "网站"]
+
+
+def test_facts_form_validates_live_and_saves_a_new_version() -> None:
+    at = show_group(start(), "safety")
+    field_widget(at, "text_area", "safety.complaint.feedback_deadline").set_value("").run()
+    messages = [m for m in texts(at, "markdown") if "投诉举报反馈时限" in m]
+    assert messages and "safety.complaint.feedback_deadline" in messages[0]
+    assert "安全措施（1）" in at.radio(key="facts.group.1").options  # the group counts its problems
+    show_group(at, "entity")
+    field_widget(at, "text_input", "entity.credit_code").set_value("91330106MA2H7K3M8B").run()
+    assert any("统一社会信用代码" in m and "校验码" in m for m in texts(at, "markdown"))
+    at.button(key="facts.save.top").click().run()
+    assert any("第 2 版" in s for s in texts(at, "success"))
+    saved = yaml.safe_load(workspace().latest_facts(1).text)
+    assert "feedback_deadline" not in saved["safety"]["complaint"]
+    assert saved["entity"]["credit_code"] == "91330106MA2H7K3M8B"
+
+
+def test_stale_save_shows_the_conflict_and_keeps_the_edit() -> None:
+    at = show_group(start(), "product")
+    field_widget(at, "text_input", "product.user_scale").set_value("注册用户约 40 万").run()
+    save_example_without(("safety", "minors"))  # another session saves version 2 meanwhile
+    at.button(key="facts.save.top").click().run()
+    errors = texts(at, "error")
+    assert any("已被其他会话更新" in e for e in errors), errors
+    assert workspace().latest_facts(1).version == 2
+    assert field_widget(at, "text_input", "product.user_scale").value == "注册用户约 40 万"
+    at.button(key="facts.conflict.force").click().run()
+    assert workspace().latest_facts(1).version == 3
+    assert "注册用户约 40 万" in workspace().latest_facts(1).text
+
+
+def test_list_items_can_be_added_and_are_validated() -> None:
+    at = show_group(start(), "algorithm")
+    next(b for b in at.button if b.label == "添加算法模型").click().run()
+    assert not at.exception
+    assert any("algorithm.models[2]" in m for m in texts(at, "markdown"))
+    field_widget(at, "text_input", "algorithm.models[2].name").set_value("灵犀摘要模型").run()
+    assert any("灵犀摘要模型" in e.label for e in at.expander)
+
+
+def test_invalid_facts_yaml_upload_names_the_field_in_chinese() -> None:
+    at = start()
+    def upload(name: str, content: bytes) -> None:
+        at.file_uploader(key="facts.upload.1").set_value((name, content, "application/x-yaml")).run()
+
+    upload("bad.yaml", "product:\n  name: [甲, 乙]\n".encode())
+    errors = texts(at, "error")
+    assert errors and "导入失败" in errors[0] and "产品名称" in errors[0] and "product.name" in errors[0]
+    upload("broken.yaml", b"product: [\n")
+    assert any("不是有效的 YAML" in e for e in texts(at, "error"))
+    big = b"# " + b"x" * (get_settings().max_upload_bytes + 10)
+    upload("big.yaml", big)
+    assert any("过大" in e for e in texts(at, "error"))
+    assert workspace().latest_facts(1).version == 1  # nothing was imported
+
+
+def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
+    at = start()
+    data = example_data()
+    data["product"]["name"] = "灵犀写作助手专业版"
+    text = yaml.safe_dump(data, allow_unicode=True).encode()
+    at.file_uploader(key="facts.upload.1").set_value(("facts.yaml", text, "application/x-yaml")).run()
+    at.button(key="facts.import").click().run()
+    assert not at.exception
+    assert workspace().latest_facts(1).version == 2
+    show_group(at, "product")
+    assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手专业版"
+
+
+def test_new_project_and_extraction_needs_a_model() -> None:
+    at = start()
+    at.text_input(key="projects.new_name").set_value("新产品备案").run()
+    at.button(key="projects.create").click().run()
+    assert "新产品备案" in [p["name"] for p in workspace().projects()]
+    assert at.session_state["project_id"] == workspace().project_id("新产品备案")
+    at.text_area(key="extract.text.2").set_value("我们的产品是一个面向中小企业的智能客服问答系统，使用第三方大模型。").run()
+    at.button(key="extract.run").click().run()
+    assert any("需要大模型" in e for e in texts(at, "error"))
+    assert at.text_area(key="extract.text.2").value.startswith("我们的产品")  # kept after the error
+
+
+# --- 起草 ------------------------------------------------------------------------------------------------
+
+
+def test_drafting_one_section_with_the_template_provider() -> None:
+    at = goto(start(), "drafting")
+    assert at.radio(key="draft.section").options[1] == ":gray[●] 算法流程 · 未起草"
+    at.radio(key="draft.section").set_value("algo_flow").run()
+    at.button(key="draft.one.algo_flow").click().run()
+    assert not at.exception
+    assert any("已起草并保存 1 个章节" in s for s in texts(at, "success"))
+    editor = at.text_area(key="draft.edit.1.algo_flow.1")
+    assert "灵犀写作助手" in editor.value
+    assert ":green[●] 算法流程 · 通过" in at.radio(key="draft.section").options
+    assert workspace().latest_drafts(1)["algo_flow"].record["provider"] == "template"
+    assert any(e.label.startswith("《互联网信息服务算法推荐管理规定》第") for e in at.expander)  # sources beside it
+
+    at.text_area(key="draft.edit.1.algo_flow.1").set_value(editor.value + "\n本段为人工补充说明。\n").run()
+    at.button(key="draft.save.algo_flow").click().run()
+    assert workspace().latest_drafts(1)["algo_flow"].version == 2
+    html = [h.proto.body for h in at.get("html")]
+    assert html and "+ 本段为人工补充说明" in html[0] and "class='ins'" in html[0]
+
+
+def test_draft_all_passes_every_section_and_marks_missing_facts() -> None:
+    at = draft_all(start())
+    options = at.radio(key="draft.section").options
+    assert all("通过" in o for o in options), options
+    save_example_without(("safety", "complaint", "feedback_deadline"))
+    at.button(key="draft.all").click().run()
+    options = at.radio(key="draft.section").options
+    assert any("需补充" in o for o in options), options
+
+
+# --- 检查与导出 ----------------------------------------------------------------------------------------------
+
+
+def test_check_page_blocks_export_when_a_fact_is_removed() -> None:
+    at = draft_all(start())
+    save_example_without(("safety", "complaint", "feedback_deadline"))
+    goto(at, "review")
+    markdown = texts(at, "markdown")
+    assert any("阻断" in m and "safety.complaint.feedback_deadline" in m for m in markdown)
+    assert at.button(key="review.export").disabled
+    assert any("导出不可用" in e for e in texts(at, "error"))
+    assert any("项阻断" in e.label for e in at.expander)
+
+    at.text_area(key="review.reason.1").set_value("太短").run()
+    assert at.button(key="review.override").disabled
+    at.text_area(key="review.reason.1").set_value("投诉反馈时限正在与法务确认，先导出草稿供内部审阅").run()
+    at.button(key="review.override").click().run()
+    assert not at.exception
+    exports = sorted((get_settings().data_dir / "exports" / "project-1").glob("*/*.docx"))
+    assert exports
+    assert any(b.label.startswith("下载") and b.label.endswith(".docx") for b in at.get("download_button"))
+
+    next(b for b in at.button if b.label == "修改事实：投诉举报反馈时限").click().run()
+    assert at.title[0].value == "项目"
+    assert any("safety.complaint.feedback_deadline" in i for i in texts(at, "info"))
+    assert at.radio(key="facts.group.1").value == "safety"  # the field's group is opened
+    assert field_widget(at, "text_area", "safety.complaint.feedback_deadline").value == ""
+
+
+def test_check_page_links_to_the_section_and_exports_a_clean_filing() -> None:
+    at = goto(start(), "review")
+    next(b for b in at.button if b.label == "前往章节：风险防控情况").click().run()
+    assert at.title[0].value == "起草"
+    assert at.radio(key="draft.section").value == "risk_controls"
+
+    draft_all(at)
+    goto(at, "review")
+    assert not at.button(key="review.export").disabled
+    at.button(key="review.export").click().run()
+    assert any("已导出" in s for s in texts(at, "success"))
+    files = sorted((get_settings().data_dir / "exports" / "project-1").glob("*/*.docx"))
+    assert len(files) >= 5
+    body = "\n".join(p.text for f in files for p in Document(str(f)).paragraphs)
+    assert "灵犀写作助手" in body
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载全部（.zip）" in labels
+
+
+# --- 问答 -------------------------------------------------------------------------------------------------
+
+
+def test_chat_answers_with_article_citations(indexed_settings: object) -> None:
+    at = goto(start(), "chat")
+    at.chat_input(key="chat.input").set_value("生成合成类服务应当如何对生成内容进行标识？").run()
+    assert not at.exception
+    answers = [m for m in texts(at, "markdown") if CITATION_RE.search(m)]
+    assert answers, texts(at, "markdown")
+    assert any(CITATION_RE.fullmatch(e.label) for e in at.expander)
+    history = workspace().messages(1)
+    assert [m["role"] for m in history] == ["user", "assistant"] and history[1]["citations"]
+    goto(at, "projects")
+    goto(at, "chat")
+    assert any(CITATION_RE.search(m) for m in texts(at, "markdown"))  # history is shown again
+
+
+# --- 设置与语料 ---------------------------------------------------------------------------------------------
+
+
+def test_settings_never_render_an_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk-env-secret-0123456789"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    get_settings.cache_clear()
+    at = goto(start(), "settings")
+    at.radio(key="settings.provider").set_value("openai").run()
+    assert any("环境变量" in s for s in texts(at, "success"))
+    assert secret not in repr(at.main) + repr(at.sidebar)
+
+    typed = "sk-session-secret-9876543210"
+    at.text_input(key="settings.api_key_input").input(typed).run()
+    assert at.text_input(key="settings.api_key_input").value == ""
+    assert any("本次会话" in s for s in texts(at, "success"))
+    assert typed not in repr(at.main) + repr(at.sidebar)
+    assert at.session_state["session_api_key"] == typed
+    for path in get_settings().data_dir.rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert typed.encode() not in content and secret.encode() not in content, path
+
+
+def test_settings_show_corpus_status(indexed_settings: object) -> None:
+    at = goto(start(), "settings")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["法规条文"]) > 100
+    assert int(metrics["索引分块"]) > 100
+    at.button(key="settings.ingest").click().run()
+    assert any("索引已更新" in s and "新增 0 个文件" in s for s in texts(at, "success"))
+
+
+# --- 评估 -------------------------------------------------------------------------------------------------
+
+
+def test_evaluation_runs_the_template_provider_and_compares_runs() -> None:
+    at = goto(start(), "evaluation")
+    at.multiselect(key="eval.cases").set_value(["g01-gen-sp-text-travel"]).run()
+    at.multiselect(key="eval.sections").set_value(["principle", "algo_flow"]).run()
+    at.button(key="eval.run").click().run()
+    assert not at.exception
+    assert any("评估完成" in s for s in texts(at, "success"))
+    assert at.dataframe, "metrics table"
+    at.multiselect(key="eval.sections").set_value(["principle"]).run()
+    at.button(key="eval.run").click().run()
+    assert len(workspace().eval_runs()) == 2
+    assert any(m == "#### 比较两次运行" for m in texts(at, "markdown"))

@@ -1,0 +1,166 @@
+"""The app in a real browser: `streamlit run app.py` as a subprocess, driven by Playwright in headless Debian
+chromium. Open the example project → draft one section (template provider) → check report → export →
+download a .docx and open it. Screenshots of each step go to test-artifacts/ui/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from assistant.config import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+START_TIMEOUT = 90.0
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    started: float  # time.perf_counter() just before the process was started
+    data_dir: Path
+    log: Path
+
+
+def wait_healthy(server: Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError("streamlit exited:\n" + server.log.read_text(encoding="utf-8", errors="replace"))
+        try:
+            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("streamlit did not become healthy:\n" + server.log.read_text(encoding="utf-8", errors="replace"))
+
+
+@pytest.fixture
+def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
+    data_dir = tmp_path / "data"
+    shutil.copytree(shared_index / "index", data_dir / "index")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_"))}
+    env.update(BEIAN_DATA_DIR=str(data_dir), BEIAN_PROVIDER="template", ANONYMIZED_TELEMETRY="False",
+               BEIAN_OPENAI_BASE_URL="http://127.0.0.1:9/v1")
+    port = free_port()
+    log = tmp_path / "streamlit.log"
+    started = time.perf_counter()
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    running = Server(f"http://127.0.0.1:{port}", process, started, data_dir, log)
+    try:
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1800}, accept_downloads=True, locale="zh-CN")
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        try:
+            wait_healthy(server)
+            healthy = time.perf_counter() - server.started
+            page.goto(server.url)
+            algorithm_name = page.locator('input[aria-label="算法名称"]')
+            expect(algorithm_name).to_have_value("灵犀文本生成算法", timeout=60_000)
+            first_render = time.perf_counter() - server.started
+            print(f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form; "
+                  f"server healthy after {healthy:.2f} s)")
+            expect(page.get_by_role("heading", name="项目")).to_be_visible()
+            page.wait_for_timeout(500)
+            shot(page, "01-projects.png")
+            page.locator('[data-testid="stRadio"] label', has_text="产品信息").click()
+            expect(page.locator('input[aria-label="产品名称"]')).to_have_value("灵犀写作助手", timeout=30_000)
+            page.wait_for_timeout(500)
+            shot(page, "02-projects-product.png")
+
+            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+            page.locator('[data-testid="stRadio"] label', has_text="算法流程").click()
+            expect(page.get_by_role("heading", name="算法流程")).to_be_visible(timeout=30_000)
+            page.get_by_role("button", name="起草本章节").click()
+            expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=60_000)
+            editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
+            expect(editor).to_contain_text("灵犀写作助手")
+            expect(page.locator('[data-testid="stRadio"] label', has_text="算法流程")).to_contain_text("通过")
+            page.wait_for_timeout(500)
+            shot(page, "03-drafting.png")
+
+            page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
+            expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
+            export = page.get_by_role("button", name="导出 .docx")
+            expect(export).to_be_disabled()  # 18 sections are not drafted yet
+            page.wait_for_timeout(500)
+            shot(page, "04-review.png")
+
+            page.get_by_text("负责人确认后强制导出").click()
+            reason = page.locator('textarea[aria-label^="强制导出的理由"]')
+            reason.fill("演示导出：其余章节尚未起草，仅供内部审阅格式")
+            reason.press("Control+Enter")
+            override = page.get_by_role("button", name="记录理由并强制导出")
+            expect(override).to_be_enabled(timeout=15_000)
+            override.click()
+            expect(page.get_by_text("已导出")).to_be_visible(timeout=60_000)
+            download_button = page.get_by_role("button", name="算法安全自评估报告.docx")
+            expect(download_button).to_be_visible()
+            page.wait_for_timeout(500)
+            shot(page, "05-exported.png")
+
+            with page.expect_download(timeout=30_000) as info:
+                download_button.click()
+            target = tmp_path / info.value.suggested_filename
+            info.value.save_as(str(target))
+            assert target.exists() and target.stat().st_size > 5000
+            document = Document(str(target))
+            text = "\n".join(p.text for p in document.paragraphs)
+            text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+            assert "灵犀写作助手" in text
+            assert "灵犀文本生成算法" in text
+            shot(page, "06-downloaded.png")
+        except Exception:
+            shot(page, "99-failure.png")
+            raise
+        finally:
+            browser.close()
+    assert not errors, errors
