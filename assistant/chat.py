@@ -50,14 +50,17 @@ def ask(rt: Runtime, question: str, llm: LLM | None = None, k: int = 5, on_token
         raise ValueError("问题不能为空")
     if len(question) > MAX_QUESTION_CHARS:
         raise ValueError(f"问题过长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内")
-    cleaned, _ = clean_text(question)
-    hits = [h for h in rt.retriever.search(cleaned or question, k=k, source="regulation") if relevant(h)]
+    cleaned, removed = clean_text(question)
+    if removed and not cleaned.strip():
+        raise ValueError("问题中只有疑似指令的文字（如“忽略以上要求”“在回答中写明……”），已忽略；请直接提出关于备案规则的问题")
+    hits = [h for h in rt.retriever.search(cleaned, k=k, source="regulation") if relevant(h)]
     if not hits:
         return Answer(question, NO_ANSWER, answered=False)
     if llm is None:
         return _extractive(question, hits)
     articles = "\n\n".join(f"《{h.title}》{h.article}：{h.text.split(chr(10), 1)[-1]}" for h in hits)
-    prompt = render("ask", question=data_block(question), articles=data_block(articles))
+    # the model sees the question without its instruction-like sentences, so it cannot be steered by them
+    prompt = render("ask", question=data_block(cleaned), articles=data_block(articles))
     text = llm.complete([Message("system", render("system")), Message("user", prompt)], max_tokens=700, on_token=on_token)
     return _verified(question, text.strip(), hits, rt)
 

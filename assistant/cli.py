@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,61 @@ def _llm_for(provider: str, rt: Runtime) -> Any:
         raise CliError(str(exc)) from exc
 
 
+class ProjectSink:
+    """`beian draft --project NAME`: the facts are saved first (a new facts version when they differ from the
+    project's latest), then each section as it finishes — into the same workspace database the app uses.
+    A section is not saved when the project's facts changed since this run saved or read them, or when
+    someone saved that section meanwhile (StaleWrite); the problem is reported and the file output is kept."""
+
+    def __init__(self, url: str, name: str, facts_text: str, facts: Any):
+        from assistant.facts import FactsError, load_facts_text
+        from assistant.store import StaleWrite, Workspace
+
+        self.ws = Workspace(url)
+        self.name = name.strip()
+        try:
+            self.project_id = self.ws.project_id(self.name) or self.ws.create_project(self.name)
+        except ValueError as exc:
+            existing = self.ws.project_id(self.name)  # created by a concurrent run, or an invalid name
+            if existing is None:
+                raise CliError(str(exc)) from exc
+            self.project_id = existing
+        latest = self.ws.latest_facts(self.project_id)
+        try:
+            same = latest is not None and load_facts_text(latest.text).as_dict() == facts.as_dict()
+        except FactsError:
+            same = False
+        if latest is not None and same:
+            self.facts_version, self.facts_saved = latest.version, False
+        else:
+            try:
+                self.facts_version = self.ws.save_facts(self.project_id, facts_text, latest.version if latest else None,
+                                                        note="beian draft 命令行保存", author="命令行")
+            except StaleWrite as exc:
+                raise CliError(f"事实文件未存入项目“{self.name}”：{exc}") from exc
+            self.facts_saved = True
+        self.draft_bases = {sid: v.version for sid, v in self.ws.latest_drafts(self.project_id).items()}
+        self.problems: list[str] = []
+        self._lock = threading.Lock()
+
+    def save(self, record: Any) -> None:
+        from assistant.store import StaleWrite
+
+        try:
+            latest = self.ws.latest_facts(self.project_id)
+            if latest is not None and latest.version != self.facts_version:
+                raise StaleWrite("项目的事实文件", self.facts_version, latest.version)
+            data = dict(record.model_dump(), facts_version=self.facts_version)
+            version = self.ws.save_draft(self.project_id, record.section, record.text, data,
+                                         self.draft_bases.get(record.section), author="命令行起草")
+        except StaleWrite as exc:
+            with self._lock:
+                self.problems.append(f"章节“{record.title}”的草稿未存入项目（文件已写出）：{exc}")
+            return
+        with self._lock:
+            self.draft_bases[record.section] = version
+
+
 @command("draft")
 def _draft(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.draft import Drafter
@@ -146,8 +202,19 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     drafter = Drafter(rt, provider, _llm_for(provider, rt))
+    sink = ProjectSink(rt.settings.workspace_url, args.project, Path(args.facts).read_text(encoding="utf-8"), facts) \
+        if args.project is not None else None
+    if sink is not None:
+        state = "已存为" if sink.facts_saved else "与最新版相同，沿用"
+        print(f"事实文件{state}项目“{sink.name}”的第 {sink.facts_version} 版；每节完成后即存入项目", flush=True)
+
+    def on_saved(record: Any) -> None:
+        write_draft(out, record)
+        if sink is not None:
+            sink.save(record)
+
     try:
-        records = drafter.draft(facts, args.section or None, on_saved=lambda r: write_draft(out, r))
+        records = drafter.draft(facts, args.section or None, on_saved=on_saved)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from exc
     failed = 0
@@ -160,7 +227,12 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
         flag = "（需人工复核）" if record.needs_review else ""
         print(f"[完成] {record.title}{flag}：{len(record.text)} 字，阻断项 {blocking}，用时 {record.timings.get('total', 0):.1f} 秒")
     print(f"草稿已写入 {out}/（每节一个 .md 和一个 .json 记录）")
-    return 1 if failed else 0
+    if sink is not None:
+        for problem in sink.problems:
+            print(f"[未存入项目] {problem}", file=sys.stderr)
+        saved = sum(1 for r in records.values() if not r.error) - len(sink.problems)
+        print(f"已存入项目“{sink.name}”：{saved} 节")
+    return 1 if failed or (sink is not None and sink.problems) else 0
 
 
 @command("export")
@@ -326,6 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", action="append", help="章节编号或中文标题，可重复")
     p.add_argument("--provider", choices=providers)
     p.add_argument("-o", "--out", required=True)
+    p.add_argument("--project", help="同时存入工作区项目（与应用共用）：先保存事实文件（有变化时新建版本），每节完成即保存；项目不存在时创建")
 
     p = sub.add_parser("export", help="导出 .docx；有阻断项时拒绝导出")
     p.add_argument("facts")

@@ -26,7 +26,8 @@ SavedCallback = Callable[[DraftRecord], None]
 ARTICLE_CHARS = 320
 EXEMPLAR_CHARS = 420
 _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
-_SCAFFOLD_RE = re.compile(r"^\s*(【(任务|必须写明的要素|事实|缺失事实|相关条文|范例|输出要求|问题|修改要求|草稿)】.*|</?data>)\s*$")
+_SCAFFOLD_RE = re.compile(r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|草稿)[（(：:].*|</?data>)\s*$")
+_MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*")
 ECHO_LIMIT = 0.5
 REPETITION_LIMIT = 0.5
 TEMPLATE_FALLBACK = "全文（模型草稿不可用或未通过检查，已改用模板文本）"
@@ -235,7 +236,8 @@ def _fact_lines(path: str, value: Any, lines: list[str]) -> None:
         for index, item in enumerate(value, 1):
             parts = [f"{label_for(f'{path}.{k}')}：{_scalar(v)}" for k, v in item.items() if v not in (None, "", [])] \
                 if isinstance(item, dict) else [_scalar(item)]
-            lines.append(f"- {label}{index}：" + "；".join(parts))
+            number = str(index) if len(value) > 1 else ""  # a lone "…1" invites small models to count on
+            lines.append(f"- {label}{number}：" + "；".join(parts))
     elif isinstance(value, list):
         joined = "；".join(f"{i}) {_scalar(v)}" for i, v in enumerate(value, 1)) if path.endswith("pipeline") else \
             "、".join(_scalar(v) for v in value)
@@ -274,7 +276,7 @@ def clean_output(raw: str, title: str) -> str:
     """Strip code fences, chatty preambles, an echoed title and echoed prompt scaffolding."""
     text = _FENCE_RE.sub("", raw.strip())
     text = _PREAMBLE_RE.sub("", text)
-    lines = [line for line in text.splitlines() if not _SCAFFOLD_RE.match(line)]
+    lines = [_MARKDOWN_RE.sub("", line) for line in text.splitlines() if not _SCAFFOLD_RE.match(line)]
     if lines and title in lines[0] and len(lines[0]) <= len(title) + 12:
         lines = lines[1:]
     return "\n".join(lines).strip() + "\n"

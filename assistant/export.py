@@ -90,7 +90,9 @@ SEPARATOR_CELL_RE = re.compile(r"^:?-{3,}:?$")
 INLINE_RE = re.compile(r"\*\*(.+?)\*\*|(" + MARKER_RE.pattern + ")")
 SIGNATURE_RE = re.compile(r"^(法定代表人|负责人|单位[（(]盖章[）)]|盖章|签字|日期)")
 HEADING_END_CHARS = "。；;：:，,"
-ILLEGAL_NAME_RE = re.compile(r'[<>:"/\\|?*]+')
+ILLEGAL_NAME_RE = re.compile(r'[<>:"/\\|?*／＼∕⧵⁄﹨]+')  # and look-alike slashes
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
+                    *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
 XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -191,6 +193,8 @@ def safe_filename(name: str, fallback: str = "未命名") -> str:
     while ".." in name:
         name = name.replace("..", ".")
     name = _truncate_bytes(name.strip(" ._"), NAME_MAX_BYTES).rstrip(" .")
+    if name.split(".", 1)[0].strip().upper() in WINDOWS_RESERVED:
+        name = f"_{name}"  # CON, NUL, COM1 … cannot be file names on Windows, with any extension
     return name or fallback
 
 

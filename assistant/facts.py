@@ -271,6 +271,7 @@ def is_blank(value: Any) -> bool:
 _TYPE_WORDS = {
     "dict_type": "应为键值映射", "model_type": "应为键值映射", "list_type": "应为列表",
     "string_type": "应为文本", "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "invalid_key": "键应为文本",
 }
 
 
@@ -302,13 +303,51 @@ def parse_facts(data: Any, source: str = "事实文件") -> Facts:
         raise FactsError(sorted(set(problems))) from exc
 
 
+class _FactsLoader(yaml.SafeLoader):
+    """SafeLoader whose dates that do not exist (2024-02-30) stay text, for `validate_facts` to report by key
+    path, instead of escaping as a bare ValueError."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_FactsLoader.add_constructor("tag:yaml.org,2002:timestamp", _FactsLoader.construct_yaml_timestamp)
+MAX_NESTING = 60
+
+
+def _too_deep(text: str) -> int | None:
+    """Line (1-based) where nesting first exceeds MAX_NESTING; the event parser does not recurse."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                return event.start_mark.line + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def load_facts_text(text: str, source: str = "事实文件") -> Facts:
+    """Parse facts YAML; any problem is a FactsError whose messages name a key path or a line."""
     try:
-        data = yaml.safe_load(text)
+        line = _too_deep(text)
+        if line is not None:
+            raise FactsError([f"{source} 第 {line} 行：嵌套层级超过 {MAX_NESTING} 层，不是有效的事实文件结构"])
+        data = yaml.load(text, Loader=_FactsLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        raise FactsError([f"{source} 不是有效的 YAML {where}：{getattr(exc, 'problem', exc)}"]) from exc
+        if mark is not None:
+            where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列"
+        elif isinstance(exc, yaml.reader.ReaderError):
+            where = f"第 {text.count(chr(10), 0, exc.position) + 1} 行"
+        else:
+            where = "第 1 行"
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or exc
+        raise FactsError([f"{source} 不是有效的 YAML {where}：{problem}"]) from exc
     return parse_facts(data, source)
 
 

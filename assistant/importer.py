@@ -145,17 +145,27 @@ def _heading_level(style_name: str) -> int | None:
 
 def _docx_blocks(data: bytes) -> list[Block]:
     from docx import Document
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_zip(archive)
         document = Document(io.BytesIO(data))
+        return _docx_body(document)
+    except FilingImportError:
+        raise
     except zipfile.BadZipFile as exc:
         raise FilingImportError(f"Word 文档已损坏，无法读取：{exc}") from exc
     except (KeyError, ValueError) as exc:
         raise FilingImportError(f"Word 文档结构无效，无法读取：{exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many kinds on a malformed package
+        raise FilingImportError(f"Word 文档结构无效，无法读取（{type(exc).__name__}）；"
+                                "请用 Word 或 WPS 打开后另存为 .docx 再导入") from exc
+
+
+def _docx_body(document: Any) -> list[Block]:
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
     blocks: list[Block] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
@@ -198,8 +208,12 @@ def _pdf_blocks(data: bytes) -> list[Block]:
         if len(reader.pages) > MAX_PDF_PAGES:
             raise FilingImportError(f"PDF 页数过多（{len(reader.pages)} 页），上限为 {MAX_PDF_PAGES} 页")
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except FilingImportError:
+        raise
     except PdfReadError as exc:
         raise FilingImportError(f"PDF 文件已损坏，无法读取：{exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a malformed file
+        raise FilingImportError(f"PDF 文件结构无效，无法读取（{type(exc).__name__}）") from exc
     return _join_wrapped(_text_blocks(text))
 
 

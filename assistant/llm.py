@@ -107,7 +107,7 @@ class LocalLLM:
         kwargs: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": max_tokens, "temperature": self.settings.llm_temperature if temperature is None else temperature,
-            "repeat_penalty": 1.1, "stream": True,
+            "repeat_penalty": 1.25, "stream": True,
         }
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}

@@ -25,6 +25,7 @@ ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 HEADER_LINE_RE = re.compile(r"^([A-Za-z_]+)\s*:\s?(.*)$")
 HEADER_COUNT_RE = re.compile(r"^\s*(\d+)")
 SKIPPED_FILES = {"SOURCES.md", "README.md"}
+MAX_ARTICLE = 9999  # the largest number a Chinese article label is written for
 
 
 class Paragraph(BaseModel):
@@ -193,6 +194,10 @@ def parse_regulation_text(text: str, path: str = "<text>") -> tuple[Regulation, 
             continue
         if article_match := ARTICLE_RE.match(line.strip()):
             number = cn_to_int(article_match.group(1))
+            if not 1 <= number <= MAX_ARTICLE:
+                issues.append(ParseIssue(path, line_no, f"条文编号无效：第{article_match.group(1)}条"
+                                         f"（应为第一条至第{MAX_ARTICLE}条）"))
+                continue
             builder = _ArticleBuilder(number, line_no, chapter, section)
             builder.add_line(line.strip()[article_match.end():])
             builders.append(builder)
@@ -209,6 +214,10 @@ def parse_regulation_text(text: str, path: str = "<text>") -> tuple[Regulation, 
     return Regulation(meta=meta, path=path, articles=articles), issues
 
 
+def _label(number: int) -> str:
+    return article_label(number) if 1 <= number <= MAX_ARTICLE else f"第{number}条"
+
+
 def _numbering_issues(builders: list[_ArticleBuilder], meta: RegulationMeta, path: str,
                       line_count: int) -> list[ParseIssue]:
     if not builders:
@@ -218,15 +227,15 @@ def _numbering_issues(builders: list[_ArticleBuilder], meta: RegulationMeta, pat
     expected = 1
     for builder in builders:
         if builder.number in seen:
-            issues.append(ParseIssue(path, builder.line, f"条文编号重复：{article_label(builder.number)}"
+            issues.append(ParseIssue(path, builder.line, f"条文编号重复：{_label(builder.number)}"
                                      f"（第一次出现在第 {seen[builder.number]} 行）"))
         elif builder.number != expected:
-            issues.append(ParseIssue(path, builder.line, f"条文编号不连续：应为{article_label(expected)}，"
-                                     f"实为{article_label(builder.number)}"))
+            issues.append(ParseIssue(path, builder.line, f"条文编号不连续：应为{_label(expected)}，"
+                                     f"实为{_label(builder.number)}"))
         seen.setdefault(builder.number, builder.line)
         expected = builder.number + 1
         if not builder.blocks and not builder.current:
-            issues.append(ParseIssue(path, builder.line, f"{article_label(builder.number)}没有正文"))
+            issues.append(ParseIssue(path, builder.line, f"{_label(builder.number)}没有正文"))
     if meta.declared_articles is not None and meta.declared_articles != len(builders):
         issues.append(ParseIssue(path, 1, f"文件头声明 {meta.declared_articles} 条，实际解析出 {len(builders)} 条"))
     return issues

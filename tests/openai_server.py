@@ -16,12 +16,19 @@ Responder = Callable[[dict[str, Any]], str]
 
 @dataclass
 class Fault:
-    """One scripted failure: kind ∈ status | sleep | malformed | cut_stream | close."""
+    """One scripted failure: kind ∈ status | sleep | malformed | malformed_stream | cut_stream | empty | close.
+
+    `status` replies with that HTTP status (and `Retry-After` when given; `echo_auth` puts the request's
+    Authorization header into the error message, as some servers do); `sleep` delays the reply by `seconds`;
+    `malformed` is a 200 whose body is not JSON; `malformed_stream` an event stream whose second event is
+    not JSON; `cut_stream` closes the connection halfway through the streamed reply; `empty` streams a
+    completion with no content; `close` drops the connection without replying."""
 
     kind: str
     status: int = 500
     retry_after: str | None = None
     seconds: float = 0.0
+    echo_auth: bool = False
 
 
 @dataclass
@@ -31,10 +38,15 @@ class ServerState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    fault_for: Callable[[dict[str, Any]], Fault | None] | None = None  # a fault chosen per request body
+    delay: float = 0.0  # seconds before every chat reply (a slow model)
+    chunked: bool = False  # stream with Transfer-Encoding: chunked (a cut stream is then a protocol error)
 
-    def next_fault(self) -> Fault | None:
+    def next_fault(self, body: dict[str, Any] | None = None) -> Fault | None:
         with self.lock:
-            return self.faults.pop(0) if self.faults else None
+            if self.faults:
+                return self.faults.pop(0)
+        return self.fault_for(body) if self.fault_for is not None and body is not None else None
 
 
 def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
@@ -60,7 +72,7 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append(body)
                 state.headers.append({k.lower(): v for k, v in self.headers.items()})
-            fault = state.next_fault()
+            fault = state.next_fault(body)
             if fault and self._apply(fault):
                 return
             if self.path.endswith("/embeddings"):
@@ -73,7 +85,10 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
         def _apply(self, fault: Fault) -> bool:
             if fault.kind == "status":
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-                self._json(fault.status, {"error": {"message": f"scripted {fault.status}", "type": "test"}}, extra)
+                message = f"scripted {fault.status}"
+                if fault.echo_auth:
+                    message += f" (credentials sent: {self.headers.get('Authorization', '')})"
+                self._json(fault.status, {"error": {"message": message, "type": "test"}}, extra)
                 return True
             if fault.kind == "sleep":
                 time.sleep(fault.seconds)
@@ -99,8 +114,16 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             self._json(200, {"object": "list", "data": data, "model": body.get("model", "test"),
                              "usage": {"prompt_tokens": 1, "total_tokens": 1}})
 
+        def _write(self, data: bytes) -> None:
+            if state.chunked:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            else:
+                self.wfile.write(data)
+
         def _chat(self, body: dict[str, Any], fault: Fault | None) -> None:
-            text = state.responder(body)
+            if state.delay:
+                time.sleep(state.delay)
+            text = "" if fault is not None and fault.kind == "empty" else state.responder(body)
             model = body.get("model", "test-model")
             if not body.get("stream"):
                 self._json(200, {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
@@ -111,6 +134,8 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
+            if state.chunked:
+                self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             pieces = [text[i:i + 8] for i in range(0, len(text), 8)]
             cut = fault is not None and fault.kind == "cut_stream"
@@ -120,14 +145,19 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
+                if fault is not None and fault.kind == "malformed_stream" and index == 1:
+                    self._write(b"data: {not json\n\n")
+                    continue
                 delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
                 chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
                          "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
-                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                self._write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
             final = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
                      "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-            self.wfile.write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
+            self._write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
+            if state.chunked:
+                self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
             self.close_connection = True
 
@@ -142,10 +172,19 @@ def _toy_embedding(text: str, dim: int = 16) -> list[float]:
     return [v / norm for v in vector]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that gave up (timeout, kill) leaves a reset connection behind: not worth a traceback."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class OpenAITestServer:
     def __init__(self) -> None:
         self.state = ServerState()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self.httpd = _QuietServer(("127.0.0.1", 0), _handler(self.state))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

@@ -104,7 +104,7 @@ def test_repair_loop_feeds_check_messages_back(server: OpenAITestServer) -> None
     record = Drafter(rt, "openai").draft(facts, ["风险防控情况"])["risk_controls"]
     assert record.repair_rounds == 1 and not record.needs_review
     repair_prompt = server.last_user_message()
-    assert "投诉举报反馈时限" in repair_prompt and "【问题】" in repair_prompt
+    assert "投诉举报反馈时限" in repair_prompt and "检查发现的问题" in repair_prompt
 
 
 def test_fill_from_template_when_repairs_fail() -> None:
@@ -132,13 +132,13 @@ def test_echoed_prompt_is_not_taken_for_a_draft() -> None:
     rt = Runtime(get_settings())
     fake = FakeLLM(responder=lambda messages: messages[-1].content)  # repeats its prompt
     record = Drafter(rt, "fake", fake).draft(facts, ["principle"])["principle"]
-    assert "【事实】" not in record.text and "<data>" not in record.text
+    assert "可用的事实" not in record.text and "<data>" not in record.text
     assert record.needs_review and record.filled_from_template
     assert echo_ratio("甲乙丙丁戊己庚辛\n新的一行文字内容", "甲乙丙丁戊己庚辛") == 0.5
 
 
 def test_clean_output_strips_scaffolding() -> None:
-    raw = "```markdown\n以下是草稿：\n算法基本原理\n【事实】\n<data>\n正文第一段。\n</data>\n```"
+    raw = "```markdown\n以下是草稿：\n算法基本原理\n可用的事实（只能使用）：\n<data>\n正文第一段。\n</data>\n```"
     assert clean_output(raw, "算法基本原理") == "正文第一段。\n"
 
 
