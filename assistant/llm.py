@@ -4,6 +4,7 @@ handled by the drafter itself. Providers register the same way the built-ins do 
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import random
@@ -67,6 +68,7 @@ def get_llm(name: str, settings: Settings) -> LLM:
 
 _LOCAL_CACHE: dict[tuple[str, int, int], Any] = {}
 _LOCAL_LOCK = threading.Lock()
+atexit.register(_LOCAL_CACHE.clear)  # free llama.cpp models before interpreter teardown, not during it
 
 
 class LocalLLM:

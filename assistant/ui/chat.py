@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.llm import STREAM_RESET
 from assistant.ui import state
 
 EXAMPLES = ("生成合成类算法需要怎样标识生成内容？", "投诉举报的反馈时限有什么要求？", "算法推荐服务提供者应当在多长时间内履行备案手续？")
@@ -38,6 +39,8 @@ def answer(project_id: int, question: str) -> None:
         pieces: list[str] = []
 
         def on_token(piece: str) -> None:
+            if piece == STREAM_RESET:  # the model is retrying: drop the failed attempt's text
+                pieces.clear()
             pieces.append(piece)
             placeholder.markdown("".join(pieces) + "▌")
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from assistant.llm import STREAM_RESET
 from assistant.ui import state
 from assistant.ui.diffview import diff_html, diff_stats
 
@@ -66,10 +67,15 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
     total = len(keys) if keys else len(rt.spec.applicable_sections(facts))
     events: queue.Queue[tuple[Any, ...]] = queue.Queue()
 
+    started_from = {sid: v.version for sid, v in ws.latest_drafts(project_id).items()}
+
     def on_saved(record: Any) -> None:
         try:
             version = state.save_generated(ws, project_id, record.section, record.text, record.model_dump())
             events.put(("saved", record.section, version, record.text))
+            if version - 1 != started_from.get(record.section, 0):
+                events.put(("error", record.section, f"该章节在起草期间被其他会话修改过，新草稿已另存为第 {version} 版；"
+                                                      "之前的修改保留在版本历史中，请在“版本与差异”中核对"))
         except Exception as exc:  # noqa: BLE001 - reported to the user, drafting carries on
             events.put(("error", record.section, f"保存失败：{exc}"))
 
@@ -104,7 +110,8 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
             continue
         kind = event[0]
         if kind == "token":
-            buffers[event[1]] = buffers.get(event[1], "") + event[2]
+            # STREAM_RESET (an empty piece) means the model is retrying: drop the failed attempt's text
+            buffers[event[1]] = buffers.get(event[1], "") + event[2] if event[2] != STREAM_RESET else ""
             if time.monotonic() - last_paint > 0.15:
                 current.markdown(f"正在起草：**{titles.get(event[1], event[1])}**")
                 stream.code(buffers[event[1]][-1500:], language=None, wrap_lines=True)
