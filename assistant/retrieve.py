@@ -147,6 +147,10 @@ class Retriever:
                 self._query_cache.popitem(last=False)
         return vector
 
+    def clear_query_cache(self) -> None:
+        with self._lock:
+            self._query_cache.clear()
+
     def _cosines(self, text: str) -> np.ndarray:
         return self._embeddings @ self._query_vector(text)
 

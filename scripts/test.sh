@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
-.venv/bin/ruff check assistant tests bench app.py
+.venv/bin/ruff check assistant tests bench scripts app.py
 exec .venv/bin/pytest -q -p no:cacheprovider "$@"
