@@ -84,10 +84,10 @@ class LocalLLM:
         self.model = MODELS[settings.local_model].display
 
     def _llama(self) -> Any:
-        threads = self.settings.local_threads or idle_threads()
-        key = (self.settings.local_model, self.settings.local_context, threads)
+        key = (self.settings.local_model, self.settings.local_context, self.settings.local_threads)
         with _LOCAL_LOCK:
             if key not in _LOCAL_CACHE:
+                threads = self.settings.local_threads or idle_threads()  # chosen once, when the model loads
                 try:
                     from llama_cpp import Llama
                 except ImportError as exc:
@@ -124,13 +124,32 @@ class LocalLLM:
         return "".join(parts)
 
 
-def idle_threads() -> int:
-    """Threads for llama.cpp: the cores not already busy. Its worker threads spin while waiting for each
-    other, so asking for more threads than idle cores is far slower (measured here on 2 cores with one other
-    busy process: 1 thread 4.2 tokens/s, 2 threads 0.3 tokens/s)."""
+def idle_threads(window: float = 0.5) -> int:
+    """Threads for llama.cpp: the cores that other processes are not using right now. Its worker threads spin
+    while waiting for each other, so asking for more threads than idle cores is far slower (measured here on
+    2 cores with one other busy process: 1 thread 4.2 tokens/s, 2 threads 0.3 tokens/s). Busy cores are
+    sampled from /proc/stat over `window` seconds minus this process's own CPU time (the load average would
+    count our own earlier work and lags by a minute)."""
     cores = os.cpu_count() or 1
-    busy = int(os.getloadavg()[0] + 0.5) if hasattr(os, "getloadavg") else 0
-    return max(1, min(cores, cores - busy))
+    busy = _busy_cores_elsewhere(window)
+    return max(1, min(cores, cores - int(busy + 0.5)))
+
+
+def _busy_cores_elsewhere(window: float) -> float:
+    def sample() -> tuple[int, float, float]:
+        with open("/proc/stat", encoding="ascii") as handle:
+            values = [int(v) for v in handle.readline().split()[1:9]]
+        own = os.times()
+        return sum(values) - values[3] - values[4], own.user + own.system, time.monotonic()
+
+    try:
+        busy0, own0, t0 = sample()
+        time.sleep(window)
+        busy1, own1, t1 = sample()
+    except (OSError, ValueError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    elapsed = max(t1 - t0, 1e-3)
+    return max(0.0, (busy1 - busy0) / os.sysconf("SC_CLK_TCK") / elapsed - (own1 - own0) / elapsed)
 
 
 @register_provider("local")

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,38 +32,29 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"服务器后端不可用：{reason}")
 
 
-@pytest.fixture(scope="session")
-def chroma_server() -> Iterator[ChromaServer]:
-    server = ChromaServer()
+def _running(server: Any) -> Iterator[Any]:
+    """Start a server for the session, or skip (fail in CI) with the reason it could not start."""
+    reason: str | None = None
     try:
         server.start()
     except ServerUnavailable as exc:
-        reason: str | None = str(exc)
-    else:
-        reason = None
+        reason = str(exc)
     if reason:
         _unavailable(reason)
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def chroma_server() -> Iterator[ChromaServer]:
+    yield from _running(ChromaServer())
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    try:
-        server.start()
-    except ServerUnavailable as exc:
-        reason: str | None = str(exc)
-    else:
-        reason = None
-    if reason:
-        _unavailable(reason)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _running(PostgresServer())
 
 
 @pytest.fixture(scope="session", params=["embedded", "server"])
