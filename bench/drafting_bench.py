@@ -81,7 +81,8 @@ def bench_local(facts_path: Path, size: str, sections: list[str]) -> None:
     rt = Runtime(settings)
     facts = load_facts(facts_path)
     local = LocalLLM(settings)
-    local._llama()  # load (join + verify + mmap) outside the timings
+    llama = local._llama()  # load (join + verify + mmap) outside the timings
+    print(f"<!-- {local.model}: {llama.n_threads} llama.cpp threads -->")
     for section in sections:
         recorder = Recording(local)
         started = time.perf_counter()

@@ -34,7 +34,7 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 
 @pytest.fixture(scope="session")
 def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real corpus ingested once per session; tests copy it (ingest takes a minute on 2 cores)."""
+    """The real corpus ingested once per session (with the shipped vectors, ~15 s on 2 cores); tests copy it."""
     data_dir = tmp_path_factory.mktemp("shared-index")
     from assistant.index import ingest
 
