@@ -164,3 +164,29 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
         finally:
             browser.close()
     assert not errors, errors
+
+
+def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
+    """The evaluation report opened from disk: its tables and SVG charts lay out with a real size."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant import evaluation
+    from assistant.runtime import Runtime
+
+    report = evaluation.evaluate(PROJECT_ROOT / "eval" / "gold", "template", Runtime(),
+                                 cases=["g01-gen-sp-text-travel", "g10-push-ecommerce-incomplete"])
+    html = evaluation.write_reports(report, tmp_path / "report")["html"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1200}, locale="zh-CN")
+        page.goto(html.as_uri())
+        expect(page.get_by_role("cell", name="要素覆盖率").first).to_be_visible()
+        charts = page.locator("svg")
+        assert charts.count() >= 4
+        for index in range(charts.count()):
+            box = charts.nth(index).bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 50
+        bars = page.locator("svg rect")
+        assert bars.count() > 0
+        shot(page, "eval-report.png")
+        browser.close()
