@@ -22,7 +22,7 @@ import yaml
 from assistant import metrics
 from assistant.checks import Finding, run_checks
 from assistant.citations import verify_text
-from assistant.draft import Drafter, prepare_facts
+from assistant.draft import TEMPLATE_FALLBACK, Drafter, prepare_facts
 from assistant.drafts import DraftRecord
 from assistant.fabrication import FabricationDetector
 from assistant.facts import Facts, FactsError, load_facts
@@ -122,6 +122,7 @@ class SectionScore:
     markers: list[str]
     needs_review: bool = False
     error: str | None = None
+    origin: str = "template"  # template / model / model+template / fallback (model draft replaced), see draft_origin
     judge: JudgeScore | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +178,7 @@ def case_summary(case: CaseScore) -> dict[str, float | int | None]:
         "length_ratio": metrics.mean(x.length_ratio for x in s),
         "must_not_mention_violations": sum(len(x.forbidden) for x in s),
         "judge_score": metrics.mean(x.judge.to_dict()["mean"] for x in s if x.judge),
+        "model_kept_rate": metrics.model_kept_rate(x.origin for x in s),
     }
 
 
@@ -201,10 +203,12 @@ METRICS: list[tuple[str, str]] = [
     ("judge_stdev", "评审评分标准差（k 次）"),
     ("judge_missing", "评审无效输出次数"),
     ("draft_errors", "起草失败章节数"),
+    ("model_kept_rate", "模型原文保留率"),
 ]
 LABELS = dict(METRICS)
 UNIT_METRICS = {"element_coverage", "blocking_pass_rate", "case_pass_rate", "marker_precision", "marker_recall",
-                "citation_validity", "consistency", "chrf", "rouge_l", "facts_precision", "facts_recall", "facts_f1"}
+                "citation_validity", "consistency", "chrf", "rouge_l", "facts_precision", "facts_recall", "facts_f1",
+                "model_kept_rate"}
 
 
 @dataclass
@@ -262,6 +266,8 @@ class EvalReport:
             "judge_stdev": (metrics.mean(judge_sd), len([s for s in judge_sd if s is not None])),
             "judge_missing": (sum(j.missing for j in judged) if judged else None, len(judged)),
             "draft_errors": (sum(1 for s in secs if s.error), len(secs)),
+            "model_kept_rate": (metrics.model_kept_rate(s.origin for s in secs),
+                                sum(1 for s in secs if s.origin in metrics.LLM_ORIGINS)),
         }
 
     def section_rows(self) -> list[dict[str, Any]]:
@@ -275,7 +281,8 @@ class EvalReport:
                          "fabricated_facts": sum(len(s.fabricated) for s in group),
                          "chrf": metrics.mean(s.chrf for s in group), "rouge_l": metrics.mean(s.rouge_l for s in group),
                          "length_ratio": metrics.mean(s.length_ratio for s in group),
-                         "judge_score": metrics.mean(s.judge.to_dict()["mean"] for s in group if s.judge)})
+                         "judge_score": metrics.mean(s.judge.to_dict()["mean"] for s in group if s.judge),
+                         "model_kept_rate": metrics.model_kept_rate(s.origin for s in group)})
         return rows
 
     def scores(self) -> dict[str, Any]:
@@ -319,6 +326,7 @@ DEFINITIONS = {
     "judge_stdev": "每节 k 次评分的样本标准差，按章节平均",
     "judge_missing": "评审输出重试后仍不是有效 JSON 的次数",
     "draft_errors": "起草失败（模型出错）的章节数",
+    "model_kept_rate": "大模型起草的章节中，最终文本是模型所写（含用模板补齐缺失要素）而不是整节改用模板文本的比例；模板提供者无定义",
 }
 
 
@@ -428,7 +436,19 @@ def score_section(case: GoldCase, record: DraftRecord, findings: list[Finding], 
         inconsistent=metrics.consistency_rate([f.to_dict() for f in mine], [record.section]) == 0,
         chrf=metrics.chrf(text, gold), rouge_l=metrics.rouge_l(text, gold), length_ratio=metrics.length_ratio(text, gold),
         forbidden=metrics.forbidden_mentions(text, case.must_not_mention), markers=markers(text),
-        needs_review=record.needs_review, error=record.error)
+        needs_review=record.needs_review, error=record.error, origin=draft_origin(record))
+
+
+def draft_origin(record: DraftRecord) -> str:
+    """Who wrote the final text: the template, the model, the model with template fills, or the template in
+    place of a model draft that failed (fallback)."""
+    if record.error:
+        return "error"
+    if record.provider == "template":
+        return "template"
+    if TEMPLATE_FALLBACK in record.filled_from_template:
+        return "fallback"
+    return "model+template" if record.filled_from_template else "model"
 
 
 def extract_score(case: GoldCase, llm: LLM, rt: Runtime) -> tuple[metrics.FieldScore | None, str]:
@@ -556,9 +576,10 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 CASE_COLUMNS = [("element_coverage", "要素覆盖"), ("blocking_pass_rate", "阻断通过"), ("marker_precision", "标记P"),
                 ("marker_recall", "标记R"), ("fabricated_facts", "编造"), ("citation_validity", "引用有效"),
                 ("consistency", "一致"), ("chrf", "chrF"), ("rouge_l", "ROUGE-L"), ("length_ratio", "长度比"),
-                ("must_not_mention_violations", "禁止内容")]
+                ("must_not_mention_violations", "禁止内容"), ("model_kept_rate", "模型原文")]
 SECTION_COLUMNS = [("element_coverage", "要素覆盖"), ("blocking_pass_rate", "阻断通过"), ("fabricated_facts", "编造"),
-                   ("chrf", "chrF"), ("rouge_l", "ROUGE-L"), ("length_ratio", "长度比"), ("judge_score", "评审分")]
+                   ("chrf", "chrF"), ("rouge_l", "ROUGE-L"), ("length_ratio", "长度比"), ("judge_score", "评审分"),
+                   ("model_kept_rate", "模型原文")]
 
 
 def render_markdown(data: dict[str, Any]) -> str:

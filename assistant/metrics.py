@@ -74,6 +74,18 @@ def blocking_pass_rate(blocking_by_section: Mapping[str, int]) -> float | None:
     return ratio(sum(1 for n in blocking_by_section.values() if n == 0), len(blocking_by_section))
 
 
+MODEL_ORIGINS = ("model", "model+template")
+LLM_ORIGINS = (*MODEL_ORIGINS, "fallback")
+
+
+def model_kept_rate(origins: Iterable[str]) -> float | None:
+    """Among sections an LLM drafted, the share whose final text is the model's (possibly with missing elements
+    filled from the template) rather than the template text that replaced a failing model draft. None when no
+    section was drafted by an LLM (the template provider)."""
+    drafted = [o for o in origins if o in LLM_ORIGINS]
+    return ratio(sum(1 for o in drafted if o in MODEL_ORIGINS), len(drafted))
+
+
 # --- 3. 【待补充】 markers ----------------------------------------------------------------------------
 
 

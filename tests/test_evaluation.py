@@ -18,6 +18,8 @@ import pytest
 from assistant import evaluation
 from assistant.cli import main
 from assistant.config import get_settings
+from assistant.draft import prepare_facts
+from assistant.facts import load_facts
 from assistant.llm import FakeLLM
 from assistant.runtime import Runtime
 from tests.conftest import ROOT
@@ -293,3 +295,19 @@ def test_a_failing_model_is_scored_not_fatal() -> None:
     assert rows["element_coverage"]["value"] == 0.0 and rows["chrf"]["value"] == 0.0
     assert rows["facts_recall"]["value"] == 0.0  # extraction failed too: counted, not skipped
     assert report.cases[0].facts_note.startswith("抽取失败")
+
+
+def test_model_kept_rate_tells_a_kept_model_draft_from_a_template_fallback() -> None:
+    from assistant.template_drafter import draft_section
+
+    facts = prepare_facts(load_facts(GOLD / "g13-dispatch-errand" / "facts.yaml")).facts
+    passing = draft_section(facts, "principle")  # a "model" that writes a draft passing every check
+
+    def run(responder: Any) -> tuple[str, float | None]:
+        report = evaluation.evaluate(GOLD, "fake", Runtime(), cases=["g13-dispatch-errand"], sections=["principle"],
+                                     llm=FakeLLM(responder=responder), extract=False)
+        rows = {r["name"]: r for r in report.summary_rows()}
+        return report.cases[0].sections[0].origin, rows["model_kept_rate"]["value"]
+
+    assert run(lambda messages: passing) == ("model", 1.0)
+    assert run(lambda messages: "好的。") == ("fallback", 0.0)

@@ -40,6 +40,14 @@ def test_blocking_pass_rate() -> None:
     assert metrics.blocking_pass_rate({}) is None
 
 
+def test_model_kept_rate_counts_llm_sections_only() -> None:
+    # 4 LLM sections: 2 model, 1 model+template, 1 fallback → 3/4; template and error sections are not counted
+    origins = ["model", "fallback", "template", "model+template", "error", "model"]
+    assert metrics.model_kept_rate(origins) == 0.75
+    assert metrics.model_kept_rate(["fallback", "fallback"]) == 0.0
+    assert metrics.model_kept_rate(["template", "template"]) is None
+
+
 # --- markers ----------------------------------------------------------------------------------------------
 
 
