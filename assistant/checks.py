@@ -10,7 +10,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from rapidfuzz import fuzz
 
 from assistant.citations import CitationStatus, verify_text
@@ -30,6 +29,7 @@ from assistant.matching import fact_strings, markers, mentions_fact
 from assistant.numerals import cn_to_int
 from assistant.regulations import ArticleRegistry
 from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
+from assistant.yamlfile import load_yaml
 
 CHECKS_FILE = Path(__file__).parent / "spec" / "checks.yaml"
 ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
@@ -39,7 +39,7 @@ SENTENCE_RE = re.compile(r"[^。！？；\n]+[。！？；]?")
 
 @lru_cache(maxsize=1)
 def check_data() -> dict[str, Any]:
-    return yaml.safe_load(CHECKS_FILE.read_text(encoding="utf-8"))
+    return load_yaml(CHECKS_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass

@@ -8,11 +8,10 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from assistant.numerals import article_label, cn_to_int
 from assistant.regulations import ArticleRegistry, load_regulations
 from assistant.textnorm import normalize
+from assistant.yamlfile import load_yaml
 
 _NUM = "零〇一二三四五六七八九十百千两"
 CITATION_RE = re.compile(
@@ -60,7 +59,7 @@ class Verification:
 
 @lru_cache(maxsize=1)
 def alias_data() -> dict:
-    return yaml.safe_load(ALIASES_FILE.read_text(encoding="utf-8"))
+    return load_yaml(ALIASES_FILE.read_text(encoding="utf-8"))
 
 
 def build_registry(regulations_dir: Path) -> ArticleRegistry:

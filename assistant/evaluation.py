@@ -30,6 +30,7 @@ from assistant.llm import LLM, LLMError, Message, get_llm
 from assistant.matching import fact_strings, markers, mentions
 from assistant.prompts import data_block, render
 from assistant.runtime import Runtime
+from assistant.yamlfile import load_yaml
 
 ProgressCallback = Callable[[int, int, str], None]
 JUDGE_RETRIES = 2
@@ -58,7 +59,7 @@ class GoldCase:
 def load_case(directory: Path) -> GoldCase:
     try:
         facts = load_facts(directory / "facts.yaml")
-        notes = yaml.safe_load((directory / "annotations.yaml").read_text(encoding="utf-8")) or {}
+        notes = load_yaml((directory / "annotations.yaml").read_text(encoding="utf-8")) or {}
     except (FactsError, OSError, yaml.YAMLError) as exc:
         raise EvalError(f"金标准案例 {directory.name} 无法读取：{exc}") from exc
     description = directory / "description.md"

@@ -13,6 +13,7 @@ import yaml
 
 from assistant.spec import SpecBook, load_spec
 from assistant.textnorm import normalize
+from assistant.yamlfile import load_yaml
 
 HEADING_RE = re.compile(r"^##\s+(.+?)\s*$")
 NGRAM = 6
@@ -51,7 +52,7 @@ def parse_filing_text(text: str, path: str = "<text>") -> FilingDoc:
         raise FilingFormatError(f"{path}: 缺少 YAML 文件头")
     try:
         _, header, body = text.split("---", 2)
-        meta = yaml.safe_load(header) or {}
+        meta = load_yaml(header) or {}
     except (ValueError, yaml.YAMLError) as exc:
         raise FilingFormatError(f"{path}: 文件头无法解析：{exc}") from exc
     if not isinstance(meta, dict) or not meta.get("id"):

@@ -6,11 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import jieba
-
-from assistant.textnorm import normalize
-
-jieba.setLogLevel(60)
+from assistant.textnorm import normalize, segmenter
 
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 MARKER_RE = re.compile(r"【待补充[:：]?([^】]*)】")
@@ -33,7 +29,7 @@ def fact_strings(value: Any) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _keywords(text: str) -> tuple[str, ...]:
-    words = {w for w in jieba.lcut(normalize(text)) if len(w) >= 2 and w not in _STOP and not w.isdigit()}
+    words = {w for w in segmenter().lcut(normalize(text)) if len(w) >= 2 and w not in _STOP and not w.isdigit()}
     return tuple(sorted(words))
 
 

@@ -8,11 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field
 
 from assistant.facts import Facts, is_blank
 from assistant.numerals import cn_to_int
+from assistant.yamlfile import load_yaml
 
 SPEC_FILE = Path(__file__).parent / "spec" / "sections.yaml"
 
@@ -127,7 +127,7 @@ class SpecBook(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_spec(path: Path = SPEC_FILE) -> SpecBook:
-    book = SpecBook.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    book = SpecBook.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     ids = [s.id for s in book.sections]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:

@@ -12,11 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assistant.facts import Facts, get_path, is_blank
 from assistant.matching import marker
 from assistant.spec import SpecBook, load_spec
+from assistant.yamlfile import load_yaml
 
 LABELS_FILE = Path(__file__).parent / "spec" / "fact_labels.yaml"
 _INDEX_RE = re.compile(r"\[\d+\]")
@@ -24,7 +23,7 @@ _INDEX_RE = re.compile(r"\[\d+\]")
 
 @lru_cache(maxsize=1)
 def fact_labels() -> dict[str, str]:
-    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+    return load_yaml(LABELS_FILE.read_text(encoding="utf-8"))
 
 
 def label_for(path: str) -> str:

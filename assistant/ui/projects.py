@@ -364,11 +364,12 @@ def history(project_id: int) -> None:
     if not versions:
         st.caption("尚无版本。")
         return
-    st.dataframe([{"版本": v.version, "保存时间": v.created, "说明": v.note} for v in reversed(versions)],
-                 hide_index=True, width="stretch")
+    by_number = {v.version: v for v in versions}
     numbers = [v.version for v in reversed(versions)]
-    chosen = st.selectbox("查看版本", numbers, format_func=lambda n: f"第 {n} 版", key=f"facts.history.{project_id}")
-    version = next(v for v in versions if v.version == chosen)
+    chosen = st.selectbox(f"查看版本（共 {len(numbers)} 个）", numbers, key=f"facts.history.{project_id}",
+                          format_func=lambda n: " · ".join(filter(None, [f"第 {n} 版", by_number[n].created,
+                                                                         by_number[n].note])))
+    version = by_number[chosen]
     st.code(version.text, language="yaml")
     if chosen != numbers[0] and st.button(f"以第 {chosen} 版的内容另存为新版本", key="facts.restore"):
         try:

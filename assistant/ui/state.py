@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import streamlit as st
 import yaml
 
 from assistant.config import PROJECT_ROOT, Settings, get_settings
+from assistant.yamlfile import load_yaml
 
 if TYPE_CHECKING:
     from assistant.checks import CheckReport
@@ -206,7 +208,13 @@ def saved_facts(project_id: int) -> Version | None:
 
 
 def facts_data(text: str) -> dict[str, Any]:
-    """Facts YAML → plain data (validated), for the form. Raises FactsError."""
+    """Facts YAML → plain data (validated), for the form; a copy the caller may change. Raises FactsError."""
+    return copy.deepcopy(_parsed_facts(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_facts(text: str) -> dict[str, Any]:
+    """Every rerun of a page reads the same saved versions; parsing YAML is the slow part."""
     from assistant.facts import load_facts_text
 
     return load_facts_text(text).as_dict()
@@ -247,7 +255,7 @@ def work(project_id: int) -> dict[str, Any]:
             try:
                 data = facts_data(version.text)
             except ValueError:
-                data = yaml.safe_load(version.text) or {}
+                data = load_yaml(version.text) or {}
         store[project_id] = {"base": version.version if version else None, "data": data, "gen": _next_gen(),
                              "counts": {}}
     return store[project_id]
@@ -279,7 +287,7 @@ def _base_data(project_id: int, base: int | None) -> dict[str, Any]:
     try:
         return facts_data(version.text)
     except ValueError:
-        return yaml.safe_load(version.text) or {}
+        return load_yaml(version.text) or {}
 
 
 def unsaved(project_id: int) -> bool:
