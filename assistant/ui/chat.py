@@ -58,8 +58,7 @@ def answer(project_id: int, question: str) -> None:
 
 
 def render() -> None:
-    st.title("问答")
-    project_id = state.require_project()
+    project_id, _ = state.project_page("问答")
     if project_id is None:
         return
     st.caption("关于算法备案规则的问题，从法规条文中检索作答；每个回答都注明《法规》第X条，可展开查看条文原文。"

@@ -260,11 +260,9 @@ def render_section(project_id: int, section: Section, facts: Facts, drafts: dict
 
 
 def render() -> None:
-    st.title("起草")
-    project_id = state.require_project()
+    project_id, flash = state.project_page("起草", "drafting.flash")
     if project_id is None:
         return
-    flash = st.session_state.pop("drafting.flash", None)
     if flash:
         st.success(flash[0])
         for error in flash[1]:

@@ -168,11 +168,9 @@ def render_downloads(project_id: int) -> None:
 
 
 def render() -> None:
-    st.title("检查与导出")
-    project_id = state.require_project()
+    project_id, flash = state.project_page("检查与导出", "review.flash")
     if project_id is None:
         return
-    flash = st.session_state.pop("review.flash", None)
     if flash:
         st.success(flash)
     version, facts = state.current_facts(project_id)

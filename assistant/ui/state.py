@@ -433,11 +433,15 @@ def goto_field(path: str) -> None:
     st.switch_page(page_path("projects"))
 
 
-def require_project() -> int | None:
+def project_page(title: str, flash_key: str | None = None) -> tuple[int | None, Any]:
+    """A page that works on the current project: its title, the project id (None, with a hint, when there is
+    no project yet) and the one-time message an action left for this page under `flash_key`."""
+    st.title(title)
     project_id = current_project_id()
     if project_id is None:
         st.info("还没有项目。请先在「项目」页新建一个项目。")
-    return project_id
+        return None, None
+    return project_id, st.session_state.pop(flash_key, None) if flash_key else None
 
 
 def error_text(exc: BaseException) -> str:
