@@ -327,3 +327,17 @@ def test_evaluation_runs_the_template_provider_and_compares_runs() -> None:
     at.button(key="eval.run").click().run()
     assert len(workspace().eval_runs()) == 2
     assert any(m == "#### 比较两次运行" for m in texts(at, "markdown"))
+
+
+@pytest.mark.parametrize("saved", [None, "product: [\n"], ids=["no-facts", "unreadable-facts"])
+def test_drafting_and_review_ask_for_saved_facts(saved: str | None) -> None:
+    at = start()
+    ws = workspace()
+    project = ws.create_project("尚无事实")
+    if saved is not None:
+        ws.save_facts(project, saved, None, note="损坏的版本")
+    at.session_state["project_id"] = project
+    for page in ("drafting", "review"):
+        goto(at, page)
+        assert any("尚未保存或无法读取" in w for w in texts(at, "warning")), page
+    assert "review.export" not in [b.key for b in at.button]  # the page stops before the export controls

@@ -267,10 +267,10 @@ def render() -> None:
         st.success(flash[0])
         for error in flash[1]:
             st.error(f"起草失败：{error}")
-    version, facts = state.current_facts(project_id)
-    if version is None or facts is None:
-        st.warning("本项目的事实文件尚未保存或无法读取，请先在「项目」页填写并保存。")
+    current = state.current_facts(project_id)
+    if current is None:
         return
+    version, facts = current
     rt = state.runtime()
     sections = rt.spec.applicable_sections(facts)
     titles = {s.id: s.title for s in sections}

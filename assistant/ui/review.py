@@ -173,10 +173,10 @@ def render() -> None:
         return
     if flash:
         st.success(flash)
-    version, facts = state.current_facts(project_id)
-    if version is None or facts is None:
-        st.warning("本项目的事实文件尚未保存或无法读取，请先在「项目」页填写并保存。")
+    current = state.current_facts(project_id)
+    if current is None:
         return
+    version, facts = current
     rt = state.runtime()
     sections = rt.spec.applicable_sections(facts)
     titles = {s.id: s.title for s in sections}

@@ -347,16 +347,18 @@ def ensure_saved(project_id: int, reason: str) -> Facts | None:
         return None
 
 
-def current_facts(project_id: int) -> tuple[Version | None, Facts | None]:
+def current_facts(project_id: int) -> tuple[Version, Facts] | None:
+    """The project's latest saved facts version and its facts; None, with a hint, when there is none readable."""
     from assistant.facts import FactsError, load_facts_text
 
     version = saved_facts(project_id)
-    if version is None:
-        return None, None
     try:
-        return version, load_facts_text(version.text)
+        if version is not None:
+            return version, load_facts_text(version.text)
     except FactsError:
-        return version, None
+        pass
+    st.warning("本项目的事实文件尚未保存或无法读取，请先在「项目」页填写并保存。")
+    return None
 
 
 # --- drafts and checks ------------------------------------------------------------------------------------
