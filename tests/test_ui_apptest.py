@@ -58,6 +58,14 @@ def show_group(at: AppTest, group: str, project_id: int = 1) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """The projects page runs only its open tab; choose one as a click on the tab would."""
+    at.session_state["projects.tab"] = name
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(at: AppTest, kind: str) -> list[str]:
     return [str(e.value) for e in getattr(at, kind)]
 
@@ -94,6 +102,7 @@ def test_example_project_is_created_and_shown_in_the_form() -> None:
     assert at.title[0].value == "项目"
     assert field_widget(at, "selectbox", "filing.algorithm_type").value == "生成合成类"
     assert "示例：灵犀写作助手" in [p["name"] for p in workspace().projects()]
+    assert not at.get("file_uploader") and not at.get("download_button")  # only the open tab (the form) runs
     assert at.radio(key="facts.group.1").options == ["备案信息", "主体信息", "产品信息", "算法信息", "安全措施", "算法安全机构"]
     assert any("未发现问题" in m for m in texts(at, "markdown"))
     show_group(at, "product")
@@ -141,7 +150,7 @@ def test_list_items_can_be_added_and_are_validated() -> None:
 
 
 def test_invalid_facts_yaml_upload_names_the_field_in_chinese() -> None:
-    at = start()
+    at = open_tab(start(), "导入/导出 YAML")
     def upload(name: str, content: bytes) -> None:
         at.file_uploader(key="facts.upload.1").set_value((name, content, "application/x-yaml")).run()
 
@@ -157,7 +166,7 @@ def test_invalid_facts_yaml_upload_names_the_field_in_chinese() -> None:
 
 
 def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
-    at = start()
+    at = open_tab(start(), "导入/导出 YAML")
     data = example_data()
     data["product"]["name"] = "灵犀写作助手专业版"
     text = yaml.safe_dump(data, allow_unicode=True).encode()
@@ -165,16 +174,38 @@ def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
     at.button(key="facts.import").click().run()
     assert not at.exception
     assert workspace().latest_facts(1).version == 2
+    assert at.session_state["projects.tab"] == "事实表单"  # back on the form, showing what was imported
     show_group(at, "product")
     assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手专业版"
 
 
-def test_new_project_and_extraction_needs_a_model() -> None:
+def test_history_restores_an_old_version_as_the_newest() -> None:
     at = start()
+    show_group(at, "product")
+    field_widget(at, "text_input", "product.name").set_value("灵犀写作助手二代").run()
+    at.button(key="facts.save.top").click().run()
+    assert workspace().latest_facts(1).version == 2
+    open_tab(at, "版本历史")
+    assert at.selectbox(key="facts.history.1").value == 2
+    at.selectbox(key="facts.history.1").set_value(1).run()
+    assert "灵犀写作助手二代" not in at.code[0].value and "灵犀写作助手" in at.code[0].value
+    at.button(key="facts.restore").click().run()
+    assert not at.exception, at.exception
+    latest = workspace().latest_facts(1)
+    assert latest.version == 3 and "灵犀写作助手二代" not in latest.text
+    assert at.session_state["projects.tab"] == "事实表单"
+    show_group(at, "product")
+    assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手"
+
+
+def test_new_project_and_extraction_needs_a_model() -> None:
+    at = open_tab(start(), "打开/新建项目")
     at.text_input(key="projects.new_name").set_value("新产品备案").run()
     at.button(key="projects.create").click().run()
     assert "新产品备案" in [p["name"] for p in workspace().projects()]
     assert at.session_state["project_id"] == workspace().project_id("新产品备案")
+    assert at.session_state["projects.tab"] == "事实表单"
+    open_tab(at, "从产品描述提取")
     at.text_area(key="extract.text.2").set_value("我们的产品是一个面向中小企业的智能客服问答系统，使用第三方大模型。").run()
     at.button(key="extract.run").click().run()
     assert any("需要大模型" in e for e in texts(at, "error"))
@@ -218,7 +249,7 @@ def test_draft_all_passes_every_section_and_marks_missing_facts() -> None:
 
 
 def test_check_page_blocks_export_when_a_fact_is_removed() -> None:
-    at = draft_all(start())
+    at = draft_all(open_tab(start(), "版本历史"))
     save_example_without(("safety", "complaint", "feedback_deadline"))
     goto(at, "review")
     markdown = texts(at, "markdown")
