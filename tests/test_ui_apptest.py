@@ -4,6 +4,7 @@ real checks and export, each test in its own data directory (tests/conftest.py).
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -58,9 +59,9 @@ def show_group(at: AppTest, group: str, project_id: int = 1) -> AppTest:
     return at
 
 
-def open_tab(at: AppTest, name: str) -> AppTest:
-    """The projects page runs only its open tab; choose one as a click on the tab would."""
-    at.session_state["projects.tab"] = name
+def open_tab(at: AppTest, name: str, key: str = "projects.tab") -> AppTest:
+    """Pages with tabs run only the open one; choose it as a click on the tab would."""
+    at.session_state[key] = name
     at.run()
     assert not at.exception, at.exception
     return at
@@ -177,6 +178,17 @@ def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
     assert at.session_state["projects.tab"] == "事实表单"  # back on the form, showing what was imported
     show_group(at, "product")
     assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手专业版"
+
+
+def test_unsaved_edit_survives_other_tabs() -> None:
+    at = show_group(start(), "product")
+    field_widget(at, "text_input", "product.name").set_value("灵犀写作助手未保存版").run()
+    open_tab(at, "导入/导出 YAML")
+    open_tab(at, "事实表单")
+    show_group(at, "product")
+    assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手未保存版"
+    assert any("有未保存的修改" in w for w in texts(at, "warning"))
+    assert workspace().latest_facts(1).version == 1
 
 
 def test_history_restores_an_old_version_as_the_newest() -> None:
@@ -336,11 +348,32 @@ def test_settings_never_render_an_api_key(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_settings_show_corpus_status(indexed_settings: object) -> None:
     at = goto(start(), "settings")
+    assert not at.metric  # the corpus tab runs (and opens the index) only when chosen
+    open_tab(at, "语料与索引", "settings.tab")
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["法规条文"]) > 100
     assert int(metrics["索引分块"]) > 100
     at.button(key="settings.ingest").click().run()
     assert any("索引已更新" in s and "新增 0 个文件" in s for s in texts(at, "success"))
+
+
+def test_settings_import_a_past_filing(indexed_settings: object, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEIAN_CORPUS_DIR", str(tmp_path / "corpus"))  # imports are written beside the corpus
+    shutil.copytree(PROJECT_ROOT / "corpus", tmp_path / "corpus")
+    get_settings.cache_clear()
+    at = open_tab(goto(start(), "settings"), "导入往期备案", "settings.tab")
+    filing = ("# 算法安全自评估报告\n\n## 1. 算法流程\n\n用户请求经过安全识别后进入推荐排序。\n\n"
+              "## 2. 风险防控情况\n\n联系人：李娜，电话 13900001111。发现违法信息立即停止传输并上报。\n")
+    at.file_uploader(key="settings.import_file").set_value(("filing.md", filing.encode(), "text/markdown")).run()
+    at.selectbox(key="settings.import_type").set_value("个性化推送类").run()
+    at.button(key="settings.import").click().run()
+    assert not at.exception, at.exception
+    assert any("识别 2 个章节" in s for s in texts(at, "success")), texts(at, "error")
+    stored = list((tmp_path / "corpus" / "filings").glob("imported-*.md"))
+    assert len(stored) == 1
+    text = stored[0].read_text(encoding="utf-8")
+    assert "李娜" not in text and "13900001111" not in text and "个性化推送类" in text
 
 
 # --- 评估 -------------------------------------------------------------------------------------------------

@@ -182,14 +182,11 @@ def import_filings() -> None:
 
 def render() -> None:
     st.title("设置与语料")
-    tabs = st.tabs(["模型", "语料与索引", "导入往期备案"])
-    with tabs[0]:
-        model_settings()
-    with tabs[1]:
-        corpus_status()
-        reingest()
-    with tabs[2]:
-        import_filings()
+    state.lazy_tabs("settings.tab", {
+        "模型": model_settings,
+        "语料与索引": lambda: (corpus_status(), reingest()),
+        "导入往期备案": import_filings,
+    })
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ def open_project() -> None:
             columns[1].caption("当前项目")
         elif columns[1].button("打开", key=f"projects.open.{item['id']}"):
             state.select_project(item["id"])
-            show_tab(TABS[0])
+            state.show_tab(TAB_KEY, FORM_TAB)
             st.rerun()
 
 
@@ -113,7 +113,7 @@ def new_project() -> None:
             ws.save_facts(project_id, state.EXAMPLE_FACTS.read_text(encoding="utf-8"), None, note="复制示例")
         state.forget(name_key)
         state.select_project(project_id)
-        show_tab(TABS[0])
+        state.show_tab(TAB_KEY, FORM_TAB)
         st.rerun()
 
 
@@ -286,7 +286,7 @@ def _replace_facts(project_id: int, data: dict[str, Any], note: str) -> None:
         return
     state.reset_work(project_id, state.facts_data(state.saved_facts(project_id).text), number)
     st.session_state["facts.flash"] = f"已保存为第 {number} 版（{note}）。"
-    show_tab(TABS[0])
+    state.show_tab(TAB_KEY, FORM_TAB)
     st.rerun()
 
 
@@ -383,13 +383,8 @@ def history(project_id: int) -> None:
         _replace_facts(project_id, data, f"恢复第 {chosen} 版")
 
 
-TABS = ("事实表单", "导入/导出 YAML", "从产品描述提取", "版本历史", "打开/新建项目")
 TAB_KEY = "projects.tab"
-NEXT_TAB_KEY = "projects.tab.next"  # set by actions that should land on another tab after their rerun
-
-
-def show_tab(name: str) -> None:
-    st.session_state[NEXT_TAB_KEY] = name
+FORM_TAB = "事实表单"
 
 
 def render() -> None:
@@ -401,16 +396,15 @@ def render() -> None:
     if project_id is None:
         new_project()
         return
-    chosen = st.session_state.pop(NEXT_TAB_KEY, None) or ("事实表单" if "nav.field" in st.session_state else None)
-    if chosen:
-        st.session_state[TAB_KEY] = chosen
-    # Lazy tabs: only the open tab runs and reaches the browser, so the first page carries the facts form alone.
-    tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
-    bodies = (facts_editor, import_export, extraction, history, lambda _: (open_project(), new_project()))
-    for tab, body in zip(tabs, bodies, strict=True):
-        if tab.open:
-            with tab:
-                body(project_id)
+    if "nav.field" in st.session_state:  # a link from a check finding to a field
+        state.show_tab(TAB_KEY, FORM_TAB)
+    state.lazy_tabs(TAB_KEY, {
+        FORM_TAB: lambda: facts_editor(project_id),
+        "导入/导出 YAML": lambda: import_export(project_id),
+        "从产品描述提取": lambda: extraction(project_id),
+        "版本历史": lambda: history(project_id),
+        "打开/新建项目": lambda: (open_project(), new_project()),
+    })
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import contextlib
 import copy
 import functools
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -428,6 +429,22 @@ def page_path(key: str) -> str:
 def goto_section(section_id: str) -> None:
     st.session_state["nav.section"] = section_id
     st.switch_page(page_path("drafting"))
+
+
+def lazy_tabs(key: str, bodies: dict[str, Callable[[], None]]) -> None:
+    """Tabs that run only the open one (st.tabs with on_change="rerun"): a page's other tabs cost nothing until
+    chosen. `show_tab` chooses the tab for the next run."""
+    chosen = st.session_state.pop(f"{key}.next", None)
+    if chosen in bodies:
+        st.session_state[key] = chosen
+    for tab, body in zip(st.tabs(list(bodies), key=key, on_change="rerun"), bodies.values(), strict=True):
+        if tab.open:
+            with tab:
+                body()
+
+
+def show_tab(key: str, name: str) -> None:
+    st.session_state[f"{key}.next"] = name
 
 
 def goto_field(path: str) -> None:
