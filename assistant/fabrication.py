@@ -51,9 +51,11 @@ class Allowance:
 
 @lru_cache(maxsize=8)
 def allowance(text: str) -> Allowance:
-    norm = normalize(text)
-    return Allowance(norm.lower(), frozenset(NUMBER_RE.findall(norm)), frozenset(_dates(text)),
-                     frozenset(m.group(0) for m in ORG_RE.finditer(text)))
+    # Line by line: normalize() drops newlines, which would fuse the end of one fact value with the start of
+    # the next ("…号-2" + "2023-03-15" → "22023").
+    lines = [normalize(line) for line in text.splitlines()]
+    return Allowance("\n".join(lines).lower(), frozenset(n for line in lines for n in NUMBER_RE.findall(line)),
+                     frozenset(_dates(text)), frozenset(m.group(0) for m in ORG_RE.finditer(text)))
 
 
 class FabricationDetector:

@@ -105,6 +105,7 @@ def test_leftover_placeholder(registry) -> None:  # noqa: ANN001
     drafts = draft_all(facts)
     drafts["scenarios"] += "\n\n适用场合：【待补充：适用场合】"
     drafts["mechanism"] += "\n\n联系人：XX"
+    drafts["purpose"] += "\n\n合作方统一社会信用代码 91310115MA1K4QXX3B。"  # "XX" inside a code is no placeholder
     report = _report(facts, registry, drafts)
     sections = {f.section for f in report.blocking if f.check == "hygiene"}
     assert sections == {"scenarios", "mechanism"}
@@ -133,6 +134,20 @@ def test_risk_without_control(registry) -> None:  # noqa: ANN001
     drafts["risk_assessment"] += "\n\n（六）模型幻觉风险\n\n风险描述：模型可能输出与事实不符的内容。"
     report = _report(facts, registry, drafts)
     assert any(f.check == "risk_control" and "模型幻觉" in f.message for f in report.blocking)
+
+
+@pytest.mark.parametrize(("measures", "addressed"), [
+    ("数据存放于境内机房，访问分级授权", True),
+    ("数据存放于境内机房", False),
+])
+def test_data_leak_risk_needs_a_protective_measure(registry, measures: str, addressed: bool) -> None:  # noqa: ANN001
+    def change(d: dict) -> None:
+        d["safety"]["data_security"] = measures
+        d["algorithm"]["personal_information"] = "收集手机号用于实名注册"
+        d["organization"]["tech_measures"] = "部署内容安全审核系统"
+    facts = facts_with(change)
+    leak = [f for f in _report(facts, registry).blocking if f.check == "risk_control" and "泄露" in f.message]
+    assert (not leak) == addressed, [f.message for f in leak]
 
 
 def test_puffery_and_fabricated_numbers(registry) -> None:  # noqa: ANN001

@@ -95,6 +95,13 @@ def test_fabricated_facts_lists_unsupported_numbers_and_dates() -> None:
     assert metrics.fabricated_facts(draft, detector) == ["日期：2024年3月6日", "数字：120"]
 
 
+def test_numbers_of_adjacent_fact_values_stay_apart() -> None:
+    # one fact value ends in a digit, the next starts with one: "-2" must stay a 2, not become "22023"
+    detector = FabricationDetector("\n".join(["沪ICP备2023098765号-2", "2023-03-15"]))
+    assert metrics.fabricated_facts("备案号为沪ICP备2023098765号-2，2023年3月15日上线。", detector) == []
+    assert metrics.fabricated_facts("共 22023 条。", detector) == ["数字：22023"]
+
+
 def test_fabricated_facts_none_for_a_faithful_draft() -> None:
     detector = FabricationDetector("用户规模约 50 万", "《规定》第十条 网络日志留存不少于六个月")
     assert metrics.fabricated_facts("用户规模约 50 万。", detector) == []
