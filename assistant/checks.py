@@ -326,10 +326,13 @@ def name_variants(text: str, name: str) -> set[str]:
 @register
 def check_identity(ctx: CheckContext) -> Iterable[Finding]:
     names = _canonical_names(ctx.facts)
+    values = fact_strings(ctx.data)
     for section, text in ctx.drafted():
         for path, name in names:
             others = [n for _, n in names if n != name]
-            variants = {v for v in name_variants(text, name) if not any(v in o or o in v for o in others)}
+            # a look-alike that the facts state elsewhere (say, a model provider in the same city) is another name
+            variants = {v for v in name_variants(text, name)
+                        if not any(v in o or o in v for o in others) and not any(v in f for f in values if f != name)}
             # keep only variants that are not a longer/shorter form of a correctly spelt occurrence
             variants = {v for v in variants if name not in text[max(0, text.find(v) - 2):text.find(v) + len(v) + 2]}
             if variants:

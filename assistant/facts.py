@@ -21,6 +21,7 @@ FILING_KINDS = ("首次备案", "变更备案")
 PROVENANCES = ("自研", "基于开源模型微调", "第三方API")
 PRODUCT_FORMS = ("App", "网站", "小程序", "公众号", "API", "SDK", "客户端", "其他")
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
+WRITTEN_DATE_RE = re.compile(r"^\s*(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?\s*$")
 UNKNOWN_DATE_WORDS = ("未上线",)
 
 
@@ -69,6 +70,18 @@ class Feature(_Node):
     entry: str | None = None
 
 
+def _date(value: Any) -> Any:
+    """A date as YAML gives it, or written 2025年6月1日 / 2025/6/1 / 2025.6.1, becomes ISO text; else unchanged
+    (the check reports what is not a date)."""
+    value = _text(value)
+    if isinstance(value, str) and (match := WRITTEN_DATE_RE.match(value)):
+        try:
+            return dt.date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return value
+    return value
+
+
 class Product(_Node):
     name: str | None = None
     forms: list[str] | None = None
@@ -82,7 +95,7 @@ class Product(_Node):
     user_scale: str | None = None
     features: list[Feature] | None = None
 
-    _dates = field_validator("launch_date", mode="before")(_text)
+    _dates = field_validator("launch_date", mode="before")(_date)
 
 
 class DataPort(_Node):

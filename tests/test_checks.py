@@ -100,6 +100,16 @@ def test_product_name_spelt_two_ways(registry) -> None:  # noqa: ANN001
     assert identity and "灵犀写作助理" in identity[0].message and identity[0].section == "purpose"
 
 
+def test_a_look_alike_company_stated_in_the_facts_is_not_a_misspelling(registry) -> None:  # noqa: ANN001
+    # the filer and its model provider share city and suffix: 北京ABC智能科技有限公司 vs 北京云岫智能科技有限公司
+    facts = facts_with(lambda d: d["entity"].update(name="北京ABC智能科技有限公司"))
+    drafts = draft_all(facts)
+    assert not [f.message for f in _report(facts, registry, drafts).blocking if f.check == "identity"]
+    drafts["purpose"] += "\n\n本服务由北京ABD智能科技有限公司运营。"
+    identity = [f for f in _report(facts, registry, drafts).blocking if f.check == "identity"]
+    assert identity and "北京ABD智能科技有限" in identity[0].message and identity[0].section == "purpose"
+
+
 def test_leftover_placeholder(registry) -> None:  # noqa: ANN001
     facts = facts_with()
     drafts = draft_all(facts)

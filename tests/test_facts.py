@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.facts import FactsError, credit_code_problem, load_facts, load_facts_text
+from assistant.facts import FactsError, credit_code_problem, date_problem, load_facts, load_facts_text
 from tests.conftest import EXAMPLE_FACTS, ROOT
 
 SHARED_EXAMPLE = ROOT.parent / "shared" / "spec" / "facts-example.yaml"
@@ -21,6 +21,16 @@ def test_example_loads_unchanged() -> None:
 @pytest.mark.skipif(not SHARED_EXAMPLE.exists(), reason="shared/ not beside the checkout")
 def test_fixture_is_the_shared_contract() -> None:
     assert EXAMPLE_FACTS.read_bytes() == SHARED_EXAMPLE.read_bytes()
+
+
+@pytest.mark.parametrize(("written", "stored"), [
+    ("2025年6月1日", "2025-06-01"), ("2025/6/1", "2025-06-01"), ("2025.06.01", "2025-06-01"),
+    ("未上线", "未上线"), ("2025年2月30日", "2025年2月30日"), ("2025年6月", "2025年6月"),
+])
+def test_launch_date_written_as_a_date_is_read_as_one(written: str, stored: str) -> None:
+    facts = load_facts_text(f"product:\n  launch_date: {written}\n")
+    assert facts.product.launch_date == stored
+    assert (date_problem(stored) is None) == (stored in ("2025-06-01", "未上线"))
 
 
 def test_partial_facts_load() -> None:
