@@ -180,6 +180,17 @@ def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
     assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手专业版"
 
 
+def test_fields_with_a_non_obvious_form_carry_a_hint() -> None:
+    from assistant.template_drafter import fact_labels
+    from assistant.ui.facts_form import fact_hints
+
+    assert set(fact_hints()) <= set(fact_labels())  # every hint belongs to a facts key
+    at = show_group(start(), "product")
+    assert "小程序" in field_widget(at, "text_area", "product.urls").help
+    assert "未上线" in field_widget(at, "text_input", "product.launch_date").help
+    assert not field_widget(at, "text_input", "product.name").help
+
+
 def test_unsaved_edit_survives_other_tabs() -> None:
     at = show_group(start(), "product")
     field_widget(at, "text_input", "product.name").set_value("灵犀写作助手未保存版").run()
