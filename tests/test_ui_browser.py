@@ -4,6 +4,7 @@ download a .docx and open it. Screenshots of each step go to test-artifacts/ui/.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -123,6 +124,9 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
             first_render = page.evaluate("() => window.__firstRender") / 1000 - server.started_epoch
             print(f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form "
                   f"in the page; server healthy after {healthy:.2f} s)")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "startup.json").write_text(json.dumps(
+                {"first_render_s": round(first_render, 3), "healthy_s": round(healthy, 3)}), encoding="utf-8")
             expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法")
             expect(page.get_by_role("heading", name="项目")).to_be_visible()
             page.wait_for_timeout(500)
