@@ -59,7 +59,8 @@ class GoldCase:
 def load_case(directory: Path) -> GoldCase:
     try:
         facts = load_facts(directory / "facts.yaml")
-        notes = load_yaml((directory / "annotations.yaml").read_text(encoding="utf-8")) or {}
+        annotations = directory / "annotations.yaml"  # optional: without it, no must-mention or marker scores
+        notes = (load_yaml(annotations.read_text(encoding="utf-8")) or {}) if annotations.is_file() else {}
     except (FactsError, OSError, yaml.YAMLError) as exc:
         raise EvalError(f"金标准案例 {directory.name} 无法读取：{exc}") from exc
     description = directory / "description.md"
@@ -455,6 +456,8 @@ def draft_origin(record: DraftRecord) -> str:
 def extract_score(case: GoldCase, llm: LLM, rt: Runtime) -> tuple[metrics.FieldScore | None, str]:
     from assistant.extract import ExtractionError, extract_facts
 
+    if not case.description.strip():
+        return None, "无 description.md，未评估抽取"
     gold = prepare_facts(case.facts).facts.as_dict()
     try:
         extraction = extract_facts(case.description, llm, rt.spec)

@@ -152,6 +152,19 @@ def test_unknown_case_is_a_clear_error() -> None:
         evaluation.evaluate(GOLD, "template", Runtime(), cases=["g99-nope"])
 
 
+def test_a_case_needs_only_its_facts_and_gold_sections(tmp_path: Path) -> None:
+    case_dir = tmp_path / "x01-minimal"
+    shutil.copytree(GOLD / "g13-dispatch-errand", case_dir)
+    (case_dir / "annotations.yaml").unlink()
+    (case_dir / "description.md").unlink()
+    case = evaluation.load_case(case_dir)
+    assert case.kind == "complete" and case.must_mention == {} and case.missing_facts == [] and case.description == ""
+    assert case.sections and case.facts.filing.algorithm_type == "调度决策类"
+    (case_dir / "annotations.yaml").write_text("sections: [\n", encoding="utf-8")
+    with pytest.raises(evaluation.EvalError, match="x01-minimal"):
+        evaluation.load_case(case_dir)
+
+
 def test_gold_case_in_the_filings_corpus_is_refused() -> None:
     rt = Runtime()
     rt.__dict__["library"] = SimpleNamespace(by_id={"g01-gen-sp-text-travel": object(), "f01": object()})
@@ -241,6 +254,14 @@ def test_extract_score_failure_counts_as_zero_recall() -> None:
     score, note = evaluation.extract_score(case, FakeLLM(responder=lambda m: "不是 JSON"), Runtime())
     assert score is not None and score.recall == 0.0 and score.precision is None
     assert note.startswith("抽取失败")
+
+
+def test_extract_score_skips_a_case_without_a_description() -> None:
+    case = evaluation.load_case(GOLD / "g13-dispatch-errand")
+    case.description = ""
+    llm = FakeLLM(responder=lambda m: "{}")
+    assert evaluation.extract_score(case, llm, Runtime()) == (None, "无 description.md，未评估抽取")
+    assert not llm.calls
 
 
 # --- compare --------------------------------------------------------------------------------------------
