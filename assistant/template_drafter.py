@@ -18,6 +18,7 @@ from assistant.spec import SpecBook, load_spec
 from assistant.yamlfile import load_yaml
 
 LABELS_FILE = Path(__file__).parent / "spec" / "fact_labels.yaml"
+HINTS_FILE = Path(__file__).parent / "spec" / "fact_hints.yaml"
 _INDEX_RE = re.compile(r"\[\d+\]")
 
 
@@ -28,6 +29,16 @@ def fact_labels() -> dict[str, str]:
 
 def label_for(path: str) -> str:
     return fact_labels().get(_INDEX_RE.sub("", path), path)
+
+
+@lru_cache(maxsize=1)
+def fact_hints() -> dict[str, str]:
+    return load_yaml(HINTS_FILE.read_text(encoding="utf-8"))
+
+
+def hint_for(path: str) -> str | None:
+    """What the field at `path` expects, for the facts form (spec/fact_hints.yaml); None for obvious fields."""
+    return fact_hints().get(_INDEX_RE.sub("", path))
 
 
 def _sentence(text: str) -> str:

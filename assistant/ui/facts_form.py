@@ -7,20 +7,16 @@ checks run on what is on screen), then renders the widgets with the messages for
 from __future__ import annotations
 
 import copy
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from assistant.facts import ALGORITHM_TYPES, FILING_KINDS, PRODUCT_FORMS, PROVENANCES, ROLES
-from assistant.template_drafter import label_for
-from assistant.yamlfile import load_yaml
+from assistant.template_drafter import hint_for, label_for
 
-HINTS_FILE = Path(__file__).parents[1] / "spec" / "fact_hints.yaml"
 UNSET = "未填写"
 BOOL_OPTIONS = (UNSET, "是", "否")
 SPLIT_RE = re.compile(r"[、,，;；\n]+")
@@ -336,17 +332,12 @@ def _show_messages(messages: list[Message]) -> None:
         st.markdown(f":{color}[{'阻断' if m.blocking else '提示'} · **{label_for(m.path)}**：{m.text}]")
 
 
-@functools.lru_cache(maxsize=1)
-def fact_hints() -> dict[str, str]:
-    return load_yaml(HINTS_FILE.read_text(encoding="utf-8"))
-
-
 def _widget(state: FormState, f: Field, path: str, label: str, data: dict[str, Any]) -> None:
     key = state.key(path)
     if key not in st.session_state:  # normally set by compose(); never render a field empty by accident
         st.session_state[key] = to_widget(f, _get(data, path))
     current = from_widget(f, st.session_state.get(key))
-    hint = fact_hints().get(re.sub(r"\[\d+\]", "", path))
+    hint = hint_for(path)
     if f.kind in ("enum", "bool"):
         options = _options(f, current if f.kind == "enum" else None)
         st.selectbox(label, options, key=key, help=hint)

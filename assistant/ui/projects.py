@@ -13,6 +13,8 @@ from assistant.ui import facts_form as ff
 from assistant.ui import state
 
 PROBLEM_PATH_RE = re.compile(r"字段 ([^\s：]+)：")
+TAB_KEY = "projects.tab"
+FORM_TAB = "事实表单"
 
 
 # --- validation --------------------------------------------------------------------------------------------
@@ -381,10 +383,6 @@ def history(project_id: int) -> None:
             st.error(f"第 {chosen} 版无法读取：{state.error_text(exc)}")
             return
         _replace_facts(project_id, data, f"恢复第 {chosen} 版")
-
-
-TAB_KEY = "projects.tab"
-FORM_TAB = "事实表单"
 
 
 def render() -> None:
