@@ -95,6 +95,11 @@ class CheckContext:
         return self.facts.as_dict()
 
     @cached_property
+    def values(self) -> list[str]:
+        """Every fact value as text (matching.fact_strings), for checks that look drafts up against the facts."""
+        return fact_strings(self.data)
+
+    @cached_property
     def sections(self) -> list[Section]:
         applicable = self.spec.applicable_sections(self.facts)
         return [s for s in applicable if self.scope is None or s.id in self.scope]
@@ -291,7 +296,7 @@ def check_unsupported_facts(ctx: CheckContext) -> Iterable[Finding]:
 
 
 def fabrication_detector(ctx: CheckContext) -> FabricationDetector:
-    return FabricationDetector("\n".join(fact_strings(ctx.data)), ctx.registry.corpus_text if ctx.registry else "")
+    return FabricationDetector("\n".join(ctx.values), ctx.registry.corpus_text if ctx.registry else "")
 
 
 @register
@@ -326,13 +331,12 @@ def name_variants(text: str, name: str) -> set[str]:
 @register
 def check_identity(ctx: CheckContext) -> Iterable[Finding]:
     names = _canonical_names(ctx.facts)
-    values = fact_strings(ctx.data)
     for section, text in ctx.drafted():
         for path, name in names:
             others = [n for _, n in names if n != name]
             # a look-alike that the facts state elsewhere (say, a model provider in the same city) is another name
             variants = {v for v in name_variants(text, name)
-                        if not any(v in o or o in v for o in others) and not any(v in f for f in values if f != name)}
+                        if not any(v in o or o in v for o in others) and not any(v in f for f in ctx.values if f != name)}
             # keep only variants that are not a longer/shorter form of a correctly spelt occurrence
             variants = {v for v in variants if name not in text[max(0, text.find(v) - 2):text.find(v) + len(v) + 2]}
             if variants:
@@ -383,7 +387,7 @@ def check_publicity(ctx: CheckContext) -> Iterable[Finding]:
 @register
 def check_boilerplate(ctx: CheckContext) -> Iterable[Finding]:
     generic = check_data()["generic_phrases"]
-    anchors = [s for s in fact_strings(ctx.data) if 2 <= len(s) <= 30]
+    anchors = [s for s in ctx.values if 2 <= len(s) <= 30]
     for section, text in ctx.drafted():
         if section.mode != "draft":
             continue
