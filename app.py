@@ -8,11 +8,17 @@ from assistant.ui import state
 
 st.set_page_config(page_title="备案助手", page_icon=":material/verified:", layout="wide")
 
-pages = {key: st.Page(info.file, title=info.title, icon=info.icon, url_path=info.url_path, default=key == "projects")
-         for key, info in state.PAGES.items()}
-navigation = st.navigation({
-    "备案材料": [pages["projects"], pages["drafting"], pages["review"]],
-    "知识与质量": [pages["chat"], pages["evaluation"], pages["settings"]],
-})
+pages = {
+    key: st.Page(
+        info.file, title=info.title, icon=info.icon, url_path=info.url_path, default=key == "projects"
+    )
+    for key, info in state.PAGES.items()
+}
+navigation = st.navigation(
+    {
+        "备案材料": [pages["projects"], pages["drafting"], pages["review"]],
+        "知识与质量": [pages["chat"], pages["evaluation"], pages["settings"]],
+    }
+)
 navigation.run()
 state.sidebar()  # after the page, so that it shows what the page changed (project, model)

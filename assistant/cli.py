@@ -42,7 +42,7 @@ def _ingest(args: argparse.Namespace, rt: Runtime) -> int:
 
     from tqdm import tqdm
 
-    from assistant.index import ingest
+    from assistant.corpus.index import ingest
 
     started = time.perf_counter()
     bar: tqdm | None = None
@@ -60,22 +60,34 @@ def _ingest(args: argparse.Namespace, rt: Runtime) -> int:
     elapsed = time.perf_counter() - started
     for issue in report.issues:
         print(f"问题：{issue}", file=sys.stderr)
-    print(f"新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未变 {len(report.unchanged)} 个，"
-          f"删除 {len(report.removed)} 个；写入 {report.chunks_written} 个片段；用时 {elapsed:.1f} 秒")
+    print(
+        f"新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未变 {len(report.unchanged)} 个，"
+        f"删除 {len(report.removed)} 个；写入 {report.chunks_written} 个片段；用时 {elapsed:.1f} 秒"
+    )
     return 1 if any(getattr(i, "fatal", True) for i in report.issues) else 0
 
 
 @command("retrieve")
 def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
-    hits = rt.retriever.search(args.query, k=args.k, source=args.source, regulation=args.regulation,
-                               include_historical=args.historical, mode=args.mode)
+    hits = rt.retriever.search(
+        args.query,
+        k=args.k,
+        source=args.source,
+        regulation=args.regulation,
+        include_historical=args.historical,
+        mode=args.mode,
+    )
     if args.json:
         _print_json([hit.to_dict() for hit in hits])
         return 0
     if not hits:
         print("没有检索到相关内容。索引为空时请先运行 beian ingest。")
     for rank, hit in enumerate(hits, 1):
-        label = f"《{hit.title}》{hit.article}" if hit.source == "regulation" else f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}"
+        label = (
+            f"《{hit.title}》{hit.article}"
+            if hit.source == "regulation"
+            else f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}"
+        )
         print(f"{rank}. {label}  (score {hit.score:.3f})\n   {hit.text[:160].replace(chr(10), ' ')}")
     return 0
 
@@ -93,7 +105,7 @@ def load_facts_arg(path: str) -> Any:
 
 
 def load_drafts_arg(path: str) -> dict[str, str]:
-    from assistant.drafts import read_drafts
+    from assistant.drafting.drafts import read_drafts
 
     directory = Path(path)
     if not directory.is_dir():
@@ -103,23 +115,32 @@ def load_drafts_arg(path: str) -> dict[str, str]:
 
 @command("check")
 def _check(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.checks import decide_filings, run_checks
+    from assistant.checking.checks import decide_filings, run_checks
 
     facts = load_facts_arg(args.facts)
     drafts = load_drafts_arg(args.draft_dir)
     report = run_checks(facts, drafts, spec=rt.spec, registry=rt.registry, library=rt.library)
     decision = decide_filings(facts)
     if args.json:
-        _print_json({"passed": report.passed, "blocking": len(report.blocking), "warnings": len(report.warnings),
-                     "findings": [f.to_dict() for f in report.findings],
-                     "filings_needed": decision.filings, "reasons": decision.reasons})
+        _print_json(
+            {
+                "passed": report.passed,
+                "blocking": len(report.blocking),
+                "warnings": len(report.warnings),
+                "findings": [f.to_dict() for f in report.findings],
+                "filings_needed": decision.filings,
+                "reasons": decision.reasons,
+            }
+        )
     else:
         print("需要办理：" + "、".join(decision.filings) + "（" + "；".join(decision.reasons) + "）")
         for finding in report.findings:
             level = "阻断" if finding.blocking else "警告"
             where = " / ".join(filter(None, [finding.section, finding.field]))
             print(f"[{level}] {finding.title}｜{finding.message}" + (f"  ({where})" if where else ""))
-        print(f"结论：{'通过' if report.passed else '未通过'}（阻断 {len(report.blocking)} 项，警告 {len(report.warnings)} 项）")
+        print(
+            f"结论：{'通过' if report.passed else '未通过'}（阻断 {len(report.blocking)} 项，警告 {len(report.warnings)} 项）"
+        )
     return 0 if report.passed else 1
 
 
@@ -127,7 +148,7 @@ def _check(args: argparse.Namespace, rt: Runtime) -> int:
 
 
 def _llm_for(provider: str, rt: Runtime) -> Any:
-    from assistant.llm import LLMError, get_llm
+    from assistant.drafting.llm import LLMError, get_llm
 
     if provider == "template":
         return None
@@ -165,8 +186,13 @@ class ProjectSink:
             self.facts_version, self.facts_saved = latest.version, False
         else:
             try:
-                self.facts_version = self.ws.save_facts(self.project_id, facts_text, latest.version if latest else None,
-                                                        note="beian draft 命令行保存", author="命令行")
+                self.facts_version = self.ws.save_facts(
+                    self.project_id,
+                    facts_text,
+                    latest.version if latest else None,
+                    note="beian draft 命令行保存",
+                    author="命令行",
+                )
             except StaleWrite as exc:
                 raise CliError(f"事实文件未存入项目“{self.name}”：{exc}") from exc
             self.facts_saved = True
@@ -182,8 +208,14 @@ class ProjectSink:
             if latest is not None and latest.version != self.facts_version:
                 raise StaleWrite("项目的事实文件", self.facts_version, latest.version)
             data = dict(record.model_dump(), facts_version=self.facts_version)
-            version = self.ws.save_draft(self.project_id, record.section, record.text, data,
-                                         self.draft_bases.get(record.section), author="命令行起草")
+            version = self.ws.save_draft(
+                self.project_id,
+                record.section,
+                record.text,
+                data,
+                self.draft_bases.get(record.section),
+                author="命令行起草",
+            )
         except StaleWrite as exc:
             with self._lock:
                 self.problems.append(f"章节“{record.title}”的草稿未存入项目（文件已写出）：{exc}")
@@ -194,19 +226,26 @@ class ProjectSink:
 
 @command("draft")
 def _draft(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.draft import Drafter
-    from assistant.drafts import write_draft
+    from assistant.drafting.draft import Drafter
+    from assistant.drafting.drafts import write_draft
 
     facts = load_facts_arg(args.facts)
     provider = args.provider or rt.settings.provider
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     drafter = Drafter(rt, provider, _llm_for(provider, rt))
-    sink = ProjectSink(rt.settings.workspace_url, args.project, Path(args.facts).read_text(encoding="utf-8"), facts) \
-        if args.project is not None else None
+    sink = (
+        ProjectSink(
+            rt.settings.workspace_url, args.project, Path(args.facts).read_text(encoding="utf-8"), facts
+        )
+        if args.project is not None
+        else None
+    )
     if sink is not None:
         state = "已存为" if sink.facts_saved else "与最新版相同，沿用"
-        print(f"事实文件{state}项目“{sink.name}”的第 {sink.facts_version} 版；每节完成后即存入项目", flush=True)
+        print(
+            f"事实文件{state}项目“{sink.name}”的第 {sink.facts_version} 版；每节完成后即存入项目", flush=True
+        )
 
     def on_saved(record: Any) -> None:
         write_draft(out, record)
@@ -225,7 +264,9 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
             continue
         blocking = sum(1 for c in record.checks if c["blocking"])
         flag = "（需人工复核）" if record.needs_review else ""
-        print(f"[完成] {record.title}{flag}：{len(record.text)} 字，阻断项 {blocking}，用时 {record.timings.get('total', 0):.1f} 秒")
+        print(
+            f"[完成] {record.title}{flag}：{len(record.text)} 字，阻断项 {blocking}，用时 {record.timings.get('total', 0):.1f} 秒"
+        )
     print(f"草稿已写入 {out}/（每节一个 .md 和一个 .json 记录）")
     if sink is not None:
         for problem in sink.problems:
@@ -237,8 +278,8 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
 
 @command("export")
 def _export(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.checks import run_checks
-    from assistant.export import ExportRefused, export_filing
+    from assistant.checking.checks import run_checks
+    from assistant.output.export import ExportRefused, export_filing
 
     facts = load_facts_arg(args.facts)
     drafts = load_drafts_arg(args.draft_dir)
@@ -259,10 +300,10 @@ def _export(args: argparse.Namespace, rt: Runtime) -> int:
 
 @command("facts")
 def _facts(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.drafts import atomic_write
-    from assistant.extract import ExtractionError, extract_facts
+    from assistant.drafting.drafts import atomic_write
+    from assistant.drafting.extract import ExtractionError, extract_facts
+    from assistant.drafting.llm import LLMError
     from assistant.facts import dump_facts
-    from assistant.llm import LLMError
 
     provider = args.provider or rt.settings.provider
     if provider == "template":
@@ -271,7 +312,9 @@ def _facts(args: argparse.Namespace, rt: Runtime) -> int:
     if not path.is_file():
         raise CliError(f"找不到描述文件：{path}")
     if path.stat().st_size > rt.settings.max_upload_bytes:
-        raise CliError(f"描述文件过大（{path.stat().st_size} 字节），上限 {rt.settings.max_upload_bytes} 字节")
+        raise CliError(
+            f"描述文件过大（{path.stat().st_size} 字节），上限 {rt.settings.max_upload_bytes} 字节"
+        )
     try:
         text = path.read_text(encoding="utf-8")
         extraction = extract_facts(text, _llm_for(provider, rt), rt.spec)
@@ -293,8 +336,8 @@ def _facts(args: argparse.Namespace, rt: Runtime) -> int:
 
 @command("ask")
 def _ask(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.chat import ask
-    from assistant.llm import LLMError
+    from assistant.drafting.chat import ask
+    from assistant.drafting.llm import LLMError
 
     provider = args.provider or rt.settings.provider
     try:
@@ -317,8 +360,15 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
 
 @command("eval")
 def _eval(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.evaluation import EvalError, compare, compare_table, evaluate, summary_table, write_reports
-    from assistant.llm import LLMError
+    from assistant.drafting.llm import LLMError
+    from assistant.evaluation.evaluation import (
+        EvalError,
+        compare,
+        compare_table,
+        evaluate,
+        summary_table,
+        write_reports,
+    )
     from assistant.store import Workspace
 
     if args.compare:
@@ -327,25 +377,40 @@ def _eval(args: argparse.Namespace, rt: Runtime) -> int:
         print(compare_table(compare(*reports), *(f"{n[:10]}" for n in names)))
         return 0
     if not args.gold_dir or not args.out:
-        raise CliError("用法：beian eval GOLD_DIR -o REPORT_DIR，或 beian eval --compare A/report.json B/report.json")
+        raise CliError(
+            "用法：beian eval GOLD_DIR -o REPORT_DIR，或 beian eval --compare A/report.json B/report.json"
+        )
     provider = args.provider or rt.settings.provider
 
     def progress(done: int, total: int, case: str) -> None:
         print(f"[{done}/{total}] {case}", file=sys.stderr, flush=True)
 
     try:
-        report = evaluate(Path(args.gold_dir), provider, rt, cases=args.case, sections=args.section, on_progress=progress,
-                          llm=_llm_for(provider, rt), judge=args.judge, judge_runs=args.judge_runs,
-                          extract=not args.no_extract)
+        report = evaluate(
+            Path(args.gold_dir),
+            provider,
+            rt,
+            cases=args.case,
+            sections=args.section,
+            on_progress=progress,
+            llm=_llm_for(provider, rt),
+            judge=args.judge,
+            judge_runs=args.judge_runs,
+            extract=not args.no_extract,
+        )
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from exc
     except (EvalError, LLMError) as exc:
         raise CliError(str(exc)) from exc
     paths = write_reports(report, Path(args.out))
     data = report.to_dict()
-    run_id = Workspace(rt.settings.workspace_url).save_eval(f"{provider} {Path(args.gold_dir).name} {report.created}", data)
+    run_id = Workspace(rt.settings.workspace_url).save_eval(
+        f"{provider} {Path(args.gold_dir).name} {report.created}", data
+    )
     print(summary_table(report.summary_rows()))
-    print(f"用时 {report.timings['total']} 秒；报告已写入 {', '.join(str(p) for p in paths.values())}（评估记录 #{run_id}）")
+    print(
+        f"用时 {report.timings['total']} 秒；报告已写入 {', '.join(str(p) for p in paths.values())}（评估记录 #{run_id}）"
+    )
     return 0
 
 
@@ -358,12 +423,17 @@ def _read_report(path: str) -> dict[str, Any]:
 
 @command("import-filing")
 def _import_filing(args: argparse.Namespace, rt: Runtime) -> int:
-    from assistant.importer import FilingImportError, import_filing
+    from assistant.corpus.importer import FilingImportError, import_filing
 
     meta = {k: v for k, v in {"algorithm_type": args.type, "role": args.role}.items() if v}
     try:
-        report = import_filing(Path(args.file), rt.settings, meta=meta or None, known_names=args.known_name,
-                               collection=rt.collection)
+        report = import_filing(
+            Path(args.file),
+            rt.settings,
+            meta=meta or None,
+            known_names=args.known_name,
+            collection=rt.collection,
+        )
     except FilingImportError as exc:
         print(f"导入失败：{exc}", file=sys.stderr)
         return 1
@@ -372,7 +442,9 @@ def _import_filing(args: argparse.Namespace, rt: Runtime) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出")
+    parser = argparse.ArgumentParser(
+        prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="根据 corpus/ 建立或更新索引（增量）")
@@ -398,7 +470,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", action="append", help="章节编号或中文标题，可重复")
     p.add_argument("--provider", choices=providers)
     p.add_argument("-o", "--out", required=True)
-    p.add_argument("--project", help="同时存入工作区项目（与应用共用）：先保存事实文件（有变化时新建版本），每节完成即保存；项目不存在时创建")
+    p.add_argument(
+        "--project",
+        help="同时存入工作区项目（与应用共用）：先保存事实文件（有变化时新建版本），每节完成即保存；项目不存在时创建",
+    )
 
     p = sub.add_parser("export", help="导出 .docx；有阻断项时拒绝导出")
     p.add_argument("facts")
@@ -411,7 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True)
     p.add_argument("--provider", choices=["local", "openai", "fake"])
 
-    p = sub.add_parser("import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库")
+    p = sub.add_parser(
+        "import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库"
+    )
     p.add_argument("file")
     p.add_argument("--type", choices=["生成合成类", "个性化推送类", "排序精选类", "检索过滤类", "调度决策类"])
     p.add_argument("--role", choices=["服务提供者", "服务技术支持者"])

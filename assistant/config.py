@@ -28,8 +28,12 @@ class Settings(BaseSettings):
     local_threads: int = Field(default=0, description="llama.cpp 线程数；0 表示按空闲 CPU 自动选择")
     local_context: int = 4096
 
-    openai_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("BEIAN_OPENAI_API_KEY", "OPENAI_API_KEY"))
-    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("BEIAN_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("BEIAN_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("BEIAN_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
     openai_model: str = "gpt-4o-mini"
     llm_timeout: float = 120.0
     llm_max_retries: int = 4
@@ -41,7 +45,9 @@ class Settings(BaseSettings):
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None
 
-    chroma_url: str | None = Field(default=None, description="Chroma 服务器地址，例如 http://127.0.0.1:8000；为空时使用本地持久化目录")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma 服务器地址，例如 http://127.0.0.1:8000；为空时使用本地持久化目录"
+    )
     database_url: str | None = Field(default=None, description="工作区数据库；为空时使用数据目录下的 SQLite")
 
     max_upload_bytes: int = 5 * 1024 * 1024

@@ -282,8 +282,12 @@ def is_blank(value: Any) -> bool:
 
 
 _TYPE_WORDS = {
-    "dict_type": "应为键值映射", "model_type": "应为键值映射", "list_type": "应为列表",
-    "string_type": "应为文本", "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "dict_type": "应为键值映射",
+    "model_type": "应为键值映射",
+    "list_type": "应为列表",
+    "string_type": "应为文本",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
     "invalid_key": "键应为文本",
 }
 
@@ -293,7 +297,9 @@ def _location(loc: tuple[Any, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item in ("str", "SystemItem", "function-before[_text(), str]") or str(item).startswith(("function", "nullable")):
+        elif item in ("str", "SystemItem", "function-before[_text(), str]") or str(item).startswith(
+            ("function", "nullable")
+        ):
             continue
         else:
             parts.append(("." if parts else "") + str(item))
@@ -304,7 +310,9 @@ def parse_facts(data: Any, source: str = "事实文件") -> Facts:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise FactsError([f"{source}：顶层应为键值映射（filing、entity、product 等），实为{type(data).__name__}"])
+        raise FactsError(
+            [f"{source}：顶层应为键值映射（filing、entity、product 等），实为{type(data).__name__}"]
+        )
     try:
         return Facts.model_validate(data)
     except ValidationError as exc:
@@ -349,7 +357,9 @@ def load_facts_text(text: str, source: str = "事实文件") -> Facts:
     try:
         line = _too_deep(text)
         if line is not None:
-            raise FactsError([f"{source} 第 {line} 行：嵌套层级超过 {MAX_NESTING} 层，不是有效的事实文件结构"])
+            raise FactsError(
+                [f"{source} 第 {line} 行：嵌套层级超过 {MAX_NESTING} 层，不是有效的事实文件结构"]
+            )
         data = yaml.load(text, Loader=_FactsLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

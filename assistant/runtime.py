@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from assistant.citations import build_registry
 from assistant.config import Settings, get_settings
-from assistant.filings import FilingLibrary
-from assistant.regulations import ArticleRegistry
+from assistant.corpus.citations import build_registry
+from assistant.corpus.filings import FilingLibrary
+from assistant.corpus.regulations import ArticleRegistry
 from assistant.spec import SpecBook, load_spec, verify_spec_articles
 
 
@@ -33,12 +33,12 @@ class Runtime:
 
     @cached_property
     def collection(self):  # noqa: ANN201 - chromadb Collection
-        from assistant.index import get_collection
+        from assistant.corpus.index import get_collection
 
         return get_collection(self.settings)
 
     @cached_property
-    def retriever(self):  # noqa: ANN201 - assistant.retrieve.Retriever
-        from assistant.retrieve import Retriever
+    def retriever(self):  # noqa: ANN201 - assistant.corpus.retrieve.Retriever
+        from assistant.corpus.retrieve import Retriever
 
         return Retriever(self.settings, self.registry, self.collection)

@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from assistant import SPEC_DIR
 from assistant.facts import Facts, is_blank
 from assistant.numerals import cn_to_int
 from assistant.yamlfile import load_yaml
 
-SPEC_FILE = Path(__file__).parent / "spec" / "sections.yaml"
+SPEC_FILE = SPEC_DIR / "sections.yaml"
 
 PREDICATES: dict[str, Callable[[Facts], bool]] = {
     "third_party_model": lambda f: any(m.provenance == "第三方API" for m in f.models),
@@ -24,7 +25,9 @@ PREDICATES: dict[str, Callable[[Facts], bool]] = {
     "public_opinion": lambda f: f.filing.public_opinion_attribute is True,
     "biometric_editing": lambda f: f.biometric is not None or bool(_BIOMETRIC_RE.search(_feature_text(f))),
 }
-_BIOMETRIC_RE = re.compile(r"换脸|人脸编辑|人脸替换|面部编辑|声音克隆|音色克隆|语音克隆|声纹|人声编辑|人脸融合")
+_BIOMETRIC_RE = re.compile(
+    r"换脸|人脸编辑|人脸替换|面部编辑|声音克隆|音色克隆|语音克隆|声纹|人声编辑|人脸融合"
+)
 
 
 def _feature_text(facts: Facts) -> str:
@@ -132,8 +135,13 @@ def load_spec(path: Path = SPEC_FILE) -> SpecBook:
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise ValueError(f"章节规范中有重复的章节编号：{sorted(duplicates)}")
-    unknown = {name for s in book.sections for item in [s, *s.elements, *s.articles]
-               for name in item.when + item.unless if name not in PREDICATES}
+    unknown = {
+        name
+        for s in book.sections
+        for item in [s, *s.elements, *s.articles]
+        for name in item.when + item.unless
+        if name not in PREDICATES
+    }
     if unknown:
         raise ValueError(f"章节规范引用了未定义的条件：{sorted(unknown)}")
     return book
@@ -175,8 +183,11 @@ def expand_path(data: Any, path: str) -> list[tuple[str, Any]]:
                 step.extend((f"{prefix}[{i}]", item) for i, item in enumerate(value))
             elif "=" in selector:
                 field, wanted = selector.split("=", 1)
-                step.extend((f"{prefix}[{i}]", item) for i, item in enumerate(value)
-                            if isinstance(item, dict) and str(item.get(field)) == wanted)
+                step.extend(
+                    (f"{prefix}[{i}]", item)
+                    for i, item in enumerate(value)
+                    if isinstance(item, dict) and str(item.get(field)) == wanted
+                )
             else:
                 index = int(selector)
                 step.append((f"{prefix}[{index}]", value[index] if index < len(value) else None))

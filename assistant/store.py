@@ -31,15 +31,19 @@ from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
-migrations_table = Table("migrations", metadata, Column("version", Integer, primary_key=True), Column("applied", String(40)))
+migrations_table = Table(
+    "migrations", metadata, Column("version", Integer, primary_key=True), Column("applied", String(40))
+)
 projects = Table(
-    "projects", metadata,
+    "projects",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("created", String(40), nullable=False),
 )
 facts_versions = Table(
-    "facts_versions", metadata,
+    "facts_versions",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project_id", Integer, nullable=False, index=True),
     Column("version", Integer, nullable=False),
@@ -50,7 +54,8 @@ facts_versions = Table(
     UniqueConstraint("project_id", "version", name="uq_facts_version"),
 )
 draft_versions = Table(
-    "draft_versions", metadata,
+    "draft_versions",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project_id", Integer, nullable=False, index=True),
     Column("section", String(60), nullable=False),
@@ -62,7 +67,8 @@ draft_versions = Table(
     UniqueConstraint("project_id", "section", "version", name="uq_draft_version"),
 )
 chat_messages = Table(
-    "chat_messages", metadata,
+    "chat_messages",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project_id", Integer, nullable=False, index=True),
     Column("role", String(20), nullable=False),
@@ -71,14 +77,16 @@ chat_messages = Table(
     Column("created", String(40), nullable=False),
 )
 exports = Table(
-    "exports", metadata,
+    "exports",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("project_id", Integer, nullable=False, index=True),
     Column("record", Text, nullable=False),
     Column("created", String(40), nullable=False),
 )
 eval_runs = Table(
-    "eval_runs", metadata,
+    "eval_runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("label", String(200), nullable=False),
     Column("report", Text, nullable=False),
@@ -87,7 +95,9 @@ eval_runs = Table(
 
 
 def _m1_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[projects, facts_versions, draft_versions, chat_messages, exports, eval_runs])
+    metadata.create_all(
+        conn, tables=[projects, facts_versions, draft_versions, chat_messages, exports, eval_runs]
+    )
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
@@ -99,8 +109,10 @@ class StaleWrite(Exception):
 
     def __init__(self, what: str, base: int, latest: int):
         self.base, self.latest = base, latest
-        super().__init__(f"{what}已被其他会话更新（您基于第 {base} 版修改，最新为第 {latest} 版）。"
-                         "为避免覆盖他人的修改，本次保存未执行；请重新加载最新版本后再修改。")
+        super().__init__(
+            f"{what}已被其他会话更新（您基于第 {base} 版修改，最新为第 {latest} 版）。"
+            "为避免覆盖他人的修改，本次保存未执行；请重新加载最新版本后再修改。"
+        )
 
 
 def _now() -> str:
@@ -149,7 +161,9 @@ class Workspace:
             raise ValueError("项目名称不能超过 200 个字符")
         try:
             with self.engine.begin() as conn:
-                return int(conn.execute(insert(projects).values(name=name, created=_now())).inserted_primary_key[0])
+                return int(
+                    conn.execute(insert(projects).values(name=name, created=_now())).inserted_primary_key[0]
+                )
         except IntegrityError as exc:
             raise ValueError(f"项目“{name}”已存在") from exc
 
@@ -165,29 +179,56 @@ class Workspace:
 
     def latest_facts(self, project_id: int) -> Version | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(facts_versions).where(facts_versions.c.project_id == project_id)
-                               .order_by(facts_versions.c.version.desc()).limit(1)).first()
+            row = conn.execute(
+                select(facts_versions)
+                .where(facts_versions.c.project_id == project_id)
+                .order_by(facts_versions.c.version.desc())
+                .limit(1)
+            ).first()
         return Version(row.version, row.yaml, row.created, row.note or "") if row else None
 
     def facts_history(self, project_id: int) -> list[Version]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(facts_versions).where(facts_versions.c.project_id == project_id)
-                                .order_by(facts_versions.c.version))
+            rows = conn.execute(
+                select(facts_versions)
+                .where(facts_versions.c.project_id == project_id)
+                .order_by(facts_versions.c.version)
+            )
             return [Version(r.version, r.yaml, r.created, r.note or "") for r in rows]
 
-    def save_facts(self, project_id: int, text: str, base_version: int | None, note: str = "", author: str = "") -> int:
+    def save_facts(
+        self, project_id: int, text: str, base_version: int | None, note: str = "", author: str = ""
+    ) -> int:
         """Store a new facts version. `base_version` is the version the edit started from (None for the
         first); a newer version in the database means the edit is stale and is refused."""
-        return self._save_version(facts_versions, {"project_id": project_id}, "事实文件", base_version,
-                                  {"yaml": text, "note": note[:200], "author": author[:100]})
+        return self._save_version(
+            facts_versions,
+            {"project_id": project_id},
+            "事实文件",
+            base_version,
+            {"yaml": text, "note": note[:200], "author": author[:100]},
+        )
 
-    def save_draft(self, project_id: int, section: str, text: str, record: dict[str, Any], base_version: int | None,
-                   author: str = "") -> int:
-        return self._save_version(draft_versions, {"project_id": project_id, "section": section},
-                                  f"章节 {section} 的草稿", base_version,
-                                  {"text": text, "record": json.dumps(record, ensure_ascii=False), "author": author[:100]})
+    def save_draft(
+        self,
+        project_id: int,
+        section: str,
+        text: str,
+        record: dict[str, Any],
+        base_version: int | None,
+        author: str = "",
+    ) -> int:
+        return self._save_version(
+            draft_versions,
+            {"project_id": project_id, "section": section},
+            f"章节 {section} 的草稿",
+            base_version,
+            {"text": text, "record": json.dumps(record, ensure_ascii=False), "author": author[:100]},
+        )
 
-    def _save_version(self, table: Table, key: dict[str, Any], what: str, base: int | None, values: dict[str, Any]) -> int:
+    def _save_version(
+        self, table: Table, key: dict[str, Any], what: str, base: int | None, values: dict[str, Any]
+    ) -> int:
         where = [table.c[k] == v for k, v in key.items()]
         try:
             with self.engine.begin() as conn:
@@ -201,50 +242,93 @@ class Workspace:
 
     def latest_drafts(self, project_id: int) -> dict[str, Version]:
         with self.engine.connect() as conn:
-            newest = (select(draft_versions.c.section, func.max(draft_versions.c.version).label("v"))
-                      .where(draft_versions.c.project_id == project_id).group_by(draft_versions.c.section).subquery())
-            rows = conn.execute(select(draft_versions).join(
-                newest, (draft_versions.c.section == newest.c.section) & (draft_versions.c.version == newest.c.v))
-                .where(draft_versions.c.project_id == project_id))
-            return {r.section: Version(r.version, r.text, r.created, record=json.loads(r.record or "{}")) for r in rows}
+            newest = (
+                select(draft_versions.c.section, func.max(draft_versions.c.version).label("v"))
+                .where(draft_versions.c.project_id == project_id)
+                .group_by(draft_versions.c.section)
+                .subquery()
+            )
+            rows = conn.execute(
+                select(draft_versions)
+                .join(
+                    newest,
+                    (draft_versions.c.section == newest.c.section) & (draft_versions.c.version == newest.c.v),
+                )
+                .where(draft_versions.c.project_id == project_id)
+            )
+            return {
+                r.section: Version(r.version, r.text, r.created, record=json.loads(r.record or "{}"))
+                for r in rows
+            }
 
     def draft_history(self, project_id: int, section: str) -> list[Version]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(draft_versions).where(draft_versions.c.project_id == project_id,
-                                                             draft_versions.c.section == section)
-                                .order_by(draft_versions.c.version))
+            rows = conn.execute(
+                select(draft_versions)
+                .where(draft_versions.c.project_id == project_id, draft_versions.c.section == section)
+                .order_by(draft_versions.c.version)
+            )
             return [Version(r.version, r.text, r.created, record=json.loads(r.record or "{}")) for r in rows]
 
     # --- chat, exports, evaluation ----------------------------------------------------------------
 
-    def add_message(self, project_id: int, role: str, content: str, citations: list[dict[str, Any]] | None = None) -> None:
+    def add_message(
+        self, project_id: int, role: str, content: str, citations: list[dict[str, Any]] | None = None
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(chat_messages).values(project_id=project_id, role=role, content=content,
-                                                      citations=json.dumps(citations or [], ensure_ascii=False),
-                                                      created=_now()))
+            conn.execute(
+                insert(chat_messages).values(
+                    project_id=project_id,
+                    role=role,
+                    content=content,
+                    citations=json.dumps(citations or [], ensure_ascii=False),
+                    created=_now(),
+                )
+            )
 
     def messages(self, project_id: int) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(chat_messages).where(chat_messages.c.project_id == project_id)
-                                .order_by(chat_messages.c.id))
-            return [{"role": r.role, "content": r.content, "citations": json.loads(r.citations), "created": r.created}
-                    for r in rows]
+            rows = conn.execute(
+                select(chat_messages)
+                .where(chat_messages.c.project_id == project_id)
+                .order_by(chat_messages.c.id)
+            )
+            return [
+                {
+                    "role": r.role,
+                    "content": r.content,
+                    "citations": json.loads(r.citations),
+                    "created": r.created,
+                }
+                for r in rows
+            ]
 
     def record_export(self, project_id: int, record: dict[str, Any]) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(exports).values(project_id=project_id, record=json.dumps(record, ensure_ascii=False, default=str),
-                                                created=_now()))
+            conn.execute(
+                insert(exports).values(
+                    project_id=project_id,
+                    record=json.dumps(record, ensure_ascii=False, default=str),
+                    created=_now(),
+                )
+            )
 
     def save_eval(self, label: str, report: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(insert(eval_runs).values(label=label[:200], report=json.dumps(report, ensure_ascii=False),
-                                                           created=_now()))
+            result = conn.execute(
+                insert(eval_runs).values(
+                    label=label[:200], report=json.dumps(report, ensure_ascii=False), created=_now()
+                )
+            )
             return int(result.inserted_primary_key[0])
 
     def eval_runs(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(eval_runs).order_by(eval_runs.c.id.desc()))
-            return [{"id": r.id, "label": r.label, "created": r.created, "report": json.loads(r.report)} for r in rows]
+            return [
+                {"id": r.id, "label": r.label, "created": r.created, "report": json.loads(r.report)}
+                for r in rows
+            ]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

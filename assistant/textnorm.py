@@ -5,14 +5,34 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-_PUNCT_MAP = str.maketrans({
-    "“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "‘": "'", "’": "'",
-    "。": ".", "、": ",", "《": "<", "》": ">", "〔": "(", "〕": ")", "【": "[", "】": "]",
-    "—": "-", "–": "-", "－": "-", "…": "...",
-})
+from assistant import SPEC_DIR
+
+_PUNCT_MAP = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "。": ".",
+        "、": ",",
+        "《": "<",
+        "》": ">",
+        "〔": "(",
+        "〕": ")",
+        "【": "[",
+        "】": "]",
+        "—": "-",
+        "–": "-",
+        "－": "-",
+        "…": "...",
+    }
+)
 _SPACE = re.compile(r"\s+")
 _PUNCT_ONLY = re.compile(r"^[\W_]+$")
 
@@ -24,7 +44,7 @@ def normalize(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-_TERMS_FILE = Path(__file__).parent / "spec" / "terms.txt"
+_TERMS_FILE = SPEC_DIR / "terms.txt"
 _TOKEN_STOP = set("的了和与及或等在是为对将其之以于中上下这那个条款项第本")
 _jieba_ready = False
 
@@ -45,5 +65,8 @@ def segmenter() -> Any:
 def tokenize(text: str) -> list[str]:
     """Search tokens for BM25: jieba search-mode words, folded, without punctuation and stop characters."""
     folded = unicodedata.normalize("NFKC", text).lower()
-    return [t for t in segmenter().lcut_for_search(folded)
-            if t.strip() and not _PUNCT_ONLY.match(t) and t not in _TOKEN_STOP]
+    return [
+        t
+        for t in segmenter().lcut_for_search(folded)
+        if t.strip() and not _PUNCT_ONLY.match(t) and t not in _TOKEN_STOP
+    ]

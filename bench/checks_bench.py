@@ -13,14 +13,14 @@ import statistics
 import time
 from pathlib import Path
 
-from assistant.checks import run_checks
-from assistant.citations import build_registry
+from assistant.checking.checks import run_checks
+from assistant.checking.fabrication import allowance
+from assistant.checking.matching import _keywords, _numbers
 from assistant.config import get_settings
-from assistant.fabrication import allowance
+from assistant.corpus.citations import build_registry
+from assistant.corpus.filings import FilingLibrary
+from assistant.drafting.template_drafter import draft_all
 from assistant.facts import load_facts
-from assistant.filings import FilingLibrary
-from assistant.matching import _keywords, _numbers
-from assistant.template_drafter import draft_all
 from assistant.textnorm import normalize
 
 TEXT_CACHES = (normalize, _numbers, _keywords, allowance)
@@ -33,8 +33,11 @@ def clear_text_caches() -> None:
 
 def percentiles(times: list[float]) -> str:
     times = sorted(times)
-    return (f"p50 {statistics.median(times):.1f} ms  p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms  "
-            f"min {times[0]:.1f} ms")
+    return (
+        f"p50 {statistics.median(times):.1f} ms  p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms  "
+        f"min {times[0]:.1f} ms"
+    )
+
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts-example.yaml"
 
@@ -60,6 +63,7 @@ def main() -> None:
     print(f"sections: {len(drafts)}  findings: {len(report.findings)}  runs: {args.runs}")
     for kind, times in timings.items():
         print(f"check whole filing ({kind}): {percentiles(times)}")
+
 
 if __name__ == "__main__":
     main()

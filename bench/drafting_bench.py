@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, get_settings
-from assistant.draft import Drafter
+from assistant.drafting.draft import Drafter
+from assistant.drafting.llm import LLM, LocalLLM, Message, TokenCallback
 from assistant.facts import load_facts
-from assistant.llm import LLM, LocalLLM, Message, TokenCallback
 from assistant.runtime import Runtime
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts-example.yaml"
@@ -41,11 +41,23 @@ class Recording:
     def model(self) -> str:
         return self.inner.model
 
-    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
-                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
         started = time.perf_counter()
-        text = self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, on_token=on_token,
-                                   json_schema=json_schema)
+        text = self.inner.complete(
+            messages,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            on_token=on_token,
+            json_schema=json_schema,
+        )
         self.calls.append((messages, text, time.perf_counter() - started))
         return text
 
@@ -60,7 +72,9 @@ def bench_template(rt: Runtime, facts_path: Path) -> None:
         records = drafter.draft(facts)
         runs.append(time.perf_counter() - started)
     per_section = statistics.median(runs) / len(records)
-    print(f"| template | 全部 {len(records)} 节 | {statistics.median(runs):.2f} | {per_section:.3f} | — | — |")
+    print(
+        f"| template | 全部 {len(records)} 节 | {statistics.median(runs):.2f} | {per_section:.3f} | — | — |"
+    )
 
 
 def raw_generation(llm: LocalLLM, messages: list[Message], tokens: int) -> float:
@@ -68,8 +82,12 @@ def raw_generation(llm: LocalLLM, messages: list[Message], tokens: int) -> float
     llama = llm._llama()
     llama.reset()  # no prefix reuse: a cold prompt, as in our first call of a section
     started = time.perf_counter()
-    for _ in llama.create_chat_completion(messages=[{"role": m.role, "content": m.content} for m in messages],
-                                          max_tokens=tokens, temperature=0.3, stream=True):
+    for _ in llama.create_chat_completion(
+        messages=[{"role": m.role, "content": m.content} for m in messages],
+        max_tokens=tokens,
+        temperature=0.3,
+        stream=True,
+    ):
         pass
     return time.perf_counter() - started
 
@@ -91,9 +109,11 @@ def bench_local(facts_path: Path, size: str, sections: list[str]) -> None:
         messages, text, first = recorder.calls[0]
         tokens = len(local._llama().tokenize(text.encode("utf-8"), add_bos=False))
         raw = raw_generation(local, messages, tokens)
-        print(f"| local {size} | {record.title} | {total:.1f} | 首次生成 {first:.1f}（{tokens} tokens） | {raw:.1f} | "
-              f"{first / raw:.2f}（整节 {total / raw:.2f}，修订 {record.repair_rounds} 轮，"
-              f"{'模板补齐' if record.filled_from_template else '无补齐'}） |")
+        print(
+            f"| local {size} | {record.title} | {total:.1f} | 首次生成 {first:.1f}（{tokens} tokens） | {raw:.1f} | "
+            f"{first / raw:.2f}（整节 {total / raw:.2f}，修订 {record.repair_rounds} 轮，"
+            f"{'模板补齐' if record.filled_from_template else '无补齐'}） |"
+        )
 
 
 def main() -> None:

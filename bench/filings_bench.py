@@ -25,11 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
+from assistant.corpus.filings import FilingLibrary  # noqa: E402
+from assistant.corpus.importer import MODALITIES  # noqa: E402
+from assistant.corpus.index import get_collection, ingest  # noqa: E402
+from assistant.corpus.retrieve import Retriever  # noqa: E402
 from assistant.facts import ALGORITHM_TYPES  # noqa: E402
-from assistant.filings import FilingLibrary  # noqa: E402
-from assistant.importer import MODALITIES  # noqa: E402
-from assistant.index import get_collection, ingest  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
 from assistant.spec import load_spec  # noqa: E402
 
 
@@ -46,8 +46,10 @@ def bench_exemplars(settings: Settings, library: FilingLibrary, calls: int, seed
     started = time.perf_counter()
     collection = get_collection(settings)
     report = ingest(settings, collection=collection)
-    print(f"index: {collection.count()} chunks ({len(report.added) + len(report.updated)} files embedded, "
-          f"{len(report.unchanged)} unchanged) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"index: {collection.count()} chunks ({len(report.added) + len(report.updated)} files embedded, "
+        f"{len(report.unchanged)} unchanged) in {time.perf_counter() - started:.1f} s"
+    )
     retriever = Retriever(settings, collection=collection)
     spec = load_spec()
     section_ids = sorted({sid for doc in library.docs for sid in doc.sections})
@@ -66,13 +68,20 @@ def bench_exemplars(settings: Settings, library: FilingLibrary, calls: int, seed
         hits = retriever.exemplars(section_id, algorithm_type, modalities, query, exclude=exclude, k=2)
         timings.append((time.perf_counter() - t0) * 1000)
         empty += not hits
-        wrong_section += sum(h.metadata.get("section_id") != section_id or h.metadata.get("filing_id") in exclude
-                             for h in hits)
-    print(f"\n(a) Retriever.exemplars, {calls} calls (k=2, random section/type/modalities, one filing excluded)\n")
-    print("| p50 ms | p95 ms | mean ms | max ms | calls with no hit | hits of another section or excluded filing |")
+        wrong_section += sum(
+            h.metadata.get("section_id") != section_id or h.metadata.get("filing_id") in exclude for h in hits
+        )
+    print(
+        f"\n(a) Retriever.exemplars, {calls} calls (k=2, random section/type/modalities, one filing excluded)\n"
+    )
+    print(
+        "| p50 ms | p95 ms | mean ms | max ms | calls with no hit | hits of another section or excluded filing |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
-    print(f"| {percentile(timings, 0.5):.1f} | {percentile(timings, 0.95):.1f} | {statistics.mean(timings):.1f} "
-          f"| {max(timings):.1f} | {empty} | {wrong_section} |")
+    print(
+        f"| {percentile(timings, 0.5):.1f} | {percentile(timings, 0.95):.1f} | {statistics.mean(timings):.1f} "
+        f"| {max(timings):.1f} | {empty} | {wrong_section} |"
+    )
     verdict = "met" if percentile(timings, 0.5) < 50 else "NOT met"
     print(f"\ngoal p50 < 50 ms: {verdict}")
 
@@ -86,23 +95,31 @@ def bench_likeness(library: FilingLibrary) -> None:
             if like is None:
                 continue
             by_section[section_id].append(like.score)
-            pairs.append((like.score, f"{doc.id}/{section_id}", f"{like.filing_id}/{like.section}", section_id))
+            pairs.append(
+                (like.score, f"{doc.id}/{section_id}", f"{like.filing_id}/{like.section}", section_id)
+            )
     scores = [s for values in by_section.values() for s in values]
-    print(f"\n(b) template-likeness of library sections against the library without their own filing "
-          f"({len(library.docs)} filings, {len(scores)} sections)\n")
+    print(
+        f"\n(b) template-likeness of library sections against the library without their own filing "
+        f"({len(library.docs)} filings, {len(scores)} sections)\n"
+    )
     print("| section | n | min | median | p90 | max |")
     print("|---|---:|---:|---:|---:|---:|")
     rows = sorted(by_section.items(), key=lambda item: -percentile(item[1], 0.9))
     for section_id, values in [("all", scores), *rows]:
-        print(f"| {section_id} | {len(values)} | {min(values):.3f} | {percentile(values, 0.5):.3f} "
-              f"| {percentile(values, 0.9):.3f} | {max(values):.3f} |")
+        print(
+            f"| {section_id} | {len(values)} | {min(values):.3f} | {percentile(values, 0.5):.3f} "
+            f"| {percentile(values, 0.9):.3f} | {max(values):.3f} |"
+        )
     print("\nmost similar pairs:")
     for score, source, match, _ in sorted(pairs, reverse=True)[:5]:
         print(f"  {score:.3f}  {source}  ~  {match}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, help="keep the index here and reuse it on the next run")

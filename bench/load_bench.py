@@ -51,9 +51,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.config import PROJECT_ROOT, Settings  # noqa: E402
-from assistant.draft import Drafter, prepare_facts, section_findings  # noqa: E402
+from assistant.corpus.index import get_collection, ingest  # noqa: E402
+from assistant.drafting.draft import Drafter, prepare_facts, section_findings  # noqa: E402
 from assistant.facts import Facts, load_facts  # noqa: E402
-from assistant.index import get_collection, ingest  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from assistant.spec import Section  # noqa: E402
 from assistant.store import StaleWrite, Workspace, draft_versions  # noqa: E402
@@ -62,14 +62,21 @@ from tests.server.servers import ChromaServer, PostgresServer, ServerUnavailable
 
 FACTS_FILE = ROOT / "tests" / "fixtures" / "facts-example.yaml"
 FIXTURE_CORPUS = ROOT / "tests" / "server" / "fixtures" / "corpus"
-FIXTURE_QUESTIONS = ["生成的图片和视频需要添加什么标识？", "网络日志应当留存多长时间？", "用户投诉应当在多少个工作日内处理？",
-                     "上线有舆论属性的新功能前要做安全评估吗", "示例算法安全评估规定第三条"]
+FIXTURE_QUESTIONS = [
+    "生成的图片和视频需要添加什么标识？",
+    "网络日志应当留存多长时间？",
+    "用户投诉应当在多少个工作日内处理？",
+    "上线有舆论属性的新功能前要做安全评估吗",
+    "示例算法安全评估规定第三条",
+]
 TEAM_SIZE = 5  # users of one team share a project
 MAX_SAVE_TRIES = 8
 COPY_BATCH = 200
 SLOW_REQUEST = 6  # the chat request (by arrival) that outlasts BEIAN_LLM_TIMEOUT
-LLM_REPLY = ("本算法根据用户提交的内容和平台规则生成结果。系统在生成前后分别进行安全审核，审核通过的结果才会展示给用户，"
-             "并记录日志以备核查。")
+LLM_REPLY = (
+    "本算法根据用户提交的内容和平台规则生成结果。系统在生成前后分别进行安全审核，审核通过的结果才会展示给用户，"
+    "并记录日志以备核查。"
+)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -97,12 +104,18 @@ class Setup:
     workspace: Workspace
 
 
-def build_embedded_index(data_dir: Path, corpus_dir: Path, workspace_dir: Path) -> tuple[Settings, float, int]:
+def build_embedded_index(
+    data_dir: Path, corpus_dir: Path, workspace_dir: Path
+) -> tuple[Settings, float, int]:
     """Ingest (incrementally: a reused --data-dir only re-embeds changed files); the workspace database is
     always a new SQLite file in `workspace_dir`."""
     workspace_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(data_dir=data_dir, corpus_dir=corpus_dir, chroma_url=None,
-                        database_url=f"sqlite:///{(workspace_dir / 'workspace.db').resolve()}")
+    settings = Settings(
+        data_dir=data_dir,
+        corpus_dir=corpus_dir,
+        chroma_url=None,
+        database_url=f"sqlite:///{(workspace_dir / 'workspace.db').resolve()}",
+    )
     started = time.perf_counter()
     report = ingest(settings)
     if report.issues:
@@ -117,8 +130,12 @@ def copy_index(source: Settings, target: Settings) -> float:
     data = src.get(include=["documents", "metadatas", "embeddings"])
     for start in range(0, len(data["ids"]), COPY_BATCH):
         end = start + COPY_BATCH
-        dst.upsert(ids=data["ids"][start:end], documents=data["documents"][start:end],
-                   metadatas=data["metadatas"][start:end], embeddings=list(data["embeddings"][start:end]))
+        dst.upsert(
+            ids=data["ids"][start:end],
+            documents=data["documents"][start:end],
+            metadatas=data["metadatas"][start:end],
+            embeddings=list(data["embeddings"][start:end]),
+        )
     if dst.count() != src.count():
         raise RuntimeError(f"索引复制不完整：{dst.count()} / {src.count()}")
     return time.perf_counter() - started
@@ -128,11 +145,12 @@ def make_setup(name: str, settings: Settings) -> Setup:
     runtime = Runtime(settings.model_copy(update={"corpus_dir": PROJECT_ROOT / "corpus"}))
     # drafting and checks read the project's regulations (the section spec cites them); retrieval reads
     # the index of whichever corpus was ingested
-    from assistant.citations import build_registry
-    from assistant.retrieve import Retriever
+    from assistant.corpus.citations import build_registry
+    from assistant.corpus.retrieve import Retriever
 
-    runtime.__dict__["retriever"] = Retriever(settings, build_registry(settings.regulations_dir),
-                                              get_collection(settings))
+    runtime.__dict__["retriever"] = Retriever(
+        settings, build_registry(settings.regulations_dir), get_collection(settings)
+    )
     return Setup(name, settings, runtime, Workspace(settings.workspace_url))
 
 
@@ -171,8 +189,16 @@ class RunResult:
         return not self.errors and self.lost == 0 and self.contiguous
 
 
-def run_users(setup: Setup, users: int, iterations: int, time_cap: float, facts: Facts, sections: list[Section],
-              questions: list[str], label: str) -> RunResult:
+def run_users(
+    setup: Setup,
+    users: int,
+    iterations: int,
+    time_cap: float,
+    facts: Facts,
+    sections: list[Section],
+    questions: list[str],
+    label: str,
+) -> RunResult:
     result = RunResult(setup.name, users)
     context = prepare_facts(facts)
     drafter = Drafter(setup.runtime, "template")
@@ -185,8 +211,14 @@ def run_users(setup: Setup, users: int, iterations: int, time_cap: float, facts:
         for _ in range(MAX_SAVE_TRIES):
             latest = setup.workspace.latest_drafts(project).get(section.id)
             try:
-                return setup.workspace.save_draft(project, section.id, text, record,
-                                                  latest.version if latest else None, author=f"user-{user_of()}")
+                return setup.workspace.save_draft(
+                    project,
+                    section.id,
+                    text,
+                    record,
+                    latest.version if latest else None,
+                    author=f"user-{user_of()}",
+                )
             except StaleWrite:
                 with result.lock:
                     result.conflicts += 1
@@ -256,8 +288,11 @@ def verify(workspace: Workspace, projects: list[int], result: RunResult) -> None
     from sqlalchemy import select
 
     with workspace.engine.connect() as conn:
-        rows = conn.execute(select(draft_versions.c.project_id, draft_versions.c.section, draft_versions.c.version)
-                            .where(draft_versions.c.project_id.in_(projects))).all()
+        rows = conn.execute(
+            select(draft_versions.c.project_id, draft_versions.c.section, draft_versions.c.version).where(
+                draft_versions.c.project_id.in_(projects)
+            )
+        ).all()
     result.stored_versions = len(rows)
     by_key: dict[tuple[int, str], list[int]] = defaultdict(list)
     for project, section, version in rows:
@@ -275,8 +310,12 @@ def server_setup(embedded: Settings, data_dir: Path) -> Iterator[tuple[Settings,
         chroma = stack.enter_context(ChromaServer())
         postgres = stack.enter_context(PostgresServer(durable=True))
         startup = time.perf_counter() - started
-        settings = Settings(data_dir=data_dir, corpus_dir=embedded.corpus_dir, chroma_url=chroma.url,
-                            database_url=postgres.url())
+        settings = Settings(
+            data_dir=data_dir,
+            corpus_dir=embedded.corpus_dir,
+            chroma_url=chroma.url,
+            database_url=postgres.url(),
+        )
         copied = copy_index(embedded, settings)
         yield settings, startup, copied
 
@@ -298,11 +337,17 @@ class LLMResult:
 
     @property
     def ok(self) -> bool:
-        return (self.failed == 0 and not self.errors and self.max_in_flight <= self.concurrency
-                and self.requests == self.llm_sections + self.faults)
+        return (
+            self.failed == 0
+            and not self.errors
+            and self.max_in_flight <= self.concurrency
+            and self.requests == self.llm_sections + self.faults
+        )
 
 
-def llm_variant(settings: Settings, facts: Facts, concurrency: int, delay: float, timeout: float) -> LLMResult:
+def llm_variant(
+    settings: Settings, facts: Facts, concurrency: int, delay: float, timeout: float
+) -> LLMResult:
     in_flight = 0
     peak = 0
     arrivals = 0
@@ -326,15 +371,26 @@ def llm_variant(settings: Settings, facts: Facts, concurrency: int, delay: float
             time.sleep(1.5)  # the client has given up by now; it retries after its backoff
         return LLM_REPLY
 
-    faults = [Fault("status", status=429, retry_after="0"), Fault("status", status=503, retry_after="0"),
-              Fault("status", status=500)]
+    faults = [
+        Fault("status", status=429, retry_after="0"),
+        Fault("status", status=503, retry_after="0"),
+        Fault("status", status=500),
+    ]
     with OpenAITestServer() as server:
         server.httpd.handle_error = lambda request, address: None  # the abandoned slow reply: broken pipe
         server.state.responder = responder
         server.state.faults = list(faults)
-        llm_settings = settings.model_copy(update={
-            "provider": "openai", "openai_base_url": server.base_url, "openai_model": "load-test-model",
-            "llm_concurrency": concurrency, "llm_timeout": timeout, "llm_max_retries": 5, "repair_rounds": 0})
+        llm_settings = settings.model_copy(
+            update={
+                "provider": "openai",
+                "openai_base_url": server.base_url,
+                "openai_model": "load-test-model",
+                "llm_concurrency": concurrency,
+                "llm_timeout": timeout,
+                "llm_max_retries": 5,
+                "repair_rounds": 0,
+            }
+        )
         runtime = Runtime(llm_settings.model_copy(update={"corpus_dir": PROJECT_ROOT / "corpus"}))
         drafter = Drafter(runtime, "openai")
         sections = runtime.spec.applicable_sections(facts)
@@ -344,34 +400,53 @@ def llm_variant(settings: Settings, facts: Facts, concurrency: int, delay: float
         failed = [r for r in records.values() if r.error]
         chat_requests = [r for r in server.state.requests if "messages" in r]
         injected = len(faults) - len(server.state.faults) + (arrivals >= SLOW_REQUEST)
-    return LLMResult(concurrency, len(sections), sum(1 for s in sections if s.mode == "draft"), wall,
-                     len(chat_requests), peak, injected, len(failed), [f"{r.section}: {r.error}" for r in failed][:3])
+    return LLMResult(
+        concurrency,
+        len(sections),
+        sum(1 for s in sections if s.mode == "draft"),
+        wall,
+        len(chat_requests),
+        peak,
+        injected,
+        len(failed),
+        [f"{r.section}: {r.error}" for r in failed][:3],
+    )
 
 
 # --- main --------------------------------------------------------------------------------------
 
 
 def print_table(results: list[RunResult]) -> None:
-    print("\n| 后端 | 用户数 N | 完成操作 | 用时 s | 吞吐 ops/s | p50 ms | p95 ms | 检索 p95 ms | 保存 p95 ms "
-          "| 保存冲突（已重试） | 成功保存 / 库中版本 | 错误 |")
+    print(
+        "\n| 后端 | 用户数 N | 完成操作 | 用时 s | 吞吐 ops/s | p50 ms | p95 ms | 检索 p95 ms | 保存 p95 ms "
+        "| 保存冲突（已重试） | 成功保存 / 库中版本 | 错误 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         retrieve = percentile(r.steps["retrieve"], 0.95) * 1000
         save = percentile(r.steps["save"], 0.95) * 1000
-        print(f"| {r.backend} | {r.users} | {r.ops}{'（达时间上限）' if r.capped else ''} | {r.wall:.1f} "
-              f"| {r.throughput:.2f} | {percentile(r.latencies, 0.5) * 1000:.0f} "
-              f"| {percentile(r.latencies, 0.95) * 1000:.0f} | {retrieve:.0f} | {save:.0f} | {r.conflicts} "
-              f"| {r.saves} / {r.stored_versions}{'' if r.contiguous else '（版本不连续！）'} | {len(r.errors)} |")
+        print(
+            f"| {r.backend} | {r.users} | {r.ops}{'（达时间上限）' if r.capped else ''} | {r.wall:.1f} "
+            f"| {r.throughput:.2f} | {percentile(r.latencies, 0.5) * 1000:.0f} "
+            f"| {percentile(r.latencies, 0.95) * 1000:.0f} | {retrieve:.0f} | {save:.0f} | {r.conflicts} "
+            f"| {r.saves} / {r.stored_versions}{'' if r.contiguous else '（版本不连续！）'} | {len(r.errors)} |"
+        )
 
 
 def print_llm_table(results: list[LLMResult], delay: float, timeout: float) -> None:
-    print(f"\nLLM 服务变体：本机回环 OpenAI 协议测试服务器，每次生成耗时 {delay:.2f} s；注入故障 429（Retry-After: 0）、"
-          f"503、500 与一次超过 BEIAN_LLM_TIMEOUT={timeout:g}s 的慢响应，均应重试成功。")
-    print("\n| BEIAN_LLM_CONCURRENCY | 章节（其中调用模型） | 用时 s | 请求数 | 同时在途峰值 | 已注入故障 | 失败章节 | 结果 |")
+    print(
+        f"\nLLM 服务变体：本机回环 OpenAI 协议测试服务器，每次生成耗时 {delay:.2f} s；注入故障 429（Retry-After: 0）、"
+        f"503、500 与一次超过 BEIAN_LLM_TIMEOUT={timeout:g}s 的慢响应，均应重试成功。"
+    )
+    print(
+        "\n| BEIAN_LLM_CONCURRENCY | 章节（其中调用模型） | 用时 s | 请求数 | 同时在途峰值 | 已注入故障 | 失败章节 | 结果 |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r.concurrency} | {r.sections}（{r.llm_sections}） | {r.wall:.1f} | {r.requests} | {r.max_in_flight} "
-              f"| {r.faults} | {r.failed} | {'通过' if r.ok else '未通过'} |")
+        print(
+            f"| {r.concurrency} | {r.sections}（{r.llm_sections}） | {r.wall:.1f} | {r.requests} | {r.max_in_flight} "
+            f"| {r.faults} | {r.failed} | {'通过' if r.ok else '未通过'} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -380,9 +455,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=5, help="每个用户的操作轮数上限（默认 5）")
     parser.add_argument("--time-cap", type=float, default=120.0, help="每次运行的时间上限（秒，默认 120）")
     parser.add_argument("--backends", default="embedded,server", help="embedded、server 或两者")
-    parser.add_argument("--corpus", choices=["project", "fixture"], default="project",
-                        help="project：项目语料库 corpus/（默认）；fixture：测试用小语料库")
-    parser.add_argument("--data-dir", type=Path, help="在此目录建立（或增量更新后复用）嵌入式索引，而不是临时目录")
+    parser.add_argument(
+        "--corpus",
+        choices=["project", "fixture"],
+        default="project",
+        help="project：项目语料库 corpus/（默认）；fixture：测试用小语料库",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="在此目录建立（或增量更新后复用）嵌入式索引，而不是临时目录"
+    )
     parser.add_argument("--llm-concurrency", default="1,4,8", help="LLM 变体的并发数列表；为空则跳过")
     parser.add_argument("--llm-delay", type=float, default=0.25, help="测试模型每次生成的耗时（秒）")
     parser.add_argument("--llm-timeout", type=float, default=2.0, help="LLM 变体的 BEIAN_LLM_TIMEOUT（秒）")
@@ -399,29 +480,40 @@ def main(argv: list[str] | None = None) -> int:
         questions = [str(r["question"]) for r in rows]
     else:
         questions = FIXTURE_QUESTIONS
-    print(f"负载基准：语料 {args.corpus}，用户数 {user_counts}，每用户至多 {args.iterations} 轮，"
-          f"每次运行至多 {args.time_cap:g} 秒；开始时负载 {load_average()}（机器为共享环境，他人进程同时运行）")
+    print(
+        f"负载基准：语料 {args.corpus}，用户数 {user_counts}，每用户至多 {args.iterations} 轮，"
+        f"每次运行至多 {args.time_cap:g} 秒；开始时负载 {load_average()}（机器为共享环境，他人进程同时运行）"
+    )
 
     tmp = Path(tempfile.mkdtemp(prefix="beian-load-"))
     results: list[RunResult] = []
     llm_results: list[LLMResult] = []
     try:
-        embedded, ingest_seconds, chunks = build_embedded_index(args.data_dir or tmp / "embedded", corpus_dir,
-                                                                tmp / "embedded")
-        print(f"嵌入式索引：{chunks} 个分块，ingest 用时 {ingest_seconds:.1f} s"
-              f"{'（复用 ' + str(args.data_dir) + '，增量）' if args.data_dir else ''}")
-        sections = Runtime(embedded.model_copy(update={"corpus_dir": PROJECT_ROOT / "corpus"})).spec \
-            .applicable_sections(facts)
+        embedded, ingest_seconds, chunks = build_embedded_index(
+            args.data_dir or tmp / "embedded", corpus_dir, tmp / "embedded"
+        )
+        print(
+            f"嵌入式索引：{chunks} 个分块，ingest 用时 {ingest_seconds:.1f} s"
+            f"{'（复用 ' + str(args.data_dir) + '，增量）' if args.data_dir else ''}"
+        )
+        sections = Runtime(
+            embedded.model_copy(update={"corpus_dir": PROJECT_ROOT / "corpus"})
+        ).spec.applicable_sections(facts)
 
         def run_all(setup: Setup) -> None:
             setup.runtime.retriever.search(questions[0], k=5, source="regulation")  # warm: model, BM25
             setup.runtime.spec  # noqa: B018 - warm: spec verified against the registry
             for users in user_counts:
                 label = f"load-{setup.name}-{users}-{time.time_ns()}"
-                result = run_users(setup, users, args.iterations, args.time_cap, facts, sections, questions, label)
+                result = run_users(
+                    setup, users, args.iterations, args.time_cap, facts, sections, questions, label
+                )
                 results.append(result)
-                print(f"  {setup.name} N={users}: {result.ops} 次操作，{result.throughput:.2f} ops/s，"
-                      f"错误 {len(result.errors)}，负载 {load_average()}", flush=True)
+                print(
+                    f"  {setup.name} N={users}: {result.ops} 次操作，{result.throughput:.2f} ops/s，"
+                    f"错误 {len(result.errors)}，负载 {load_average()}",
+                    flush=True,
+                )
                 for error in result.errors[:3]:
                     print(f"    错误：{error}", file=sys.stderr)
 
@@ -430,8 +522,10 @@ def main(argv: list[str] | None = None) -> int:
         if "server" in backends:
             try:
                 with server_setup(embedded, tmp / "server") as (server_settings, startup, copied):
-                    print(f"服务器后端：chroma run {server_settings.chroma_url}，PostgreSQL 127.0.0.1；"
-                          f"启动 {startup:.1f} s，索引复制 {copied:.1f} s")
+                    print(
+                        f"服务器后端：chroma run {server_settings.chroma_url}，PostgreSQL 127.0.0.1；"
+                        f"启动 {startup:.1f} s，索引复制 {copied:.1f} s"
+                    )
                     setup = make_setup("server", server_settings)
                     try:
                         run_all(setup)

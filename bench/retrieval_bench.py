@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.citations import build_registry  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.index import get_collection, ingest  # noqa: E402
-from assistant.retrieve import Mode, Retriever  # noqa: E402
+from assistant.corpus.citations import build_registry  # noqa: E402
+from assistant.corpus.index import get_collection, ingest  # noqa: E402
+from assistant.corpus.retrieve import Mode, Retriever  # noqa: E402
 
 QUESTION_SETS = {
     "dev": ROOT / "bench" / "retrieval_questions.yaml",
@@ -64,8 +64,10 @@ class Result:
 
 def load_questions(path: Path) -> list[Question]:
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Question(str(r["id"]), str(r["question"]), {(g["title"], g["article"]) for g in r["gold"]})
-            for r in rows]
+    return [
+        Question(str(r["id"]), str(r["question"]), {(g["title"], g["article"]) for g in r["gold"]})
+        for r in rows
+    ]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -92,8 +94,14 @@ def evaluate(retriever: Retriever, questions: list[Question], mode: Mode) -> Res
         else:
             misses.append((question.id, question.text, [f"{t}{a}" for t, a in keys[:3]]))
     n = len(questions)
-    return Result(hits1 / n, hits5 / n, reciprocal / n, statistics.median(latencies),
-                  percentile(latencies, 0.95), misses)
+    return Result(
+        hits1 / n,
+        hits5 / n,
+        reciprocal / n,
+        statistics.median(latencies),
+        percentile(latencies, 0.95),
+        misses,
+    )
 
 
 def load_average() -> str:
@@ -144,12 +152,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"负载（开始）：{load_average()}  CPU 核数：{os.cpu_count()}")
     try:
         first, second, collection, chunks = build_index(settings)
-        print(f"全量 ingest（随附向量）：{first:.1f} 秒（{chunks} 个片段）；第二次 ingest（无变化）：{second:.2f} 秒")
+        print(
+            f"全量 ingest（随附向量）：{first:.1f} 秒（{chunks} 个片段）；第二次 ingest（无变化）：{second:.2f} 秒"
+        )
         retriever = Retriever(settings, build_registry(settings.regulations_dir), collection)
         retriever.search("预热", k=1)  # loads the BM25 side and the embedding model outside the timings
         sets = {name: load_questions(path) for name, path in QUESTION_SETS.items()}
-        results = {(name, mode): evaluate(retriever, questions, mode)
-                   for name, questions in sets.items() for mode in MODES}
+        results = {
+            (name, mode): evaluate(retriever, questions, mode)
+            for name, questions in sets.items()
+            for mode in MODES
+        }
     finally:
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
@@ -158,12 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     print("| 问题集 | 模式 | Recall@1 | Recall@5 | MRR | p50 (ms) | p95 (ms) |")
     print("|---|---|---|---|---|---|---|")
     for (name, mode), result in results.items():
-        print(f"| {name} ({len(sets[name])}) | {mode} | {result.recall1:.3f} | {result.recall5:.3f} | "
-              f"{result.mrr:.3f} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |")
+        print(
+            f"| {name} ({len(sets[name])}) | {mode} | {result.recall1:.3f} | {result.recall5:.3f} | "
+            f"{result.mrr:.3f} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |"
+        )
     print()
     print(f"全量 ingest（随附向量）{first:.1f} 秒，第二次 ingest {second:.2f} 秒；负载：{load_average()}")
     if not args.skip_cold:
-        print(f"全量 ingest（冷启动，全部现算向量）{cold_ingest_seconds():.1f} 秒；负载（结束）：{load_average()}")
+        print(
+            f"全量 ingest（冷启动，全部现算向量）{cold_ingest_seconds():.1f} 秒；负载（结束）：{load_average()}"
+        )
     if args.misses:
         # Only the dev set: the held-out set stays unseen so that it measures generalisation.
         for qid, text, top in results[("dev", "hybrid")].misses:

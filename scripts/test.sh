@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
-.venv/bin/ruff check assistant tests bench scripts app.py
+.venv/bin/ruff check assistant tests bench scripts eval app.py
+.venv/bin/ruff format --check assistant tests bench scripts eval app.py
 exec .venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -23,7 +23,13 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     """Own data dir per test; no API key, and the default endpoint is a closed loopback port."""
     data_dir = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("BEIAN_DATA_DIR", str(data_dir))
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "BEIAN_OPENAI_API_KEY", "BEIAN_CHROMA_URL", "BEIAN_DATABASE_URL"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "BEIAN_OPENAI_API_KEY",
+        "BEIAN_CHROMA_URL",
+        "BEIAN_DATABASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     monkeypatch.chdir(data_dir)  # no stray .env from the developer's checkout
@@ -36,14 +42,16 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
 def shared_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real corpus ingested once per session (with the shipped vectors, ~15 s on 2 cores); tests copy it."""
     data_dir = tmp_path_factory.mktemp("shared-index")
-    from assistant.index import ingest
+    from assistant.corpus.index import ingest
 
     ingest(Settings(data_dir=data_dir))
     return data_dir
 
 
 @pytest.fixture
-def indexed_settings(shared_index: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+def indexed_settings(
+    shared_index: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
     """Settings whose data dir holds a copy of the session's index."""
     shutil.copytree(shared_index / "index", isolated_environment / "index", dirs_exist_ok=True)
     get_settings.cache_clear()

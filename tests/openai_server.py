@@ -110,9 +110,19 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
         def _embeddings(self, body: dict[str, Any]) -> None:
             inputs = body.get("input") or []
             inputs = [inputs] if isinstance(inputs, str) else inputs
-            data = [{"object": "embedding", "index": i, "embedding": _toy_embedding(text)} for i, text in enumerate(inputs)]
-            self._json(200, {"object": "list", "data": data, "model": body.get("model", "test"),
-                             "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+            data = [
+                {"object": "embedding", "index": i, "embedding": _toy_embedding(text)}
+                for i, text in enumerate(inputs)
+            ]
+            self._json(
+                200,
+                {
+                    "object": "list",
+                    "data": data,
+                    "model": body.get("model", "test"),
+                    "usage": {"prompt_tokens": 1, "total_tokens": 1},
+                },
+            )
 
         def _write(self, data: bytes) -> None:
             if state.chunked:
@@ -126,10 +136,27 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             text = "" if fault is not None and fault.kind == "empty" else state.responder(body)
             model = body.get("model", "test-model")
             if not body.get("stream"):
-                self._json(200, {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
-                                 "model": model, "choices": [{"index": 0, "finish_reason": "stop",
-                                                              "message": {"role": "assistant", "content": text}}],
-                                 "usage": {"prompt_tokens": 10, "completion_tokens": len(text), "total_tokens": 10 + len(text)}})
+                self._json(
+                    200,
+                    {
+                        "id": "chatcmpl-test",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": model,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text},
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": 10,
+                            "completion_tokens": len(text),
+                            "total_tokens": 10 + len(text),
+                        },
+                    },
+                )
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -137,7 +164,7 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             if state.chunked:
                 self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            pieces = [text[i:i + 8] for i in range(0, len(text), 8)]
+            pieces = [text[i : i + 8] for i in range(0, len(text), 8)]
             cut = fault is not None and fault.kind == "cut_stream"
             for index, piece in enumerate(pieces):
                 if cut and index >= max(1, len(pieces) // 2):
@@ -149,12 +176,22 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                     self._write(b"data: {not json\n\n")
                     continue
                 delta = {"role": "assistant", "content": piece} if index == 0 else {"content": piece}
-                chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()),
-                         "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                chunk = {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
                 self._write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
-            final = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                     "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+            final = {
+                "id": "chatcmpl-test",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
             self._write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
             if state.chunked:
                 self.wfile.write(b"0\r\n\r\n")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.checks import decide_filings, run_checks
-from assistant.citations import build_registry
+from assistant.checking.checks import decide_filings, run_checks
 from assistant.config import get_settings
-from assistant.template_drafter import draft_all
+from assistant.corpus.citations import build_registry
+from assistant.drafting.template_drafter import draft_all
 from tests.helpers import as_push, facts_with
 
 
@@ -59,12 +59,18 @@ def test_explicit_label_without_ai_and_generation_elements(registry) -> None:  #
 def test_third_party_model_without_filing_facts(registry, key: str) -> None:  # noqa: ANN001
     facts = facts_with(lambda d: d["algorithm"]["models"][0].pop(key))
     report = _report(facts, registry)
-    assert any(f.check == "third_party_model" and f.field == f"algorithm.models[0].{key}" for f in report.blocking)
+    assert any(
+        f.check == "third_party_model" and f.field == f"algorithm.models[0].{key}" for f in report.blocking
+    )
 
 
 def test_third_party_filing_number_format(registry) -> None:  # noqa: ANN001
-    facts = facts_with(lambda d: d["algorithm"]["models"][0].__setitem__("algorithm_filing_number", "网信算备12345号"))
-    assert any(f.check == "facts_valid" and "网信算备" in f.message for f in _report(facts, registry).blocking)
+    facts = facts_with(
+        lambda d: d["algorithm"]["models"][0].__setitem__("algorithm_filing_number", "网信算备12345号")
+    )
+    assert any(
+        f.check == "facts_valid" and "网信算备" in f.message for f in _report(facts, registry).blocking
+    )
 
 
 def test_personalised_push_without_opt_out(registry) -> None:  # noqa: ANN001
@@ -81,8 +87,12 @@ def test_minors_allowed_without_minors_measures(registry) -> None:  # noqa: ANN0
     facts = facts_with(lambda d: d["product"].__setitem__("minors_allowed", True))
     report = _report(facts, registry)  # safety.minors still says the product excludes minors
     assert any(f.check == "minors_audience" for f in report.blocking)
-    facts = facts_with(lambda d: (d["product"].__setitem__("minors_allowed", True), d["safety"].pop("minors")))
-    assert any(f.check == "minors_audience" and f.field == "safety.minors" for f in _report(facts, registry).blocking)
+    facts = facts_with(
+        lambda d: (d["product"].__setitem__("minors_allowed", True), d["safety"].pop("minors"))
+    )
+    assert any(
+        f.check == "minors_audience" and f.field == "safety.minors" for f in _report(facts, registry).blocking
+    )
 
 
 def test_invalid_credit_code(registry) -> None:  # noqa: ANN001
@@ -115,7 +125,9 @@ def test_leftover_placeholder(registry) -> None:  # noqa: ANN001
     drafts = draft_all(facts)
     drafts["scenarios"] += "\n\n适用场合：【待补充：适用场合】"
     drafts["mechanism"] += "\n\n联系人：XX"
-    drafts["purpose"] += "\n\n合作方统一社会信用代码 91310115MA1K4QXX3B。"  # "XX" inside a code is no placeholder
+    drafts["purpose"] += (
+        "\n\n合作方统一社会信用代码 91310115MA1K4QXX3B。"  # "XX" inside a code is no placeholder
+    )
     report = _report(facts, registry, drafts)
     sections = {f.section for f in report.blocking if f.check == "hygiene"}
     assert sections == {"scenarios", "mechanism"}
@@ -135,7 +147,9 @@ def test_misquoted_article(registry) -> None:  # noqa: ANN001
     facts = facts_with()
     drafts = draft_all(facts)
     drafts["conclusion"] += "\n\n《算法推荐规定》第二十四条规定“应当在变更之日起五个工作日内办理变更手续”。"
-    assert any(f.check == "citations" and "不符" in f.message for f in _report(facts, registry, drafts).blocking)
+    assert any(
+        f.check == "citations" and "不符" in f.message for f in _report(facts, registry, drafts).blocking
+    )
 
 
 def test_risk_without_control(registry) -> None:  # noqa: ANN001
@@ -146,15 +160,19 @@ def test_risk_without_control(registry) -> None:  # noqa: ANN001
     assert any(f.check == "risk_control" and "模型幻觉" in f.message for f in report.blocking)
 
 
-@pytest.mark.parametrize(("measures", "addressed"), [
-    ("数据存放于境内机房，访问分级授权", True),
-    ("数据存放于境内机房", False),
-])
+@pytest.mark.parametrize(
+    ("measures", "addressed"),
+    [
+        ("数据存放于境内机房，访问分级授权", True),
+        ("数据存放于境内机房", False),
+    ],
+)
 def test_data_leak_risk_needs_a_protective_measure(registry, measures: str, addressed: bool) -> None:  # noqa: ANN001
     def change(d: dict) -> None:
         d["safety"]["data_security"] = measures
         d["algorithm"]["personal_information"] = "收集手机号用于实名注册"
         d["organization"]["tech_measures"] = "部署内容安全审核系统"
+
     facts = facts_with(change)
     leak = [f for f in _report(facts, registry).blocking if f.check == "risk_control" and "泄露" in f.message]
     assert (not leak) == addressed, [f.message for f in leak]
@@ -185,7 +203,10 @@ def test_missing_section_blocks(registry) -> None:  # noqa: ANN001
     facts = facts_with()
     drafts = draft_all(facts)
     drafts.pop("labeling")
-    assert any(f.check == "completeness" and f.section == "labeling" for f in _report(facts, registry, drafts).blocking)
+    assert any(
+        f.check == "completeness" and f.section == "labeling"
+        for f in _report(facts, registry, drafts).blocking
+    )
 
 
 def test_decision_guide() -> None:
@@ -193,4 +214,3 @@ def test_decision_guide() -> None:
     own = facts_with(lambda d: d["algorithm"]["models"][0].__setitem__("provenance", "基于开源模型微调"))
     assert "生成式人工智能服务备案（大模型备案）" in decide_filings(own).filings
     assert decide_filings(facts_with(as_push)).filings == ["算法备案"]
-

@@ -48,22 +48,77 @@ def test_check_json_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["export", str(facts), str(out), "-o", str(tmp_path / "docx")]) == 1
     assert "complaint" in capsys.readouterr().err or not list((tmp_path / "docx").glob("*.docx"))
     assert not list((tmp_path / "docx").glob("*.docx"))
-    assert main(["export", str(facts), str(out), "-o", str(tmp_path / "docx"), "--override-reason",
-                 "客户确认反馈时限将于下周补充，先导出供内部评审"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(facts),
+                str(out),
+                "-o",
+                str(tmp_path / "docx"),
+                "--override-reason",
+                "客户确认反馈时限将于下周补充，先导出供内部评审",
+            ]
+        )
+        == 0
+    )
     assert list((tmp_path / "docx").glob("*.docx"))
 
 
 def test_section_selection_by_id_or_title(tmp_path: Path) -> None:
     out = tmp_path / "d"
-    assert main(["draft", str(EXAMPLE_FACTS), "--provider", "template", "--section", "算法基本原理",
-                 "--section", "risk_controls", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "draft",
+                str(EXAMPLE_FACTS),
+                "--provider",
+                "template",
+                "--section",
+                "算法基本原理",
+                "--section",
+                "risk_controls",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert sorted(p.stem for p in out.glob("*.md")) == ["principle", "risk_controls"]
 
 
 def test_unknown_or_inapplicable_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["draft", str(EXAMPLE_FACTS), "--provider", "template", "--section", "不存在", "-o", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "draft",
+                str(EXAMPLE_FACTS),
+                "--provider",
+                "template",
+                "--section",
+                "不存在",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "未知章节" in capsys.readouterr().err
-    assert main(["draft", str(EXAMPLE_FACTS), "--provider", "template", "--section", "技术服务方式", "-o", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "draft",
+                str(EXAMPLE_FACTS),
+                "--provider",
+                "template",
+                "--section",
+                "技术服务方式",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "不适用" in capsys.readouterr().err
 
 
@@ -74,18 +129,24 @@ def test_malformed_facts_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "product.forms" in capsys.readouterr().err
 
 
-def test_facts_from_description_via_openai_server(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_facts_from_description_via_openai_server(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from assistant.config import get_settings
     from tests.openai_server import OpenAITestServer
 
     desc = tmp_path / "d.md"
-    desc.write_text("我们是杭州妙笔科技有限公司，产品叫妙笔写作，是一个 App，调用第三方大模型为用户生成营销文案。"
-                    "用户投诉可以在「我的—反馈」里提交。", encoding="utf-8")
-    extracted = {"entity": {"name": "杭州妙笔科技有限公司"},
-                 "product": {"name": "妙笔写作", "forms": ["App"], "user_scale": "注册用户约 100 万"},
-                 "filing": {"role": "服务提供者", "algorithm_type": "生成合成类"},
-                 "safety": {"complaint": {"entrance": "「我的—反馈」"}}}
+    desc.write_text(
+        "我们是杭州妙笔科技有限公司，产品叫妙笔写作，是一个 App，调用第三方大模型为用户生成营销文案。"
+        "用户投诉可以在「我的—反馈」里提交。",
+        encoding="utf-8",
+    )
+    extracted = {
+        "entity": {"name": "杭州妙笔科技有限公司"},
+        "product": {"name": "妙笔写作", "forms": ["App"], "user_scale": "注册用户约 100 万"},
+        "filing": {"role": "服务提供者", "algorithm_type": "生成合成类"},
+        "safety": {"complaint": {"entrance": "「我的—反馈」"}},
+    }
     with OpenAITestServer() as server:
         server.state.responder = lambda body: json.dumps(extracted, ensure_ascii=False)
         monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", server.base_url)
@@ -107,7 +168,10 @@ def test_facts_rejects_empty_description(tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_retrieve_json_first_hit(indexed_settings, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
-    assert main(["retrieve", "算法推荐服务提供者终止服务以后，多长时间内要办理注销备案", "-k", "5", "--json"]) == 0
+    assert (
+        main(["retrieve", "算法推荐服务提供者终止服务以后，多长时间内要办理注销备案", "-k", "5", "--json"])
+        == 0
+    )
     hits = json.loads(capsys.readouterr().out)
     assert len(hits) == 5
     assert (hits[0]["title"], hits[0]["article"]) == ("互联网信息服务算法推荐管理规定", "第二十四条")
@@ -115,7 +179,18 @@ def test_retrieve_json_first_hit(indexed_settings, capsys: pytest.CaptureFixture
 
 
 def test_ask_template_cites_verified_articles(indexed_settings, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
-    assert main(["ask", "生成式人工智能服务提供者应当建立什么样的投诉举报机制", "--provider", "template", "--json"]) == 0
+    assert (
+        main(
+            [
+                "ask",
+                "生成式人工智能服务提供者应当建立什么样的投诉举报机制",
+                "--provider",
+                "template",
+                "--json",
+            ]
+        )
+        == 0
+    )
     answer = json.loads(capsys.readouterr().out)
     assert answer["answered"] and any(c["article"] == "第十五条" for c in answer["citations"])
     assert main(["ask", "红烧肉怎么做才好吃", "--provider", "template", "--json"]) == 0

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from assistant.config import get_settings
-from assistant.draft import Drafter, clean_output, echo_ratio
-from assistant.llm import FakeLLM, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.drafting.draft import Drafter, clean_output, echo_ratio
+from assistant.drafting.llm import FakeLLM, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.drafting.template_drafter import draft_section
 from assistant.runtime import Runtime
-from assistant.template_drafter import draft_section
 from tests.helpers import facts_with
 from tests.openai_server import Fault, OpenAITestServer
 
@@ -111,7 +111,9 @@ def test_fill_from_template_when_repairs_fail() -> None:
     facts = facts_with()
     bad = "本产品设有投诉渠道，效果行业领先，准确率 99%。"
     rt = Runtime(get_settings())
-    record = Drafter(rt, "fake", FakeLLM(replies=[bad, bad, bad])).draft(facts, ["risk_controls"])["risk_controls"]
+    record = Drafter(rt, "fake", FakeLLM(replies=[bad, bad, bad])).draft(facts, ["risk_controls"])[
+        "risk_controls"
+    ]
     assert record.needs_review and record.filled_from_template and record.repair_rounds == 2
     assert "行业领先" not in record.text and "99%" not in record.text
     assert "自受理之日起 7 个工作日内" in record.text
@@ -121,9 +123,12 @@ def test_fill_from_template_when_repairs_fail() -> None:
 def test_missing_fact_is_marked_even_if_the_model_omits_it() -> None:
     facts = facts_with(lambda d: d["safety"]["complaint"].pop("feedback_deadline"))
     text = draft_section(facts, "risk_controls").replace(
-        "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】", "合理期限")
+        "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】", "合理期限"
+    )
     rt = Runtime(get_settings())
-    record = Drafter(rt, "fake", FakeLLM(replies=[text, text, text])).draft(facts, ["risk_controls"])["risk_controls"]
+    record = Drafter(rt, "fake", FakeLLM(replies=[text, text, text])).draft(facts, ["risk_controls"])[
+        "risk_controls"
+    ]
     assert "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】" in record.text
 
 
@@ -142,7 +147,9 @@ def test_clean_output_strips_scaffolding() -> None:
     assert clean_output(raw, "算法基本原理") == "正文第一段。\n"
 
 
-def test_failed_section_does_not_stop_the_others(server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_section_does_not_stop_the_others(
+    server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     facts = facts_with()
     monkeypatch.setenv("BEIAN_LLM_CONCURRENCY", "1")
     monkeypatch.setenv("BEIAN_LLM_MAX_RETRIES", "1")

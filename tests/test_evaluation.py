@@ -15,18 +15,26 @@ from typing import Any
 
 import pytest
 
-from assistant import evaluation
 from assistant.cli import main
 from assistant.config import get_settings
-from assistant.draft import prepare_facts
+from assistant.drafting.draft import prepare_facts
+from assistant.drafting.llm import FakeLLM
+from assistant.evaluation.evaluation import evaluation
 from assistant.facts import load_facts
-from assistant.llm import FakeLLM
 from assistant.runtime import Runtime
 from tests.conftest import ROOT
 
 GOLD = ROOT / "eval" / "gold"
-ADVERSARIAL = sorted(p.name for p in GOLD.iterdir() if "kind: adversarial" in (p / "annotations.yaml").read_text(encoding="utf-8"))
-INCOMPLETE = sorted(p.name for p in GOLD.iterdir() if "kind: incomplete" in (p / "annotations.yaml").read_text(encoding="utf-8"))
+ADVERSARIAL = sorted(
+    p.name
+    for p in GOLD.iterdir()
+    if "kind: adversarial" in (p / "annotations.yaml").read_text(encoding="utf-8")
+)
+INCOMPLETE = sorted(
+    p.name
+    for p in GOLD.iterdir()
+    if "kind: incomplete" in (p / "annotations.yaml").read_text(encoding="utf-8")
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +51,19 @@ def template_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
             code, stdout = _run_cli(["eval", str(GOLD), "--provider", "template", "-o", str(base / name)])
             assert code == 0
             outputs.append(stdout)
-        code, compared = _run_cli(["eval", "--compare", str(base / "a" / "report.json"), str(base / "b" / "report.json")])
+        code, compared = _run_cli(
+            ["eval", "--compare", str(base / "a" / "report.json"), str(base / "b" / "report.json")]
+        )
         assert code == 0
         runs = evaluation_runs(get_settings().workspace_url)
         get_settings.cache_clear()
-    yield {"dirs": [base / "a", base / "b"], "stdout": outputs, "compare": compared, "runs": runs,
-           "reports": [json.loads((base / n / "report.json").read_text(encoding="utf-8")) for n in ("a", "b")]}
+    yield {
+        "dirs": [base / "a", base / "b"],
+        "stdout": outputs,
+        "compare": compared,
+        "runs": runs,
+        "reports": [json.loads((base / n / "report.json").read_text(encoding="utf-8")) for n in ("a", "b")],
+    }
 
 
 def _run_cli(argv: list[str]) -> tuple[int, str]:
@@ -90,8 +105,18 @@ def test_json_has_every_metric_for_every_case_and_section(template_runs: dict[st
         gold_sections = {p.stem for p in (GOLD / case["case"] / "sections").glob("*.md")}
         assert {s["section"] for s in case["sections"]} == gold_sections
         for section in case["sections"]:
-            for key in ("coverage", "blocking", "fabricated", "citation_validity", "inconsistent", "chrf", "rouge_l",
-                        "length_ratio", "forbidden", "markers"):
+            for key in (
+                "coverage",
+                "blocking",
+                "fabricated",
+                "citation_validity",
+                "inconsistent",
+                "chrf",
+                "rouge_l",
+                "length_ratio",
+                "forbidden",
+                "markers",
+            ):
                 assert key in section
     summary = {row["name"]: row for row in report["summary"]}
     assert summary["element_coverage"]["n"] == 151
@@ -158,7 +183,12 @@ def test_a_case_needs_only_its_facts_and_gold_sections(tmp_path: Path) -> None:
     (case_dir / "annotations.yaml").unlink()
     (case_dir / "description.md").unlink()
     case = evaluation.load_case(case_dir)
-    assert case.kind == "complete" and case.must_mention == {} and case.missing_facts == [] and case.description == ""
+    assert (
+        case.kind == "complete"
+        and case.must_mention == {}
+        and case.missing_facts == []
+        and case.description == ""
+    )
     assert case.sections and case.facts.filing.algorithm_type == "调度决策类"
     (case_dir / "annotations.yaml").write_text("sections: [\n", encoding="utf-8")
     with pytest.raises(evaluation.EvalError, match="x01-minimal"):
@@ -192,7 +222,9 @@ def test_exemplar_retrieval_excludes_the_case(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_section_filter_accepts_chinese_titles() -> None:
-    report = evaluation.evaluate(GOLD, "template", Runtime(), cases=["g13-dispatch-errand"], sections=["算法基本原理"])
+    report = evaluation.evaluate(
+        GOLD, "template", Runtime(), cases=["g13-dispatch-errand"], sections=["算法基本原理"]
+    )
     assert [s.section for s in report.cases[0].sections] == ["principle"]
     rows = {r["name"]: r for r in report.summary_rows()}
     assert rows["element_coverage"]["n"] == 1 and rows["judge_score"]["value"] is None
@@ -201,23 +233,31 @@ def test_section_filter_accepts_chinese_titles() -> None:
 # --- judge ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ('{"score": 4, "reason": "要素齐全"}', 4.0),
-    ('好的：\n```json\n{"score": 3.5, "reason": "一般"}\n```', 3.5),
-    ('{"score": 9}', None),
-    ('{"score": "五"}', None),
-    ('{"score": true}', None),
-    ("评分：4 分", None),
-    ('{"score": 4', None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"score": 4, "reason": "要素齐全"}', 4.0),
+        ('好的：\n```json\n{"score": 3.5, "reason": "一般"}\n```', 3.5),
+        ('{"score": 9}', None),
+        ('{"score": "五"}', None),
+        ('{"score": true}', None),
+        ("评分：4 分", None),
+        ('{"score": 4', None),
+    ],
+)
 def test_parse_judge(raw: str, expected: float | None) -> None:
     assert evaluation.parse_judge(raw) == expected
 
 
 def test_judge_retries_invalid_json_and_counts_missing() -> None:
-    replies = ["不是 JSON", '{"score": 4, "reason": "好"}',   # run 1: retried, then 4
-               '{"score": 5, "reason": "很好"}',              # run 2: 5
-               "x", "y", "z"]                                # run 3: invalid three times → missing
+    replies = [
+        "不是 JSON",
+        '{"score": 4, "reason": "好"}',  # run 1: retried, then 4
+        '{"score": 5, "reason": "很好"}',  # run 2: 5
+        "x",
+        "y",
+        "z",
+    ]  # run 3: invalid three times → missing
     llm = FakeLLM(replies=replies)
     rt = Runtime()
     facts = evaluation.load_case(GOLD / "g13-dispatch-errand").facts
@@ -230,10 +270,22 @@ def test_judge_retries_invalid_json_and_counts_missing() -> None:
 
 def test_evaluate_with_judge_reports_mean_and_spread() -> None:
     judge = FakeLLM(responder=lambda messages: '{"score": 3, "reason": "可"}')
-    report = evaluation.evaluate(GOLD, "template", Runtime(), cases=["g13-dispatch-errand"], sections=["principle"],
-                                 judge=True, judge_runs=2, judge_llm=judge)
+    report = evaluation.evaluate(
+        GOLD,
+        "template",
+        Runtime(),
+        cases=["g13-dispatch-errand"],
+        sections=["principle"],
+        judge=True,
+        judge_runs=2,
+        judge_llm=judge,
+    )
     rows = {r["name"]: r for r in report.summary_rows()}
-    assert (rows["judge_score"]["value"], rows["judge_stdev"]["value"], rows["judge_missing"]["value"]) == (3.0, 0.0, 0)
+    assert (rows["judge_score"]["value"], rows["judge_stdev"]["value"], rows["judge_missing"]["value"]) == (
+        3.0,
+        0.0,
+        0,
+    )
     assert len(judge.calls) == 2
 
 
@@ -242,8 +294,13 @@ def test_evaluate_with_judge_reports_mean_and_spread() -> None:
 
 def test_extract_score_compares_extracted_facts_with_the_case() -> None:
     case = evaluation.load_case(GOLD / "g13-dispatch-errand")
-    extracted = {"filing": {"role": "服务提供者", "algorithm_type": "调度决策类"}, "entity": {"name": case.facts.entity.name}}
-    score, note = evaluation.extract_score(case, FakeLLM(replies=[json.dumps(extracted, ensure_ascii=False)]), Runtime())
+    extracted = {
+        "filing": {"role": "服务提供者", "algorithm_type": "调度决策类"},
+        "entity": {"name": case.facts.entity.name},
+    }
+    score, note = evaluation.extract_score(
+        case, FakeLLM(replies=[json.dumps(extracted, ensure_ascii=False)]), Runtime()
+    )
     assert note == "" and score is not None
     assert (score.matched, score.predicted) == (3, 3)
     assert score.precision == 1.0 and 0 < score.recall < 0.1
@@ -279,8 +336,12 @@ def test_compare_deltas() -> None:
 
 
 def test_gold_set_validates() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "eval" / "validate_gold.py"), str(GOLD)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "eval" / "validate_gold.py"), str(GOLD)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
     assert "13 cases, 0 errors" in result.stdout
 
@@ -304,13 +365,19 @@ def test_validator_catches_broken_cases(tmp_path: Path) -> None:
 
 
 def test_a_failing_model_is_scored_not_fatal() -> None:
-    from assistant.llm import LLMError
+    from assistant.drafting.llm import LLMError
 
     def broken(messages: list[Any]) -> str:
         raise LLMError("模型不可用")
 
-    report = evaluation.evaluate(GOLD, "fake", Runtime(), cases=["g13-dispatch-errand"], sections=["principle"],
-                                 llm=FakeLLM(responder=broken))
+    report = evaluation.evaluate(
+        GOLD,
+        "fake",
+        Runtime(),
+        cases=["g13-dispatch-errand"],
+        sections=["principle"],
+        llm=FakeLLM(responder=broken),
+    )
     rows = {r["name"]: r for r in report.summary_rows()}
     assert rows["draft_errors"]["value"] == 1
     assert rows["element_coverage"]["value"] == 0.0 and rows["chrf"]["value"] == 0.0
@@ -319,14 +386,21 @@ def test_a_failing_model_is_scored_not_fatal() -> None:
 
 
 def test_model_kept_rate_tells_a_kept_model_draft_from_a_template_fallback() -> None:
-    from assistant.template_drafter import draft_section
+    from assistant.drafting.template_drafter import draft_section
 
     facts = prepare_facts(load_facts(GOLD / "g13-dispatch-errand" / "facts.yaml")).facts
     passing = draft_section(facts, "principle")  # a "model" that writes a draft passing every check
 
     def run(responder: Any) -> tuple[str, float | None]:
-        report = evaluation.evaluate(GOLD, "fake", Runtime(), cases=["g13-dispatch-errand"], sections=["principle"],
-                                     llm=FakeLLM(responder=responder), extract=False)
+        report = evaluation.evaluate(
+            GOLD,
+            "fake",
+            Runtime(),
+            cases=["g13-dispatch-errand"],
+            sections=["principle"],
+            llm=FakeLLM(responder=responder),
+            extract=False,
+        )
         rows = {r["name"]: r for r in report.summary_rows()}
         return report.cases[0].sections[0].origin, rows["model_kept_rate"]["value"]
 

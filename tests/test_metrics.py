@@ -1,11 +1,11 @@
-"""Each metric of assistant.metrics against values computed by hand (the arithmetic is in the comments)."""
+"""Each metric of assistant.evaluation.metrics against values computed by hand (the arithmetic is in the comments)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant import metrics
-from assistant.fabrication import FabricationDetector
+from assistant.checking.fabrication import FabricationDetector
+from assistant.evaluation.evaluation import metrics
 
 
 def approx(value: float) -> object:
@@ -51,12 +51,15 @@ def test_model_kept_rate_counts_llm_sections_only() -> None:
 # --- markers ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("algorithm.models[0].proof", "algorithm.models[].proof"),
-    ("algorithm.models.1.proof", "algorithm.models[].proof"),
-    ("algorithm.models[*].proof", "algorithm.models[].proof"),
-    (" safety.complaint.feedback_deadline ", "safety.complaint.feedback_deadline"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("algorithm.models[0].proof", "algorithm.models[].proof"),
+        ("algorithm.models.1.proof", "algorithm.models[].proof"),
+        ("algorithm.models[*].proof", "algorithm.models[].proof"),
+        (" safety.complaint.feedback_deadline ", "safety.complaint.feedback_deadline"),
+    ],
+)
 def test_normalize_path_drops_list_indices(raw: str, expected: str) -> None:
     assert metrics.normalize_path(raw) == expected
 
@@ -67,7 +70,10 @@ def test_marker_paths_reads_the_path_in_parentheses() -> None:
 
 
 def test_marker_score_precision_and_recall() -> None:
-    texts = ["【待补充：甲（safety.a）】【待补充：乙（safety.b）】", "【待补充：没有路径】【待补充：甲（safety.a）】"]
+    texts = [
+        "【待补充：甲（safety.a）】【待补充：乙（safety.b）】",
+        "【待补充：没有路径】【待补充：甲（safety.a）】",
+    ]
     score = metrics.marker_score(texts, ["safety.a", "safety.c"])
     # named {safety.a, safety.b} + 1 nameless = 3 marked; safety.a is the one true positive; 2 really missing
     assert (score.true_positives, score.marked, score.missing) == (1, 3, 2)
@@ -76,7 +82,9 @@ def test_marker_score_precision_and_recall() -> None:
 
 
 def test_marker_score_normalises_list_indices() -> None:
-    score = metrics.marker_score(["【待补充：证明（algorithm.models[1].proof）】"], ["algorithm.models[0].proof"])
+    score = metrics.marker_score(
+        ["【待补充：证明（algorithm.models[1].proof）】"], ["algorithm.models[0].proof"]
+    )
     assert (score.precision, score.recall) == (1.0, 1.0)
 
 
@@ -116,7 +124,7 @@ def test_citation_validity() -> None:
 
 
 def test_citation_validity_of_verified_citations() -> None:
-    from assistant.citations import verify_text
+    from assistant.corpus.citations import verify_text
     from assistant.runtime import Runtime
 
     registry = Runtime().registry
@@ -130,8 +138,12 @@ def test_citation_validity_of_verified_citations() -> None:
 
 
 def test_consistency_rate_counts_sections_with_identity_or_numeric_findings() -> None:
-    findings = [{"check": "identity", "section": "a"}, {"check": "hygiene", "section": "b"},
-                {"check": "numeric_consistency", "section": "c"}, {"check": "identity", "section": "c"}]
+    findings = [
+        {"check": "identity", "section": "a"},
+        {"check": "hygiene", "section": "b"},
+        {"check": "numeric_consistency", "section": "c"},
+        {"check": "identity", "section": "c"},
+    ]
     # a and c are inconsistent; b (a hygiene finding only) and d are not → 2/4
     assert metrics.consistency_rate(findings, ["a", "b", "c", "d"]) == 0.5
     assert metrics.consistency_rate([], []) is None
@@ -208,7 +220,10 @@ def test_length_ratio() -> None:
 
 def test_forbidden_mentions_case_and_width_insensitive() -> None:
     draft = "本产品已通过ISO/IEC ４２００１认证。"
-    assert metrics.forbidden_mentions(draft, ["iso/iec 42001", "国家级可信", "42001"]) == ["iso/iec 42001", "42001"]
+    assert metrics.forbidden_mentions(draft, ["iso/iec 42001", "国家级可信", "42001"]) == [
+        "iso/iec 42001",
+        "42001",
+    ]
     assert metrics.forbidden_mentions("正常文本", ["国家级可信"]) == []
 
 
@@ -216,16 +231,26 @@ def test_forbidden_mentions_case_and_width_insensitive() -> None:
 
 
 def test_fact_leaves_normalise_paths_and_booleans() -> None:
-    data = {"product": {"scenarios": ["甲", "乙"], "minors_allowed": False, "urls": []}, "filing": {"role": None}}
-    assert metrics.fact_leaves(data) == [("product.scenarios[]", "甲"), ("product.scenarios[]", "乙"),
-                                         ("product.minors_allowed", "false")]
+    data = {
+        "product": {"scenarios": ["甲", "乙"], "minors_allowed": False, "urls": []},
+        "filing": {"role": None},
+    }
+    assert metrics.fact_leaves(data) == [
+        ("product.scenarios[]", "甲"),
+        ("product.scenarios[]", "乙"),
+        ("product.minors_allowed", "false"),
+    ]
 
 
 def test_field_score_hand_computed() -> None:
-    gold = {"entity": {"name": "上海星衡人工智能有限公司", "credit_code": "91310115MA1K4A7B2X"},
-            "product": {"scenarios": ["行程规划", "旅行问答"], "minors_allowed": False}}
-    predicted = {"entity": {"name": "上海星衡人工智能有限公司"},
-                 "product": {"scenarios": ["旅行问答", "游记生成"], "minors_allowed": True}}
+    gold = {
+        "entity": {"name": "上海星衡人工智能有限公司", "credit_code": "91310115MA1K4A7B2X"},
+        "product": {"scenarios": ["行程规划", "旅行问答"], "minors_allowed": False},
+    }
+    predicted = {
+        "entity": {"name": "上海星衡人工智能有限公司"},
+        "product": {"scenarios": ["旅行问答", "游记生成"], "minors_allowed": True},
+    }
     score = metrics.field_score(predicted, gold)
     # gold leaves 5; predicted 4; matched: name, 旅行问答 → 2 (游记生成 absent, minors_allowed wrong)
     assert (score.matched, score.predicted, score.gold) == (2, 4, 5)
@@ -236,10 +261,19 @@ def test_field_score_hand_computed() -> None:
 
 def test_field_score_value_tolerance() -> None:
     gold = {"algorithm": {"training_data": "脱敏后的历史订单数据约 30 万条"}}
-    assert metrics.field_score({"algorithm": {"training_data": "约 30 万条脱敏后的历史订单数据"}}, gold).matched == 1
-    assert metrics.field_score({"algorithm": {"training_data": "约 31 万条脱敏后的历史订单数据"}}, gold).matched == 0
+    assert (
+        metrics.field_score({"algorithm": {"training_data": "约 30 万条脱敏后的历史订单数据"}}, gold).matched
+        == 1
+    )
+    assert (
+        metrics.field_score({"algorithm": {"training_data": "约 31 万条脱敏后的历史订单数据"}}, gold).matched
+        == 0
+    )
     # a value under another key path does not count
-    assert metrics.field_score({"algorithm": {"runtime_data": "脱敏后的历史订单数据约 30 万条"}}, gold).matched == 0
+    assert (
+        metrics.field_score({"algorithm": {"runtime_data": "脱敏后的历史订单数据约 30 万条"}}, gold).matched
+        == 0
+    )
 
 
 def test_field_score_each_gold_leaf_matches_once() -> None:

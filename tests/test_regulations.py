@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import CitationStatus, build_registry, find_citations, verify_text
 from assistant.config import PROJECT_ROOT
-from assistant.regulations import (
+from assistant.corpus.citations import CitationStatus, build_registry, find_citations, verify_text
+from assistant.corpus.regulations import (
     ArticleRegistry,
     RegulationParseError,
     load_regulations,
@@ -148,7 +148,9 @@ def test_alias_resolves(registry: ArticleRegistry) -> None:
 
 
 def test_historical_citation_flagged(registry: ArticleRegistry) -> None:
-    assert _status("《中华人民共和国网络安全法（2016年版）》第二十一条", registry) is CitationStatus.HISTORICAL
+    assert (
+        _status("《中华人民共和国网络安全法（2016年版）》第二十一条", registry) is CitationStatus.HISTORICAL
+    )
 
 
 def test_non_regulation_titles_are_not_citations() -> None:
@@ -157,7 +159,9 @@ def test_non_regulation_titles_are_not_citations() -> None:
 
 # --- malformed files -------------------------------------------------------------------------
 
-HEADER = "---\ntitle: 测试规定\nissuing_bodies: 测试\nstatus: COMPLETE\narticles: {count}\n---\n\n# 测试规定\n\n"
+HEADER = (
+    "---\ntitle: 测试规定\nissuing_bodies: 测试\nstatus: COMPLETE\narticles: {count}\n---\n\n# 测试规定\n\n"
+)
 
 
 def _write(directory: Path, name: str, text: str) -> Path:
@@ -226,7 +230,11 @@ def test_malformed_file_does_not_stop_the_others(tmp_path: Path) -> None:
     bad = _write(tmp_path, "坏文件.md", HEADER.format(count=2) + "第一条 甲。\n\n第一条 乙。\n")
     load = load_regulations(tmp_path)
     titles = {r.title for r in load.regulations}
-    assert titles == {"互联网信息服务示例推荐管理规定", "示例数据出境管理办法", "互联网信息服务示例推荐管理规定（2019年版）"}
+    assert titles == {
+        "互联网信息服务示例推荐管理规定",
+        "示例数据出境管理办法",
+        "互联网信息服务示例推荐管理规定（2019年版）",
+    }
     assert load.issues and all(issue.path == str(bad) for issue in load.issues)
     assert any("重复" in issue.message for issue in load.issues)
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from assistant.citations import build_registry
 from assistant.config import Settings, get_settings
-from assistant.index import (
+from assistant.corpus.citations import build_registry
+from assistant.corpus.index import (
     COLLECTION,
     MAX_CHUNK_CHARS,
     corpus_files,
@@ -20,7 +20,7 @@ from assistant.index import (
     make_client,
     split_section,
 )
-from assistant.retrieve import Retriever
+from assistant.corpus.retrieve import Retriever
 
 FIXTURES = Path(__file__).parent / "fixtures" / "regulations"
 RECO = "互联网信息服务示例推荐管理规定"
@@ -38,8 +38,10 @@ LONG_PARAGRAPHS = [
 
 
 def _filing(filing_id: str, algorithm_type: str, principle: str, mechanism: str) -> str:
-    return (f"---\nid: {filing_id}\nalgorithm_type: {algorithm_type}\nrole: 服务提供者\nmodalities: [文本]\n"
-            f"provenance: 自研\nyear: 2024\n---\n## 算法基本原理\n\n{principle}\n\n## 算法运行机制\n\n{mechanism}\n")
+    return (
+        f"---\nid: {filing_id}\nalgorithm_type: {algorithm_type}\nrole: 服务提供者\nmodalities: [文本]\n"
+        f"provenance: 自研\nyear: 2024\n---\n## 算法基本原理\n\n{principle}\n\n## 算法运行机制\n\n{mechanism}\n"
+    )
 
 
 def make_corpus(root: Path) -> Path:
@@ -48,12 +50,24 @@ def make_corpus(root: Path) -> Path:
     shutil.copytree(FIXTURES, corpus / "regulations")
     filings = corpus / "filings"
     filings.mkdir()
-    (filings / "t01-push.md").write_text(_filing(
-        "t01-push", "个性化推送类", "\n\n".join(LONG_PARAGRAPHS),
-        "用户打开首页时，系统读取近期行为，召回并排序候选内容后展示。"), encoding="utf-8")
-    (filings / "t02-gen.md").write_text(_filing(
-        "t02-gen", "生成合成类", "文本生成算法调用已备案的大模型，根据用户输入的主题生成文章。",
-        "用户输入主题后，系统先做安全识别，再调用模型生成，生成结果经审核后展示并添加标识。"), encoding="utf-8")
+    (filings / "t01-push.md").write_text(
+        _filing(
+            "t01-push",
+            "个性化推送类",
+            "\n\n".join(LONG_PARAGRAPHS),
+            "用户打开首页时，系统读取近期行为，召回并排序候选内容后展示。",
+        ),
+        encoding="utf-8",
+    )
+    (filings / "t02-gen.md").write_text(
+        _filing(
+            "t02-gen",
+            "生成合成类",
+            "文本生成算法调用已备案的大模型，根据用户输入的主题生成文章。",
+            "用户输入主题后，系统先做安全识别，再调用模型生成，生成结果经审核后展示并添加标识。",
+        ),
+        encoding="utf-8",
+    )
     return corpus
 
 
@@ -98,11 +112,14 @@ def test_paraphrased_question_finds_the_article(retriever: Retriever) -> None:
     assert hits[0].text.startswith(f"《{RECO}》第六条")
 
 
-@pytest.mark.parametrize("question, article", [
-    ("用户不想要个性化推荐，怎么关掉？", (RECO, "第四条")),
-    ("把个人信息传给境外公司需要签什么合同？", (EXPORT, "第三条")),
-    ("日志需要保存多长时间？", (EXPORT, "第四条")),
-])
+@pytest.mark.parametrize(
+    "question, article",
+    [
+        ("用户不想要个性化推荐，怎么关掉？", (RECO, "第四条")),
+        ("把个人信息传给境外公司需要签什么合同？", (EXPORT, "第三条")),
+        ("日志需要保存多长时间？", (EXPORT, "第四条")),
+    ],
+)
 def test_other_paraphrases(retriever: Retriever, question: str, article: tuple[str, str]) -> None:
     hits = retriever.search(question, k=3, source="regulation")
     assert (hits[0].title, hits[0].article) == article
@@ -194,9 +211,11 @@ def test_regulation_chunks_carry_metadata(settings: Settings) -> None:
 
 def test_long_filing_section_split_at_paragraphs(settings: Settings) -> None:
     stored = get_collection(settings).get(where={"filing_id": "t01-push"}, include=["metadatas", "documents"])
-    parts = sorted((m["part"], i, d) for i, m, d in
-                   zip(stored["ids"], stored["metadatas"], stored["documents"], strict=True)
-                   if m["section_id"] == "principle")
+    parts = sorted(
+        (m["part"], i, d)
+        for i, m, d in zip(stored["ids"], stored["metadatas"], stored["documents"], strict=True)
+        if m["section_id"] == "principle"
+    )
     assert len(parts) >= 2
     assert [p[1] for p in parts] == [f"fil:t01-push:principle:{n}" for n in range(1, len(parts) + 1)]
     assert all(len(text) <= MAX_CHUNK_CHARS for _, _, text in parts)
@@ -240,19 +259,25 @@ def test_ingest_is_incremental(settings: Settings) -> None:
     collection = get_collection(settings)
     before = collection.get(include=["metadatas"])
     path = settings.regulations_dir / f"{EXPORT}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("不少于六个月", "不少于十二个月"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("不少于六个月", "不少于十二个月"), encoding="utf-8"
+    )
     report = ingest(settings, collection=collection)
     assert report.updated == [f"regulations/{EXPORT}.md"] and not report.added and not report.removed
     assert report.chunks_written == 5
     assert len(report.unchanged) == len(corpus_files(settings)) - 1
     after = collection.get(include=["metadatas", "documents"])
     assert sorted(after["ids"]) == sorted(before["ids"])
-    log = next(d for d, m in zip(after["documents"], after["metadatas"], strict=True)
-               if m["title"] == EXPORT and m["article"] == "第四条")
+    log = next(
+        d
+        for d, m in zip(after["documents"], after["metadatas"], strict=True)
+        if m["title"] == EXPORT and m["article"] == "第四条"
+    )
     assert "十二个月" in log
     # and retrieval sees the new text
     hits = Retriever(settings, build_registry(settings.regulations_dir), collection).search(
-        f"{EXPORT}第四条", k=1)
+        f"{EXPORT}第四条", k=1
+    )
     assert "十二个月" in hits[0].text
 
 
@@ -262,7 +287,9 @@ def test_a_running_retriever_sees_a_reingest_with_the_same_chunk_count(settings:
     running = Retriever(settings, registry)
     assert "六个月" in running.search(f"{EXPORT}第四条", k=1)[0].text
     path = settings.regulations_dir / f"{EXPORT}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("不少于六个月", "不少于十二个月"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("不少于六个月", "不少于十二个月"), encoding="utf-8"
+    )
     count = get_collection(settings).count()
     ingest(settings)  # a separate client and collection, as another process would use
     assert get_collection(settings).count() == count
@@ -283,8 +310,11 @@ def test_deleted_file_chunks_removed(settings: Settings) -> None:
 def test_added_file_indexed(settings: Settings) -> None:
     shutil.copy(FIXTURES / f"{EXPORT}.md", settings.regulations_dir / "示例数据出境管理办法副本.md")
     (settings.regulations_dir / "示例数据出境管理办法副本.md").write_text(
-        (FIXTURES / f"{EXPORT}.md").read_text(encoding="utf-8").replace(f"title: {EXPORT}", "title: 示例副本办法"),
-        encoding="utf-8")
+        (FIXTURES / f"{EXPORT}.md")
+        .read_text(encoding="utf-8")
+        .replace(f"title: {EXPORT}", "title: 示例副本办法"),
+        encoding="utf-8",
+    )
     report = ingest(settings)
     assert report.added == ["regulations/示例数据出境管理办法副本.md"] and report.chunks_written == 5
 
@@ -295,7 +325,9 @@ def test_malformed_file_reported_and_others_index(tmp_path: Path) -> None:
     for name in (f"{EXPORT}.md", f"{RECO_OLD}.md"):
         shutil.copy(FIXTURES / name, corpus / "regulations" / name)
     bad = corpus / "regulations" / "坏规定.md"
-    bad.write_text("---\ntitle: 坏规定\narticles: 2\n---\n\n# 坏规定\n\n第一条 甲。\n\n第三条 丙。\n", encoding="utf-8")
+    bad.write_text(
+        "---\ntitle: 坏规定\narticles: 2\n---\n\n# 坏规定\n\n第一条 甲。\n\n第三条 丙。\n", encoding="utf-8"
+    )
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
     report = ingest(settings)
     assert sorted(report.added) == sorted([f"regulations/{EXPORT}.md", f"regulations/{RECO_OLD}.md"])
@@ -310,7 +342,9 @@ def test_malformed_file_reported_and_others_index(tmp_path: Path) -> None:
     assert again.added == ["regulations/坏规定.md"] and again.issues == [] and len(again.unchanged) == 2
 
 
-def test_settings_from_environment(base: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_from_environment(
+    base: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus, data = base
     shutil.copytree(data, tmp_path / "data")
     monkeypatch.setenv("BEIAN_DATA_DIR", str(tmp_path / "data"))

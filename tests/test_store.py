@@ -82,7 +82,9 @@ def test_wal_mode_and_migrations_are_recorded(tmp_path: Path) -> None:
 def test_chat_history(ws: Workspace) -> None:
     pid = ws.create_project("c")
     ws.add_message(pid, "user", "问题")
-    ws.add_message(pid, "assistant", "回答", [{"title": "互联网信息服务算法推荐管理规定", "article": "第二十四条"}])
+    ws.add_message(
+        pid, "assistant", "回答", [{"title": "互联网信息服务算法推荐管理规定", "article": "第二十四条"}]
+    )
     messages = ws.messages(pid)
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert messages[1]["citations"][0]["article"] == "第二十四条"

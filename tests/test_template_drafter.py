@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from assistant.citations import build_registry
+from assistant.checking.fabrication import FabricationDetector
+from assistant.checking.matching import fact_strings, markers
 from assistant.config import get_settings
-from assistant.fabrication import FabricationDetector
-from assistant.matching import fact_strings, markers
+from assistant.corpus.citations import build_registry
+from assistant.drafting.template_drafter import draft_all
 from assistant.spec import load_spec
-from assistant.template_drafter import draft_all
 from tests.helpers import as_push, as_technical_supporter, facts_with
 
 TYPES = ["生成合成类", "个性化推送类", "排序精选类", "检索过滤类", "调度决策类"]
@@ -49,11 +49,14 @@ def test_complete_example_has_no_markers() -> None:
     assert not [m for text in drafts.values() for m in markers(text)]
 
 
-@pytest.mark.parametrize("removed", [
-    ["safety.complaint.feedback_deadline"],
-    ["safety.labeling.implicit", "algorithm.models[0].llm_filing_number"],
-    ["product.user_scale", "organization.staff_count", "safety.rumor_handling"],
-])
+@pytest.mark.parametrize(
+    "removed",
+    [
+        ["safety.complaint.feedback_deadline"],
+        ["safety.labeling.implicit", "algorithm.models[0].llm_filing_number"],
+        ["product.user_scale", "organization.staff_count", "safety.rumor_handling"],
+    ],
+)
 def test_removed_facts_become_markers_naming_exactly_them(removed: list[str]) -> None:
     def mutate(data):  # noqa: ANN001, ANN202
         for path in removed:
@@ -71,7 +74,9 @@ def test_removed_facts_become_markers_naming_exactly_them(removed: list[str]) ->
 def test_example_drafts_contain_no_fabricated_facts() -> None:
     facts = facts_with()
     registry = build_registry(get_settings().regulations_dir)
-    detector = FabricationDetector("\n".join(fact_strings(facts.as_dict())), "\n".join(a.text for a in registry.articles()))
+    detector = FabricationDetector(
+        "\n".join(fact_strings(facts.as_dict())), "\n".join(a.text for a in registry.articles())
+    )
     found = {sid: detector.scan(text) for sid, text in draft_all(facts).items()}
     assert not {k: v for k, v in found.items() if v}
 
@@ -79,11 +84,15 @@ def test_example_drafts_contain_no_fabricated_facts() -> None:
 def test_fabrication_detector_finds_invented_facts() -> None:
     facts = facts_with()
     detector = FabricationDetector("\n".join(fact_strings(facts.as_dict())))
-    text = ("本产品由杭州灵犀智能科技有限公司运营，合作方上海某某数据有限公司提供数据，于 2024年3月1日 上线，"
-            "算法备案号网信算备110108000000000249999号，客服电话 13800138000，官网 https://fake.example.org，"
-            "月活跃用户约 8 万，准确率 97%。")
+    text = (
+        "本产品由杭州灵犀智能科技有限公司运营，合作方上海某某数据有限公司提供数据，于 2024年3月1日 上线，"
+        "算法备案号网信算备110108000000000249999号，客服电话 13800138000，官网 https://fake.example.org，"
+        "月活跃用户约 8 万，准确率 97%。"
+    )
     kinds = {(f.kind, f.value.strip()) for f in detector.scan(text)}
-    assert ("机构名称", "合作方上海某某数据有限公司") in kinds or any(k == "机构名称" and "上海某某" in v for k, v in kinds)
+    assert ("机构名称", "合作方上海某某数据有限公司") in kinds or any(
+        k == "机构名称" and "上海某某" in v for k, v in kinds
+    )
     assert ("备案编号", "网信算备110108000000000249999号") in kinds
     assert ("电话", "13800138000") in kinds
     assert ("数字", "97%") in kinds

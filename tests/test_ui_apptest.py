@@ -104,7 +104,14 @@ def test_example_project_is_created_and_shown_in_the_form() -> None:
     assert field_widget(at, "selectbox", "filing.algorithm_type").value == "生成合成类"
     assert "示例：灵犀写作助手" in [p["name"] for p in workspace().projects()]
     assert not at.get("file_uploader") and not at.get("download_button")  # only the open tab (the form) runs
-    assert at.radio(key="facts.group.1").options == ["备案信息", "主体信息", "产品信息", "算法信息", "安全措施", "算法安全机构"]
+    assert at.radio(key="facts.group.1").options == [
+        "备案信息",
+        "主体信息",
+        "产品信息",
+        "算法信息",
+        "安全措施",
+        "算法安全机构",
+    ]
     assert any("未发现问题" in m for m in texts(at, "markdown"))
     show_group(at, "product")
     assert field_widget(at, "text_input", "product.name").value == "灵犀写作助手"
@@ -152,6 +159,7 @@ def test_list_items_can_be_added_and_are_validated() -> None:
 
 def test_invalid_facts_yaml_upload_names_the_field_in_chinese() -> None:
     at = open_tab(start(), "导入/导出 YAML")
+
     def upload(name: str, content: bytes) -> None:
         at.file_uploader(key="facts.upload.1").set_value((name, content, "application/x-yaml")).run()
 
@@ -181,7 +189,7 @@ def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
 
 
 def test_fields_with_a_non_obvious_form_carry_a_hint() -> None:
-    from assistant.template_drafter import fact_hints, fact_labels
+    from assistant.drafting.template_drafter import fact_hints, fact_labels
 
     assert set(fact_hints()) <= set(fact_labels())  # every hint belongs to a facts key
     at = show_group(start(), "product")
@@ -228,7 +236,9 @@ def test_new_project_and_extraction_needs_a_model() -> None:
     assert at.session_state["project_id"] == workspace().project_id("新产品备案")
     assert at.session_state["projects.tab"] == "事实表单"
     open_tab(at, "从产品描述提取")
-    at.text_area(key="extract.text.2").set_value("我们的产品是一个面向中小企业的智能客服问答系统，使用第三方大模型。").run()
+    at.text_area(key="extract.text.2").set_value(
+        "我们的产品是一个面向中小企业的智能客服问答系统，使用第三方大模型。"
+    ).run()
     at.button(key="extract.run").click().run()
     assert any("需要大模型" in e for e in texts(at, "error"))
     assert at.text_area(key="extract.text.2").value.startswith("我们的产品")  # kept after the error
@@ -248,7 +258,9 @@ def test_drafting_one_section_with_the_template_provider() -> None:
     assert "灵犀写作助手" in editor.value
     assert ":green[●] 算法流程 · 通过" in at.radio(key="draft.section").options
     assert workspace().latest_drafts(1)["algo_flow"].record["provider"] == "template"
-    assert any(e.label.startswith("《互联网信息服务算法推荐管理规定》第") for e in at.expander)  # sources beside it
+    assert any(
+        e.label.startswith("《互联网信息服务算法推荐管理规定》第") for e in at.expander
+    )  # sources beside it
 
     at.text_area(key="draft.edit.1.algo_flow.1").set_value(editor.value + "\n本段为人工补充说明。\n").run()
     at.button(key="draft.save.algo_flow").click().run()
@@ -367,15 +379,20 @@ def test_settings_show_corpus_status(indexed_settings: object) -> None:
     assert any("索引已更新" in s and "新增 0 个文件" in s for s in texts(at, "success"))
 
 
-def test_settings_import_a_past_filing(indexed_settings: object, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_import_a_past_filing(
+    indexed_settings: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BEIAN_CORPUS_DIR", str(tmp_path / "corpus"))  # imports are written beside the corpus
     shutil.copytree(PROJECT_ROOT / "corpus", tmp_path / "corpus")
     get_settings.cache_clear()
     at = open_tab(goto(start(), "settings"), "导入往期备案", "settings.tab")
-    filing = ("# 算法安全自评估报告\n\n## 1. 算法流程\n\n用户请求经过安全识别后进入推荐排序。\n\n"
-              "## 2. 风险防控情况\n\n联系人：李娜，电话 13900001111。发现违法信息立即停止传输并上报。\n")
-    at.file_uploader(key="settings.import_file").set_value(("filing.md", filing.encode(), "text/markdown")).run()
+    filing = (
+        "# 算法安全自评估报告\n\n## 1. 算法流程\n\n用户请求经过安全识别后进入推荐排序。\n\n"
+        "## 2. 风险防控情况\n\n联系人：李娜，电话 13900001111。发现违法信息立即停止传输并上报。\n"
+    )
+    at.file_uploader(key="settings.import_file").set_value(
+        ("filing.md", filing.encode(), "text/markdown")
+    ).run()
     at.selectbox(key="settings.import_type").set_value("个性化推送类").run()
     at.button(key="settings.import").click().run()
     assert not at.exception, at.exception

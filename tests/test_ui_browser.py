@@ -23,8 +23,14 @@ from assistant.config import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "ui"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 START_TIMEOUT = 90.0
 # Records, inside the page, the moment the example project's facts form shows the algorithm name: checked on
 # every DOM mutation and animation frame, so the figure does not depend on how often the test polls.
@@ -42,8 +48,10 @@ FIRST_RENDER_PROBE = """
 })();
 """
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"),
+]
 
 
 def free_port() -> int:
@@ -66,14 +74,18 @@ def wait_healthy(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise AssertionError("streamlit exited:\n" + server.log.read_text(encoding="utf-8", errors="replace"))
+            raise AssertionError(
+                "streamlit exited:\n" + server.log.read_text(encoding="utf-8", errors="replace")
+            )
         try:
             with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.05)
-    raise AssertionError("streamlit did not become healthy:\n" + server.log.read_text(encoding="utf-8", errors="replace"))
+    raise AssertionError(
+        "streamlit did not become healthy:\n" + server.log.read_text(encoding="utf-8", errors="replace")
+    )
 
 
 @pytest.fixture
@@ -81,16 +93,37 @@ def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
     data_dir = tmp_path / "data"
     shutil.copytree(shared_index / "index", data_dir / "index")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_"))}
-    env.update(BEIAN_DATA_DIR=str(data_dir), BEIAN_PROVIDER="template", ANONYMIZED_TELEMETRY="False",
-               BEIAN_OPENAI_BASE_URL="http://127.0.0.1:9/v1")
+    env.update(
+        BEIAN_DATA_DIR=str(data_dir),
+        BEIAN_PROVIDER="template",
+        ANONYMIZED_TELEMETRY="False",
+        BEIAN_OPENAI_BASE_URL="http://127.0.0.1:9/v1",
+    )
     port = free_port()
     log = tmp_path / "streamlit.log"
     started, started_epoch = time.perf_counter(), time.time()
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     running = Server(f"http://127.0.0.1:{port}", process, started, started_epoch, data_dir, log)
     try:
         yield running
@@ -112,7 +145,9 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1800}, accept_downloads=True, locale="zh-CN")
+        page = browser.new_page(
+            viewport={"width": 1440, "height": 1800}, accept_downloads=True, locale="zh-CN"
+        )
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.add_init_script(FIRST_RENDER_PROBE)
@@ -122,11 +157,15 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
             page.goto(server.url)
             page.wait_for_function("() => window.__firstRender", polling="raf", timeout=60_000)
             first_render = page.evaluate("() => window.__firstRender") / 1000 - server.started_epoch
-            print(f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form "
-                  f"in the page; server healthy after {healthy:.2f} s)")
+            print(
+                f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form "
+                f"in the page; server healthy after {healthy:.2f} s)"
+            )
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / "startup.json").write_text(json.dumps(
-                {"first_render_s": round(first_render, 3), "healthy_s": round(healthy, 3)}), encoding="utf-8")
+            (ARTIFACTS / "startup.json").write_text(
+                json.dumps({"first_render_s": round(first_render, 3), "healthy_s": round(healthy, 3)}),
+                encoding="utf-8",
+            )
             expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法")
             expect(page.get_by_role("heading", name="项目")).to_be_visible()
             page.wait_for_timeout(500)
@@ -178,7 +217,9 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
             assert target.exists() and target.stat().st_size > 5000
             document = Document(str(target))
             text = "\n".join(p.text for p in document.paragraphs)
-            text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+            text += "\n".join(
+                cell.text for table in document.tables for row in table.rows for cell in row.cells
+            )
             assert "灵犀写作助手" in text
             assert "灵犀文本生成算法" in text
             shot(page, "06-downloaded.png")
@@ -194,11 +235,15 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
     """The evaluation report opened from disk: its tables and SVG charts lay out with a real size."""
     from playwright.sync_api import expect, sync_playwright
 
-    from assistant import evaluation
+    from assistant.evaluation.evaluation import evaluation
     from assistant.runtime import Runtime
 
-    report = evaluation.evaluate(PROJECT_ROOT / "eval" / "gold", "template", Runtime(),
-                                 cases=["g01-gen-sp-text-travel", "g10-push-ecommerce-incomplete"])
+    report = evaluation.evaluate(
+        PROJECT_ROOT / "eval" / "gold",
+        "template",
+        Runtime(),
+        cases=["g01-gen-sp-text-travel", "g10-push-ecommerce-incomplete"],
+    )
     html = evaluation.write_reports(report, tmp_path / "report")["html"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

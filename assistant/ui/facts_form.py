@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
+from assistant.drafting.template_drafter import hint_for, label_for
 from assistant.facts import ALGORITHM_TYPES, FILING_KINDS, PRODUCT_FORMS, PROVENANCES, ROLES
-from assistant.template_drafter import hint_for, label_for
 
 UNSET = "未填写"
 BOOL_OPTIONS = (UNSET, "是", "否")
@@ -95,69 +95,171 @@ def _biometric(data: dict[str, Any]) -> bool:
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("filing", "备案信息", (
-        Field("filing.role", "enum", ROLES),
-        Field("filing.algorithm_type", "enum", ALGORITHM_TYPES),
-        Field("filing.algorithm_name"),
-        Field("filing.filing_kind", "enum", FILING_KINDS),
-        Field("filing.public_opinion_attribute", "bool"),
-        Field("filing.existing_filing_number", when=lambda d: _filing(d, "filing_kind") == "变更备案"),
-    )),
-    Group("entity", "主体信息", (
-        Field("entity.name"), Field("entity.credit_code"), Field("entity.address"), Field("entity.legal_representative"),
-        Field("entity.security_officer.name"), Field("entity.security_officer.title"),
-        Field("entity.security_officer.phone"), Field("entity.security_officer.email"),
-    )),
-    Group("product", "产品信息", (
-        Field("product.name"), Field("product.forms", "multi", PRODUCT_FORMS), Field("product.urls", "lines"),
-        Field("product.icp_number"), Field("product.launch_date"), Field("product.application_field"),
-        Field("product.scenarios", "lines"), Field("product.audience", "long"), Field("product.minors_allowed", "bool"),
-        Field("product.user_scale"),
-        ListField("product.features", (Field("name"), Field("description", "long"), Field("entry"))),
-    )),
-    Group("algorithm", "算法信息", (
-        Field("algorithm.summary", "long"),
-        ListField("algorithm.inputs", (Field("modality"), Field("description", "long")), name_key="modality"),
-        ListField("algorithm.outputs", (Field("modality"), Field("formats", "inline"), Field("description", "long")),
-                  name_key="modality"),
-        Field("algorithm.pipeline", "lines"),
-        ListField("algorithm.models", (
-            Field("name"), Field("purpose"), Field("provenance", "enum", PROVENANCES), Field("provider"),
-            Field("llm_filing_number"), Field("algorithm_filing_number"), Field("architecture"), Field("proof", "long"),
-            Field("training_data", "long"), Field("base_model"))),
-        Field("algorithm.training_data", "long"), Field("algorithm.runtime_data", "long"),
-        Field("algorithm.personal_information", "long"),
-    )),
-    Group("safety", "安全措施", tuple(
-        Field(f"safety.{key}", "long") for key in (
-            "input_review", "output_review", "human_review", "feature_library", "account_measures",
-            "labeling.explicit", "labeling.implicit", "labeling.user_agreement", "complaint.entrance",
-            "complaint.process", "complaint.feedback_deadline", "complaint.contact", "rumor_handling", "minors",
-            "data_security", "emergency_response", "log_retention", "real_name"))),
-    Group("organization", "算法安全机构", (
-        Field("organization.department", "long"), Field("organization.head"), Field("organization.staff_count"),
-        Field("organization.staff_qualifications", "long"),
-        ListField("organization.systems", (Field("name"), Field("content", "long"), Field("enforcement", "long")),
-                  strings=True),
-        Field("organization.tech_measures", "long"),
-    )),
-    Group("personalization", "个性化推送", tuple(Field(f"personalization.{k}", "long") for k in (
-        "opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")),
-        applies=lambda d: _filing(d, "algorithm_type") == "个性化推送类"),
-    Group("ranking_rules", "排序与检索规则", tuple(Field(f"ranking_rules.{k}", "long") for k in (
-        "published_rules", "anti_manipulation", "manual_intervention")),
-        applies=lambda d: _filing(d, "algorithm_type") in ("排序精选类", "检索过滤类")),
-    Group("dispatch", "调度决策", tuple(Field(f"dispatch.{k}", "long") for k in (
-        "order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")),
-        applies=lambda d: _filing(d, "algorithm_type") == "调度决策类"),
-    Group("technical_service", "技术服务", (
-        Field("technical_service.delivery", "lines"),
-        *(Field(f"technical_service.{k}", "long") for k in ("customers", "onboarding", "contractual_duties",
-                                                           "label_support"))),
-        applies=lambda d: _filing(d, "role") == "服务技术支持者"),
-    Group("biometric", "生物识别信息编辑", (
-        Field("biometric.separate_consent", "long"), Field("biometric.tool_assessment", "long")),
-        applies=_biometric),
+    Group(
+        "filing",
+        "备案信息",
+        (
+            Field("filing.role", "enum", ROLES),
+            Field("filing.algorithm_type", "enum", ALGORITHM_TYPES),
+            Field("filing.algorithm_name"),
+            Field("filing.filing_kind", "enum", FILING_KINDS),
+            Field("filing.public_opinion_attribute", "bool"),
+            Field("filing.existing_filing_number", when=lambda d: _filing(d, "filing_kind") == "变更备案"),
+        ),
+    ),
+    Group(
+        "entity",
+        "主体信息",
+        (
+            Field("entity.name"),
+            Field("entity.credit_code"),
+            Field("entity.address"),
+            Field("entity.legal_representative"),
+            Field("entity.security_officer.name"),
+            Field("entity.security_officer.title"),
+            Field("entity.security_officer.phone"),
+            Field("entity.security_officer.email"),
+        ),
+    ),
+    Group(
+        "product",
+        "产品信息",
+        (
+            Field("product.name"),
+            Field("product.forms", "multi", PRODUCT_FORMS),
+            Field("product.urls", "lines"),
+            Field("product.icp_number"),
+            Field("product.launch_date"),
+            Field("product.application_field"),
+            Field("product.scenarios", "lines"),
+            Field("product.audience", "long"),
+            Field("product.minors_allowed", "bool"),
+            Field("product.user_scale"),
+            ListField("product.features", (Field("name"), Field("description", "long"), Field("entry"))),
+        ),
+    ),
+    Group(
+        "algorithm",
+        "算法信息",
+        (
+            Field("algorithm.summary", "long"),
+            ListField(
+                "algorithm.inputs", (Field("modality"), Field("description", "long")), name_key="modality"
+            ),
+            ListField(
+                "algorithm.outputs",
+                (Field("modality"), Field("formats", "inline"), Field("description", "long")),
+                name_key="modality",
+            ),
+            Field("algorithm.pipeline", "lines"),
+            ListField(
+                "algorithm.models",
+                (
+                    Field("name"),
+                    Field("purpose"),
+                    Field("provenance", "enum", PROVENANCES),
+                    Field("provider"),
+                    Field("llm_filing_number"),
+                    Field("algorithm_filing_number"),
+                    Field("architecture"),
+                    Field("proof", "long"),
+                    Field("training_data", "long"),
+                    Field("base_model"),
+                ),
+            ),
+            Field("algorithm.training_data", "long"),
+            Field("algorithm.runtime_data", "long"),
+            Field("algorithm.personal_information", "long"),
+        ),
+    ),
+    Group(
+        "safety",
+        "安全措施",
+        tuple(
+            Field(f"safety.{key}", "long")
+            for key in (
+                "input_review",
+                "output_review",
+                "human_review",
+                "feature_library",
+                "account_measures",
+                "labeling.explicit",
+                "labeling.implicit",
+                "labeling.user_agreement",
+                "complaint.entrance",
+                "complaint.process",
+                "complaint.feedback_deadline",
+                "complaint.contact",
+                "rumor_handling",
+                "minors",
+                "data_security",
+                "emergency_response",
+                "log_retention",
+                "real_name",
+            )
+        ),
+    ),
+    Group(
+        "organization",
+        "算法安全机构",
+        (
+            Field("organization.department", "long"),
+            Field("organization.head"),
+            Field("organization.staff_count"),
+            Field("organization.staff_qualifications", "long"),
+            ListField(
+                "organization.systems",
+                (Field("name"), Field("content", "long"), Field("enforcement", "long")),
+                strings=True,
+            ),
+            Field("organization.tech_measures", "long"),
+        ),
+    ),
+    Group(
+        "personalization",
+        "个性化推送",
+        tuple(
+            Field(f"personalization.{k}", "long")
+            for k in ("opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")
+        ),
+        applies=lambda d: _filing(d, "algorithm_type") == "个性化推送类",
+    ),
+    Group(
+        "ranking_rules",
+        "排序与检索规则",
+        tuple(
+            Field(f"ranking_rules.{k}", "long")
+            for k in ("published_rules", "anti_manipulation", "manual_intervention")
+        ),
+        applies=lambda d: _filing(d, "algorithm_type") in ("排序精选类", "检索过滤类"),
+    ),
+    Group(
+        "dispatch",
+        "调度决策",
+        tuple(
+            Field(f"dispatch.{k}", "long")
+            for k in ("order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")
+        ),
+        applies=lambda d: _filing(d, "algorithm_type") == "调度决策类",
+    ),
+    Group(
+        "technical_service",
+        "技术服务",
+        (
+            Field("technical_service.delivery", "lines"),
+            *(
+                Field(f"technical_service.{k}", "long")
+                for k in ("customers", "onboarding", "contractual_duties", "label_support")
+            ),
+        ),
+        applies=lambda d: _filing(d, "role") == "服务技术支持者",
+    ),
+    Group(
+        "biometric",
+        "生物识别信息编辑",
+        (Field("biometric.separate_consent", "long"), Field("biometric.tool_assessment", "long")),
+        applies=_biometric,
+    ),
 )
 
 
@@ -169,7 +271,9 @@ def _options(f: Field, current: Any) -> list[str]:
         return list(BOOL_OPTIONS)
     options = [UNSET, *f.options] if f.kind == "enum" else list(f.options)
     extra = current if isinstance(current, list) else [current]
-    for value in extra:  # keep a value outside the enumeration visible (the checks flag it) instead of losing it
+    for (
+        value
+    ) in extra:  # keep a value outside the enumeration visible (the checks flag it) instead of losing it
         if isinstance(value, str) and value and value not in options:
             options.append(value)
     return options
@@ -354,8 +458,14 @@ def _widget(state: FormState, f: Field, path: str, label: str, data: dict[str, A
     state.rendered.add(path)
 
 
-def render_group(state: FormState, group: Group, data: dict[str, Any], messages: dict[str, list[Message]],
-                 on_add: Callable[[str], None], on_remove: Callable[[str, int], None]) -> None:
+def render_group(
+    state: FormState,
+    group: Group,
+    data: dict[str, Any],
+    messages: dict[str, list[Message]],
+    on_add: Callable[[str], None],
+    on_remove: Callable[[str, int], None],
+) -> None:
     short: list[Field] = []
 
     def flush() -> None:
@@ -363,7 +473,7 @@ def render_group(state: FormState, group: Group, data: dict[str, Any], messages:
             return
         for start in range(0, len(short), 2):
             columns = st.columns(2)
-            for column, f in zip(columns, short[start:start + 2], strict=False):
+            for column, f in zip(columns, short[start : start + 2], strict=False):
                 with column:
                     _widget(state, f, f.path, label_for(f.path), data)
                     _show_messages(messages.get(f.path, []))
@@ -383,8 +493,14 @@ def render_group(state: FormState, group: Group, data: dict[str, Any], messages:
     flush()
 
 
-def _render_list(state: FormState, lf: ListField, data: dict[str, Any], messages: dict[str, list[Message]],
-                 on_add: Callable[[str], None], on_remove: Callable[[str, int], None]) -> None:
+def _render_list(
+    state: FormState,
+    lf: ListField,
+    data: dict[str, Any],
+    messages: dict[str, list[Message]],
+    on_add: Callable[[str], None],
+    on_remove: Callable[[str, int], None],
+) -> None:
     label = label_for(lf.path)
     st.markdown(f"**{label}**")
     _show_messages(messages.get(lf.path, []))
@@ -395,13 +511,25 @@ def _render_list(state: FormState, lf: ListField, data: dict[str, Any], messages
         name = item.get(lf.name_key) if isinstance(item, dict) else item
         item_messages = [m for m in messages.get(f"{lf.path}[{index}]", [])]
         nested = sum(len(messages.get(f"{lf.path}[{index}].{f.path}", [])) for f in lf.item)
-        title = f"{label} {index + 1}：{name or '（未命名）'}" + (f"　（{nested + len(item_messages)} 项问题）" if nested or item_messages else "")
+        title = f"{label} {index + 1}：{name or '（未命名）'}" + (
+            f"　（{nested + len(item_messages)} 项问题）" if nested or item_messages else ""
+        )
         with st.expander(title, expanded=bool(nested or item_messages) or not name):
             _show_messages(item_messages)
             for f in lf.item:
                 path = f"{lf.path}[{index}].{f.path}"
                 _widget(state, f, path, label_for(f"{lf.path}.{f.path}"), data)
                 _show_messages(messages.get(path, []))
-            st.button(f"删除此项（{label} {index + 1}）", key=state.key(f"{lf.path}[{index}]#remove"),
-                      on_click=on_remove, args=(lf.path, index))
-    st.button(f"添加{label}", key=state.key(f"{lf.path}#add"), on_click=on_add, args=(lf.path,), icon=":material/add:")
+            st.button(
+                f"删除此项（{label} {index + 1}）",
+                key=state.key(f"{lf.path}[{index}]#remove"),
+                on_click=on_remove,
+                args=(lf.path, index),
+            )
+    st.button(
+        f"添加{label}",
+        key=state.key(f"{lf.path}#add"),
+        on_click=on_add,
+        args=(lf.path,),
+        icon=":material/add:",
+    )

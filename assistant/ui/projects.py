@@ -22,7 +22,7 @@ FORM_TAB = "事实表单"
 
 def validate(data: dict[str, Any]) -> tuple[list[ff.Message], bool]:
     """Messages for the facts on screen: structural problems (FactsError) and the facts-level checks."""
-    from assistant.checks import run_checks
+    from assistant.checking.checks import run_checks
     from assistant.facts import FactsError, parse_facts
 
     messages: list[ff.Message] = []
@@ -42,7 +42,7 @@ def validate(data: dict[str, Any]) -> tuple[list[ff.Message], bool]:
 
 
 def labelled_problem(problem: str) -> str:
-    from assistant.template_drafter import label_for
+    from assistant.drafting.template_drafter import label_for
 
     match = PROBLEM_PATH_RE.search(problem)
     return f"【{label_for(match.group(1))}】{problem}" if match else problem
@@ -53,8 +53,12 @@ def labelled_problem(problem: str) -> str:
 
 def _form_state(project_id: int) -> ff.FormState:
     entry = state.work(project_id)
-    return ff.FormState(project_id, entry["gen"], entry["counts"],
-                        show_all=bool(st.session_state.get(f"facts.show_all.{project_id}", False)))
+    return ff.FormState(
+        project_id,
+        entry["gen"],
+        entry["counts"],
+        show_all=bool(st.session_state.get(f"facts.show_all.{project_id}", False)),
+    )
 
 
 def _add_item(project_id: int, path: str) -> None:
@@ -87,8 +91,10 @@ def open_project() -> None:
     for item in items:
         version = state.saved_facts(item["id"])
         columns = st.columns([4, 1])
-        columns[0].markdown(f"**{item['name']}**　:gray[创建于 {item['created']} · 事实文件"
-                            f"{f'第 {version.version} 版' if version else '未保存'}]")
+        columns[0].markdown(
+            f"**{item['name']}**　:gray[创建于 {item['created']} · 事实文件"
+            f"{f'第 {version.version} 版' if version else '未保存'}]"
+        )
         if item["id"] == current:
             columns[1].caption("当前项目")
         elif columns[1].button("打开", key=f"projects.open.{item['id']}"):
@@ -103,7 +109,9 @@ def new_project() -> None:
     name_key = state.keep("projects.new_name")
     st.text_input("项目名称", key=name_key, placeholder="例如：某某智能写作助手 首次备案")
     state.remember(name_key)
-    start = st.radio("初始事实文件", ["空白", "复制示例（灵犀写作助手）"], horizontal=True, key="projects.new_start")
+    start = st.radio(
+        "初始事实文件", ["空白", "复制示例（灵犀写作助手）"], horizontal=True, key="projects.new_start"
+    )
     if st.button("创建项目", type="primary", key="projects.create"):
         ws = state.workspace()
         try:
@@ -126,13 +134,21 @@ def header(project_id: int, data: dict[str, Any]) -> None:
     if version is None:
         st.caption("尚未保存事实文件")
     else:
-        caption = f"事实文件第 {version.version} 版 · 保存于 {version.created}" + (f" · {version.note}" if version.note else "")
+        caption = f"事实文件第 {version.version} 版 · 保存于 {version.created}" + (
+            f" · {version.note}" if version.note else ""
+        )
         st.caption(caption)
     if state.unsaved(project_id):
         based = f"（基于第 {entry['base']} 版）" if entry["base"] else ""
-        newer = (f"其他会话已保存第 {version.version} 版；保存时会提示冲突。"
-                 if version and entry["base"] != version.version else "")
-        st.warning(f"有未保存的修改{based}。修改保存在本次会话中，点击「保存为新版本」后写入工作区。{newer}", icon=":material/edit:")
+        newer = (
+            f"其他会话已保存第 {version.version} 版；保存时会提示冲突。"
+            if version and entry["base"] != version.version
+            else ""
+        )
+        st.warning(
+            f"有未保存的修改{based}。修改保存在本次会话中，点击「保存为新版本」后写入工作区。{newer}",
+            icon=":material/edit:",
+        )
 
 
 def save_controls(project_id: int, structural_ok: bool, where: str) -> None:
@@ -163,14 +179,22 @@ def conflict(project_id: int) -> None:
     st.error(message)
     entry = state.work(project_id)
     columns = st.columns(3)
-    columns[0].download_button("下载我的修改（YAML）", state.facts_yaml(entry["data"]), file_name="我的修改.yaml",
-                               mime="application/x-yaml", key="facts.conflict.download")
+    columns[0].download_button(
+        "下载我的修改（YAML）",
+        state.facts_yaml(entry["data"]),
+        file_name="我的修改.yaml",
+        mime="application/x-yaml",
+        key="facts.conflict.download",
+    )
     if columns[1].button("加载最新版本（放弃我的修改）", key="facts.conflict.reload"):
         st.session_state.pop(f"facts.conflict.{project_id}", None)
         state.reload_work(project_id)
         st.rerun()
-    if columns[2].button("以我的修改另存为最新版本", key="facts.conflict.force",
-                         help="在最新版本之上保存您的修改；他人的修改仍保留在版本历史中"):
+    if columns[2].button(
+        "以我的修改另存为最新版本",
+        key="facts.conflict.force",
+        help="在最新版本之上保存您的修改；他人的修改仍保留在版本历史中",
+    ):
         latest = state.saved_facts(project_id)
         entry["base"] = latest.version if latest else None
         number = state.save_work(project_id, note="解决冲突后保存")
@@ -179,7 +203,7 @@ def conflict(project_id: int) -> None:
 
 
 def facts_editor(project_id: int) -> None:
-    from assistant.template_drafter import label_for
+    from assistant.drafting.template_drafter import label_for
 
     state.sync_work(project_id)
     entry = state.work(project_id)
@@ -219,8 +243,11 @@ def facts_editor(project_id: int) -> None:
     keys = [g.key for g in groups]
     if focus:
         group = next((g for g in groups if g.key == ff.group_of(focus)), None)
-        st.info(f"检查报告指向字段：**{label_for(focus)}**（{focus}）" + (f"，位于「{group.title}」分组。" if group else "。"),
-                icon=":material/arrow_forward:")
+        st.info(
+            f"检查报告指向字段：**{label_for(focus)}**（{focus}）"
+            + (f"，位于「{group.title}」分组。" if group else "。"),
+            icon=":material/arrow_forward:",
+        )
     if st.session_state.get(group_key) not in keys:
         last = st.session_state.get(f"{group_key}.last")
         st.session_state[group_key] = last if last in keys else keys[0]
@@ -228,14 +255,24 @@ def facts_editor(project_id: int) -> None:
     titles = {g.key: f"{g.title}（{counts[g.key]}）" if counts[g.key] else g.title for g in groups}
     # Only the chosen group's widgets are rendered (fast first paint); the others keep their values in
     # the working copy and are validated all the same.
-    chosen = st.radio("分组", keys, key=group_key, horizontal=True, format_func=titles.get, label_visibility="collapsed")
+    chosen = st.radio(
+        "分组", keys, key=group_key, horizontal=True, format_func=titles.get, label_visibility="collapsed"
+    )
     st.session_state[f"{group_key}.last"] = chosen
     group = next(g for g in groups if g.key == chosen)
     with st.container(border=True):
-        ff.render_group(form, group, data, by_path, on_add=lambda p: _add_item(project_id, p),
-                        on_remove=lambda p, i: _remove_item(project_id, p, i))
-    st.checkbox("显示全部可选信息（个性化推送、排序规则、调度决策、技术服务、生物识别）",
-                key=f"facts.show_all.{project_id}")
+        ff.render_group(
+            form,
+            group,
+            data,
+            by_path,
+            on_add=lambda p: _add_item(project_id, p),
+            on_remove=lambda p, i: _remove_item(project_id, p, i),
+        )
+    st.checkbox(
+        "显示全部可选信息（个性化推送、排序规则、调度决策、技术服务、生物识别）",
+        key=f"facts.show_all.{project_id}",
+    )
     save_controls(project_id, structural_ok, "bottom")
 
 
@@ -245,13 +282,21 @@ def import_export(project_id: int) -> None:
     entry = state.work(project_id)
     st.markdown("##### 导出")
     name = (entry["data"].get("product") or {}).get("name") or state.project_name(project_id)
-    st.download_button("下载当前事实文件（YAML）", state.facts_yaml(entry["data"]),
-                       file_name=f"{name}-facts.yaml", mime="application/x-yaml", key="facts.download",
-                       icon=":material/download:")
+    st.download_button(
+        "下载当前事实文件（YAML）",
+        state.facts_yaml(entry["data"]),
+        file_name=f"{name}-facts.yaml",
+        mime="application/x-yaml",
+        key="facts.download",
+        icon=":material/download:",
+    )
     st.markdown("##### 导入")
-    upload = st.file_uploader(f"上传事实文件（.yaml / .yml，不超过 {state.size_text(state.settings().max_upload_bytes)}）",
-                              type=["yaml", "yml"], key=f"facts.upload.{project_id}",
-                              max_upload_size=state.upload_limit_mb())
+    upload = st.file_uploader(
+        f"上传事实文件（.yaml / .yml，不超过 {state.size_text(state.settings().max_upload_bytes)}）",
+        type=["yaml", "yml"],
+        key=f"facts.upload.{project_id}",
+        max_upload_size=state.upload_limit_mb(),
+    )
     if upload is None:
         return
     raw = state.read_upload(upload, "事实文件")
@@ -265,10 +310,14 @@ def import_export(project_id: int) -> None:
     try:
         facts = load_facts_text(text, f"上传的文件“{upload.name}”")
     except FactsError as exc:
-        st.error("导入失败，文件有以下问题（已保留当前事实，未做任何修改）：\n\n"
-                 + "\n".join(f"- {labelled_problem(p)}" for p in exc.problems))
+        st.error(
+            "导入失败，文件有以下问题（已保留当前事实，未做任何修改）：\n\n"
+            + "\n".join(f"- {labelled_problem(p)}" for p in exc.problems)
+        )
         return
-    st.success(f"文件有效：产品“{facts.product.name or '未填写'}”，算法“{facts.filing.algorithm_name or '未填写'}”。")
+    st.success(
+        f"文件有效：产品“{facts.product.name or '未填写'}”，算法“{facts.filing.algorithm_name or '未填写'}”。"
+    )
     if st.button("载入并保存为新版本", type="primary", key="facts.import"):
         _replace_facts(project_id, facts.as_dict(), note=f"导入 {upload.name}"[:200])
 
@@ -281,8 +330,9 @@ def _replace_facts(project_id: int, data: dict[str, Any], note: str) -> None:
         if state.unsaved(project_id):
             state.save_work(project_id, note="替换前自动保存")
         latest = state.saved_facts(project_id)
-        number = state.workspace().save_facts(project_id, state.facts_yaml(data), latest.version if latest else None,
-                                              note=note)
+        number = state.workspace().save_facts(
+            project_id, state.facts_yaml(data), latest.version if latest else None, note=note
+        )
     except StaleWrite as exc:
         st.error(str(exc))
         return
@@ -305,16 +355,24 @@ def merge_blanks(current: Any, extracted: Any) -> Any:
 
 
 def extraction(project_id: int) -> None:
-    from assistant.extract import ExtractionError, extract_facts
-    from assistant.llm import LLMError
+    from assistant.drafting.extract import ExtractionError, extract_facts
+    from assistant.drafting.llm import LLMError
 
-    st.markdown("粘贴或上传产品的文字描述，由大模型提取为事实文件。提取结果只包含描述中能找到依据的内容；"
-                "您确认后才会保存为新版本。")
+    st.markdown(
+        "粘贴或上传产品的文字描述，由大模型提取为事实文件。提取结果只包含描述中能找到依据的内容；"
+        "您确认后才会保存为新版本。"
+    )
     text_key = state.keep(f"extract.text.{project_id}")
-    st.text_area("产品描述", key=text_key, height=220, placeholder="例如：我们是一家……公司，产品……，使用……模型……")
+    st.text_area(
+        "产品描述", key=text_key, height=220, placeholder="例如：我们是一家……公司，产品……，使用……模型……"
+    )
     state.remember(text_key)
-    upload = st.file_uploader("或上传描述文件（.md / .txt）", type=["md", "txt"], key=f"extract.upload.{project_id}",
-                              max_upload_size=state.upload_limit_mb())
+    upload = st.file_uploader(
+        "或上传描述文件（.md / .txt）",
+        type=["md", "txt"],
+        key=f"extract.upload.{project_id}",
+        max_upload_size=state.upload_limit_mb(),
+    )
     description = st.session_state.get(text_key, "")
     if upload is not None:
         raw = state.read_upload(upload, "描述文件")
@@ -337,16 +395,23 @@ def extraction(project_id: int) -> None:
                 st.error(f"提取失败：{exc}")
             else:
                 st.session_state[f"extraction.{project_id}"] = {
-                    "data": result.facts.as_dict(), "missing": result.missing_report(), "dropped": result.dropped,
-                    "injections": [h.sentence for h in result.injections]}
+                    "data": result.facts.as_dict(),
+                    "missing": result.missing_report(),
+                    "dropped": result.dropped,
+                    "injections": [h.sentence for h in result.injections],
+                }
     pending = st.session_state.get(f"extraction.{project_id}")
     if not pending:
         return
     st.markdown("##### 提取结果（尚未保存）")
     if pending["injections"]:
-        st.warning("描述中疑似提示词注入的语句已移除：\n\n" + "\n".join(f"- {s}" for s in pending["injections"]))
+        st.warning(
+            "描述中疑似提示词注入的语句已移除：\n\n" + "\n".join(f"- {s}" for s in pending["injections"])
+        )
     if pending["missing"]:
-        st.warning("描述中没有找到以下事实，请在表单中补充：\n\n" + "\n".join(f"- {m}" for m in pending["missing"]))
+        st.warning(
+            "描述中没有找到以下事实，请在表单中补充：\n\n" + "\n".join(f"- {m}" for m in pending["missing"])
+        )
     if pending["dropped"]:
         st.info("以下值在描述中找不到依据，已丢弃：\n\n" + "\n".join(f"- {d}" for d in pending["dropped"]))
     with st.expander("查看提取出的事实（YAML）"):
@@ -371,9 +436,14 @@ def history(project_id: int) -> None:
         return
     by_number = {v.version: v for v in versions}
     numbers = [v.version for v in reversed(versions)]
-    chosen = st.selectbox(f"查看版本（共 {len(numbers)} 个）", numbers, key=f"facts.history.{project_id}",
-                          format_func=lambda n: " · ".join(filter(None, [f"第 {n} 版", by_number[n].created,
-                                                                         by_number[n].note])))
+    chosen = st.selectbox(
+        f"查看版本（共 {len(numbers)} 个）",
+        numbers,
+        key=f"facts.history.{project_id}",
+        format_func=lambda n: " · ".join(
+            filter(None, [f"第 {n} 版", by_number[n].created, by_number[n].note])
+        ),
+    )
     version = by_number[chosen]
     st.code(version.text, language="yaml")
     if chosen != numbers[0] and st.button(f"以第 {chosen} 版的内容另存为新版本", key="facts.restore"):
@@ -396,13 +466,16 @@ def render() -> None:
         return
     if "nav.field" in st.session_state:  # a link from a check finding to a field
         state.show_tab(TAB_KEY, FORM_TAB)
-    state.lazy_tabs(TAB_KEY, {
-        FORM_TAB: lambda: facts_editor(project_id),
-        "导入/导出 YAML": lambda: import_export(project_id),
-        "从产品描述提取": lambda: extraction(project_id),
-        "版本历史": lambda: history(project_id),
-        "打开/新建项目": lambda: (open_project(), new_project()),
-    })
+    state.lazy_tabs(
+        TAB_KEY,
+        {
+            FORM_TAB: lambda: facts_editor(project_id),
+            "导入/导出 YAML": lambda: import_export(project_id),
+            "从产品描述提取": lambda: extraction(project_id),
+            "版本历史": lambda: history(project_id),
+            "打开/新建项目": lambda: (open_project(), new_project()),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import streamlit as st
 from assistant.ui import state
 
 if TYPE_CHECKING:
-    from assistant.checks import CheckReport, Finding
+    from assistant.checking.checks import CheckReport, Finding
     from assistant.facts import Facts
     from assistant.store import Version
 
@@ -57,7 +57,7 @@ def group_findings(report: CheckReport, facts: Facts) -> dict[str, list[Finding]
 
 
 def render_finding(finding: Finding, index: int, titles: dict[str, str]) -> None:
-    from assistant.template_drafter import label_for
+    from assistant.drafting.template_drafter import label_for
 
     text, actions = st.columns([5, 2])
     color = "red" if finding.blocking else "orange"
@@ -66,14 +66,24 @@ def render_finding(finding: Finding, index: int, titles: dict[str, str]) -> None
         where.append(f"章节：{finding.section}")
     if finding.field:
         where.append(f"字段：{label_for(finding.field)}（{finding.field}）")
-    text.markdown(f":{color}[**{'阻断' if finding.blocking else '提示'}**] **{finding.title}**　{finding.message}"
-                  + (f"  \n:gray[{' · '.join(where)}]" if where else ""))
+    text.markdown(
+        f":{color}[**{'阻断' if finding.blocking else '提示'}**] **{finding.title}**　{finding.message}"
+        + (f"  \n:gray[{' · '.join(where)}]" if where else "")
+    )
     with actions:
-        if finding.field and st.button(f"修改事实：{label_for(finding.field)}", key=f"review.field.{index}",
-                                       icon=":material/edit:"):
+        if finding.field and st.button(
+            f"修改事实：{label_for(finding.field)}", key=f"review.field.{index}", icon=":material/edit:"
+        ):
             state.goto_field(finding.field)
-        if finding.section and finding.section in titles and st.button(
-                f"前往章节：{titles[finding.section]}", key=f"review.section.{index}", icon=":material/arrow_forward:"):
+        if (
+            finding.section
+            and finding.section in titles
+            and st.button(
+                f"前往章节：{titles[finding.section]}",
+                key=f"review.section.{index}",
+                icon=":material/arrow_forward:",
+            )
+        ):
             state.goto_section(finding.section)
 
 
@@ -84,8 +94,18 @@ def render_report(report: CheckReport, facts: Facts, titles: dict[str, str]) -> 
     for key, findings in groups.items():
         title = "事实文件" if key == FACTS_GROUP else f"《{spec.document(key).title}》"
         blocking = sum(f.blocking for f in findings)
-        label = f"{title}：{blocking} 项阻断，{len(findings) - blocking} 项提示" if findings else f"{title}：全部通过"
-        icon = ":material/block:" if blocking else ":material/warning:" if findings else ":material/check_circle:"
+        label = (
+            f"{title}：{blocking} 项阻断，{len(findings) - blocking} 项提示"
+            if findings
+            else f"{title}：全部通过"
+        )
+        icon = (
+            ":material/block:"
+            if blocking
+            else ":material/warning:"
+            if findings
+            else ":material/check_circle:"
+        )
         with st.expander(label, expanded=bool(blocking), icon=icon):
             if not findings:
                 st.caption("没有发现问题。")
@@ -94,53 +114,82 @@ def render_report(report: CheckReport, facts: Facts, titles: dict[str, str]) -> 
                 index += 1
 
 
-def do_export(project_id: int, facts: Facts, drafts: dict[str, Version], report: CheckReport, version: int,
-              reason: str | None) -> None:
-    from assistant.export import ExportRefused, export_filing
+def do_export(
+    project_id: int,
+    facts: Facts,
+    drafts: dict[str, Version],
+    report: CheckReport,
+    version: int,
+    reason: str | None,
+) -> None:
+    from assistant.output.export import ExportRefused, export_filing
 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     out_dir = export_root(project_id) / stamp
     try:
         with st.spinner("正在生成 .docx……"):
-            result = export_filing(facts, {sid: v.text for sid, v in drafts.items()}, out_dir, report,
-                                   override_reason=reason)
+            result = export_filing(
+                facts, {sid: v.text for sid, v in drafts.items()}, out_dir, report, override_reason=reason
+            )
     except ExportRefused as exc:
         st.error(str(exc))
         return
     except ValueError as exc:
         st.error(f"强制导出理由：{exc}")
         return
-    record = {**result.record, "dir": str(out_dir), "facts_version": version,
-              "drafts": {sid: v.version for sid, v in drafts.items()}}
+    record = {
+        **result.record,
+        "dir": str(out_dir),
+        "facts_version": version,
+        "drafts": {sid: v.version for sid, v in drafts.items()},
+    }
     state.workspace().record_export(project_id, record)
-    st.session_state["review.flash"] = f"已导出 {len(result.files)} 个文档" + ("（带草稿标记）" if result.draft_mark else "") + "。"
+    st.session_state["review.flash"] = (
+        f"已导出 {len(result.files)} 个文档" + ("（带草稿标记）" if result.draft_mark else "") + "。"
+    )
     st.rerun()
 
 
-def render_export(project_id: int, facts: Facts, drafts: dict[str, Version], report: CheckReport, version: int) -> None:
+def render_export(
+    project_id: int, facts: Facts, drafts: dict[str, Version], report: CheckReport, version: int
+) -> None:
     st.subheader("导出")
     blocking = report.blocking
     if not blocking:
-        st.success("所有阻断性检查均已通过。" + (f"另有 {len(report.warnings)} 项提示，导出的文档会带草稿标记。"
-                                                   if report.warnings else ""))
+        st.success(
+            "所有阻断性检查均已通过。"
+            + (f"另有 {len(report.warnings)} 项提示，导出的文档会带草稿标记。" if report.warnings else "")
+        )
         if st.button("导出 .docx", type="primary", key="review.export", icon=":material/description:"):
             do_export(project_id, facts, drafts, report, version, None)
     else:
-        st.button("导出 .docx", type="primary", key="review.export", disabled=True, icon=":material/description:",
-                  help="存在阻断性检查未通过，不能导出")
+        st.button(
+            "导出 .docx",
+            type="primary",
+            key="review.export",
+            disabled=True,
+            icon=":material/description:",
+            help="存在阻断性检查未通过，不能导出",
+        )
         reasons = "\n".join(f"- {f.title}：{f.message}" for f in blocking[:8])
         more = f"\n- ……另有 {len(blocking) - 8} 项" if len(blocking) > 8 else ""
         st.error(f"导出不可用：{len(blocking)} 项阻断性检查未通过。\n\n{reasons}{more}")
         with st.expander("负责人确认后强制导出"):
-            st.markdown("强制导出会在每份文档顶部注明理由和未通过的检查，页眉带红色「草稿」标记，并记入导出记录。")
+            st.markdown(
+                "强制导出会在每份文档顶部注明理由和未通过的检查，页眉带红色「草稿」标记，并记入导出记录。"
+            )
             key = state.keep(f"review.reason.{project_id}")
             reason = st.text_area(f"强制导出的理由（至少 {OVERRIDE_MIN_CHARS} 个字）", key=key, height=90)
             state.remember(key)
             size = len(reason.strip())
             if size < OVERRIDE_MIN_CHARS:
                 st.caption(f"理由当前 {size} 个字，还需 {OVERRIDE_MIN_CHARS - size} 个字。")
-            if st.button("记录理由并强制导出", key="review.override", disabled=size < OVERRIDE_MIN_CHARS,
-                         icon=":material/warning:"):
+            if st.button(
+                "记录理由并强制导出",
+                key="review.override",
+                disabled=size < OVERRIDE_MIN_CHARS,
+                icon=":material/warning:",
+            ):
                 do_export(project_id, facts, drafts, report, version, reason.strip())
     render_downloads(project_id)
 
@@ -160,11 +209,23 @@ def render_downloads(project_id: int) -> None:
         st.caption(notice)
     files = sorted(directory.glob("*.docx"))
     for index, path in enumerate(files):
-        st.download_button(f"下载 {path.name}", path.read_bytes(), file_name=path.name, key=f"review.download.{index}",
-                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                           icon=":material/download:")
-    st.download_button("下载全部（.zip）", zip_bytes(directory), file_name=f"备案材料-{directory.name}.zip",
-                       mime="application/zip", key="review.download.zip", type="primary", icon=":material/folder_zip:")
+        st.download_button(
+            f"下载 {path.name}",
+            path.read_bytes(),
+            file_name=path.name,
+            key=f"review.download.{index}",
+            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            icon=":material/download:",
+        )
+    st.download_button(
+        "下载全部（.zip）",
+        zip_bytes(directory),
+        file_name=f"备案材料-{directory.name}.zip",
+        mime="application/zip",
+        key="review.download.zip",
+        type="primary",
+        icon=":material/folder_zip:",
+    )
 
 
 def render() -> None:
@@ -183,8 +244,7 @@ def render() -> None:
     drafts = {sid: v for sid, v in state.latest_drafts(project_id).items() if sid in titles}
     report = state.check_report(project_id, facts, drafts, version.version)
     if state.unsaved(project_id):
-        st.info("「项目」页有未保存的事实修改；检查和导出使用已保存的第 "
-                f"{version.version} 版，请先保存。")
+        st.info(f"「项目」页有未保存的事实修改；检查和导出使用已保存的第 {version.version} 版，请先保存。")
     columns = st.columns(4)
     columns[0].metric("阻断性问题", len(report.blocking))
     columns[1].metric("提示", len(report.warnings))

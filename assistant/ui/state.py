@@ -22,9 +22,9 @@ from assistant.config import PROJECT_ROOT, Settings, get_settings
 from assistant.yamlfile import load_yaml
 
 if TYPE_CHECKING:
-    from assistant.checks import CheckReport
+    from assistant.checking.checks import CheckReport
+    from assistant.drafting.llm import LLM
     from assistant.facts import Facts
-    from assistant.llm import LLM
     from assistant.runtime import Runtime
     from assistant.spec import Section
     from assistant.store import Version, Workspace
@@ -144,22 +144,31 @@ def sidebar() -> None:
             current = current_project_id()
             if st.session_state.get("sidebar.project") != current:
                 st.session_state["sidebar.project"] = current
-            st.selectbox("当前项目", ids, format_func=project_name, key="sidebar.project", on_change=_on_project_change)
+            st.selectbox(
+                "当前项目", ids, format_func=project_name, key="sidebar.project", on_change=_on_project_change
+            )
         cfg = provider_config()
-        model = {"local": LOCAL_MODEL_LABELS.get(cfg["local_model"], cfg["local_model"]),
-                 "openai": cfg["openai_model"]}.get(cfg["provider"], "")
-        st.caption(f"起草方式：{PROVIDER_LABELS.get(cfg['provider'], cfg['provider'])}" + (f" · {model}" if model else ""))
+        model = {
+            "local": LOCAL_MODEL_LABELS.get(cfg["local_model"], cfg["local_model"]),
+            "openai": cfg["openai_model"],
+        }.get(cfg["provider"], "")
+        st.caption(
+            f"起草方式：{PROVIDER_LABELS.get(cfg['provider'], cfg['provider'])}"
+            + (f" · {model}" if model else "")
+        )
 
 
 # --- model settings for this session -------------------------------------------------------------------
 
 
 def local_model_installed(key: str = "1.5b") -> bool:
-    from assistant.local_model import MODELS
+    from assistant.drafting.local_model import MODELS
 
     spec = MODELS[key]
-    return importlib.util.find_spec("llama_cpp") is not None and \
-        importlib.util.find_spec(f"{spec.package_prefix}1") is not None
+    return (
+        importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec(f"{spec.package_prefix}1") is not None
+    )
 
 
 def provider_config() -> dict[str, Any]:
@@ -170,8 +179,12 @@ def provider_config() -> dict[str, Any]:
         provider = s.provider
         if provider == "local" and not local_model_installed(s.local_model):
             provider = "template"
-        st.session_state["provider_cfg"] = {"provider": provider, "local_model": s.local_model,
-                                            "openai_base_url": s.openai_base_url or "", "openai_model": s.openai_model}
+        st.session_state["provider_cfg"] = {
+            "provider": provider,
+            "local_model": s.local_model,
+            "openai_base_url": s.openai_base_url or "",
+            "openai_model": s.openai_model,
+        }
     return st.session_state["provider_cfg"]
 
 
@@ -179,8 +192,11 @@ def session_settings() -> Settings:
     from pydantic import SecretStr
 
     cfg = provider_config()
-    update: dict[str, Any] = {"local_model": cfg["local_model"], "openai_model": cfg["openai_model"] or settings().openai_model,
-                              "openai_base_url": cfg["openai_base_url"] or None}
+    update: dict[str, Any] = {
+        "local_model": cfg["local_model"],
+        "openai_model": cfg["openai_model"] or settings().openai_model,
+        "openai_base_url": cfg["openai_base_url"] or None,
+    }
     key = st.session_state.get("session_api_key")
     if key:
         update["openai_api_key"] = SecretStr(key)
@@ -196,7 +212,7 @@ def make_llm() -> LLM | None:
     name = provider()
     if name == "template":
         return None
-    from assistant.llm import get_llm
+    from assistant.drafting.llm import get_llm
 
     return get_llm(name, session_settings())
 
@@ -257,8 +273,12 @@ def work(project_id: int) -> dict[str, Any]:
                 data = facts_data(version.text)
             except ValueError:
                 data = load_yaml(version.text) or {}
-        store[project_id] = {"base": version.version if version else None, "data": data, "gen": _next_gen(),
-                             "counts": {}}
+        store[project_id] = {
+            "base": version.version if version else None,
+            "data": data,
+            "gen": _next_gen(),
+            "counts": {},
+        }
     return store[project_id]
 
 
@@ -384,17 +404,24 @@ def save_generated(ws: Workspace, project_id: int, section: str, text: str, reco
     raise RuntimeError(f"章节 {section} 的草稿保存失败：并发写入冲突，请重试")
 
 
-def check_report(project_id: int, facts: Facts, drafts: dict[str, Version], facts_version: int) -> CheckReport:
+def check_report(
+    project_id: int, facts: Facts, drafts: dict[str, Version], facts_version: int
+) -> CheckReport:
     """The whole filing's check report, memoised per facts version and draft versions."""
-    from assistant.checks import run_checks
+    from assistant.checking.checks import run_checks
 
     key = (project_id, facts_version, tuple(sorted((sid, v.version) for sid, v in drafts.items())))
     memo = st.session_state.setdefault("report_memo", {})
     if memo.get("key") != key:
         rt = runtime()
         memo["key"] = key
-        memo["report"] = run_checks(facts, {sid: v.text for sid, v in drafts.items()}, spec=rt.spec,
-                                    registry=rt.registry, library=rt.library)
+        memo["report"] = run_checks(
+            facts,
+            {sid: v.text for sid, v in drafts.items()},
+            spec=rt.spec,
+            registry=rt.registry,
+            library=rt.library,
+        )
     return memo["report"]
 
 
@@ -403,7 +430,7 @@ STATUS_ICONS = {name: f":{color}[●]" for name, color in STATUS_COLORS.items()}
 
 
 def section_status(section: Section, drafts: dict[str, Version], report: CheckReport) -> str:
-    from assistant.matching import markers
+    from assistant.checking.matching import markers
 
     draft = drafts.get(section.id)
     if draft is None or not draft.text.strip():
@@ -498,8 +525,10 @@ def read_upload(upload: Any, what: str) -> bytes | None:
     limit = settings().max_upload_bytes
     data = upload.getvalue()
     if len(data) > limit:
-        st.error(f"{what}“{upload.name}”过大（{size_text(len(data))}），上限为 {size_text(limit)}（BEIAN_MAX_UPLOAD_BYTES）。"
-                 "请删去无关内容后重新上传。")
+        st.error(
+            f"{what}“{upload.name}”过大（{size_text(len(data))}），上限为 {size_text(limit)}（BEIAN_MAX_UPLOAD_BYTES）。"
+            "请删去无关内容后重新上传。"
+        )
         return None
     return data
 

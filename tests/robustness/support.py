@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from assistant.config import get_settings
+from assistant.drafting.template_drafter import draft_section
 from assistant.facts import Facts
 from assistant.spec import load_spec
-from assistant.template_drafter import draft_section
 from tests.openai_server import OpenAITestServer
 
 SECTION_RE = re.compile(r"“(.+?)”一节")
@@ -47,9 +47,11 @@ def section_of(body: dict[str, Any]) -> str | None:
 
 def good_model(facts: Facts):  # noqa: ANN201 - a Responder
     """A well-behaved model: the template text of the section asked for."""
+
     def respond(body: dict[str, Any]) -> str:
         section = section_of(body)
         return draft_section(facts, section) if section else "已按要求修改。"
+
     return respond
 
 

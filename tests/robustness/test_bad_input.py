@@ -16,9 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.checks import CheckReport
+from assistant.checking.checks import CheckReport
 from assistant.config import Settings
-from assistant.export import (
+from assistant.corpus.importer import FilingImportError, import_filing, read_blocks
+from assistant.corpus.regulations import ParseIssue, RegulationParseError, parse_regulation_text
+from assistant.facts import FactsError, load_facts_text, parse_facts
+from assistant.output.export import (
     NAME_MAX_BYTES,
     WINDOWS_RESERVED,
     _target_path,
@@ -26,9 +29,6 @@ from assistant.export import (
     export_filing,
     safe_filename,
 )
-from assistant.facts import FactsError, load_facts_text, parse_facts
-from assistant.importer import FilingImportError, import_filing, read_blocks
-from assistant.regulations import ParseIssue, RegulationParseError, parse_regulation_text
 from assistant.spec import load_spec
 from tests.helpers import example_data
 
@@ -63,11 +63,24 @@ def _key_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
 
 
 PATHS = _key_paths(EXAMPLE)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
-                    st.dates().map(str), st.just("2024-02-30"), st.just("9999-99-99"))
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                       st.dictionaries(st.one_of(st.text(max_size=8), st.integers()),
-                                                                       inner, max_size=3)), max_leaves=8)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.dates().map(str),
+    st.just("2024-02-30"),
+    st.just("9999-99-99"),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
 
 
 @FAST
@@ -91,8 +104,33 @@ def test_wrong_types_anywhere_name_the_key_path(replacements: list[tuple[tuple[A
     _assert_facts_error_is_located(yaml.safe_dump(data, allow_unicode=True))
 
 
-YAML_NOISE = st.sampled_from([":", "- ", "  ", "\t", "[", "{", "}", "]", "&a ", "*a", "!!python/object ", "? ",
-                              "\"", "'", "#", "|", ">", "%YAML 1.1\n", "---\n", "\x00", "\x07", "2024-02-30", "\n"])
+YAML_NOISE = st.sampled_from(
+    [
+        ":",
+        "- ",
+        "  ",
+        "\t",
+        "[",
+        "{",
+        "}",
+        "]",
+        "&a ",
+        "*a",
+        "!!python/object ",
+        "? ",
+        '"',
+        "'",
+        "#",
+        "|",
+        ">",
+        "%YAML 1.1\n",
+        "---\n",
+        "\x00",
+        "\x07",
+        "2024-02-30",
+        "\n",
+    ]
+)
 
 
 @FAST
@@ -105,13 +143,19 @@ def test_corrupted_example_file_fails_with_a_located_error(edits: list[tuple[int
     _assert_facts_error_is_located(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("product:\n  launch_date: 2024-02-30\n", None),  # a date that does not exist: text, judged by the checks
-    ("[" * 3000, "第 1 行"),  # nesting deep enough to overflow a recursive loader
-    ("filing:\n  role: 服务提供者\n\x00\n", "第 3 行"),  # a control character: the line it is on
-    ("1: 2\n", "字段 [1]"),
-    ("- a\n- b\n", "顶层"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "product:\n  launch_date: 2024-02-30\n",
+            None,
+        ),  # a date that does not exist: text, judged by the checks
+        ("[" * 3000, "第 1 行"),  # nesting deep enough to overflow a recursive loader
+        ("filing:\n  role: 服务提供者\n\x00\n", "第 3 行"),  # a control character: the line it is on
+        ("1: 2\n", "字段 [1]"),
+        ("- a\n- b\n", "顶层"),
+    ],
+)
 def test_known_hard_cases(text: str, expected: str | None) -> None:
     if expected is None:
         assert load_facts_text(text).product.launch_date == "2024-02-30"
@@ -129,8 +173,18 @@ REG_LINES = st.one_of(
     NUMERALS.map(lambda n: f"第{n}条"),
     NUMERALS.map(lambda n: f"## 第{n}章 总则"),
     NUMERALS.map(lambda n: f"### 第{n}节 一般规定"),
-    st.sampled_from(["", "（一）提供互联网信息服务；", "# 标题", "---", "title: 测试", "articles: 3",
-                     "正文内容。", "status: historical"]),
+    st.sampled_from(
+        [
+            "",
+            "（一）提供互联网信息服务；",
+            "# 标题",
+            "---",
+            "title: 测试",
+            "articles: 3",
+            "正文内容。",
+            "status: historical",
+        ]
+    ),
     st.text(max_size=30),
 )
 
@@ -170,22 +224,27 @@ def upload_settings(tmp_path: Path) -> Settings:
 
 def test_ten_megabyte_upload_refused(tmp_path: Path, upload_settings: Settings) -> None:
     big = tmp_path / "大文件.md"
-    big.write_bytes(("# 算法基本原理\n" + "正文内容。" * 700_000).encode()[:10 * 1024 * 1024])
+    big.write_bytes(("# 算法基本原理\n" + "正文内容。" * 700_000).encode()[: 10 * 1024 * 1024])
     with pytest.raises(FilingImportError, match=r"文件过大：10\.0 MB，上限为 5\.0 MB"):
         import_filing(big, upload_settings)
     assert not upload_settings.filings_dir.exists()
 
 
-@pytest.mark.parametrize(("name", "data", "expected"), [
-    ("a.docx", b"%PDF-1.7\n", "不是有效的 .docx"),
-    ("a.pdf", b"PK\x03\x04" + b"\x00" * 40, "不是有效的 PDF"),
-    ("a.md", b"PK\x03\x04" + b"\x00" * 40, "不是纯文本"),
-    ("a.txt", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40, "不是纯文本"),
-    ("a.exe", b"MZ\x90\x00", "不支持的文件类型"),
-    ("a", b"text", "不支持的文件类型"),
-    ("empty.md", b"", "文件为空"),
-])
-def test_wrong_type_refused(tmp_path: Path, upload_settings: Settings, name: str, data: bytes, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("a.docx", b"%PDF-1.7\n", "不是有效的 .docx"),
+        ("a.pdf", b"PK\x03\x04" + b"\x00" * 40, "不是有效的 PDF"),
+        ("a.md", b"PK\x03\x04" + b"\x00" * 40, "不是纯文本"),
+        ("a.txt", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 40, "不是纯文本"),
+        ("a.exe", b"MZ\x90\x00", "不支持的文件类型"),
+        ("a", b"text", "不支持的文件类型"),
+        ("empty.md", b"", "文件为空"),
+    ],
+)
+def test_wrong_type_refused(
+    tmp_path: Path, upload_settings: Settings, name: str, data: bytes, expected: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(FilingImportError, match=expected):
@@ -202,24 +261,51 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def test_zip_bomb_docx_refused_before_decompressing(tmp_path: Path, upload_settings: Settings) -> None:
     bomb = tmp_path / "bomb.docx"
-    bomb.write_bytes(_zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>",
-                           "word/media/pad.bin": b"\x00" * (120 * 1024 * 1024)}))
+    bomb.write_bytes(
+        _zip(
+            {
+                "[Content_Types].xml": b"<Types/>",
+                "word/document.xml": b"<w:document/>",
+                "word/media/pad.bin": b"\x00" * (120 * 1024 * 1024),
+            }
+        )
+    )
     assert bomb.stat().st_size < upload_settings.max_upload_bytes  # small on disk, huge inside
     with pytest.raises(FilingImportError, match="压缩炸弹"):
         import_filing(bomb, upload_settings)
 
 
 docx_members = st.dictionaries(
-    st.sampled_from(["[Content_Types].xml", "word/document.xml", "_rels/.rels", "word/_rels/document.xml.rels",
-                     "word/styles.xml", "docProps/core.xml"]),
-    st.one_of(st.binary(max_size=64), st.sampled_from([b"<not xml", b"<w:document/>", b"<?xml version='1.0'?><x/>",
-                                                      b"<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>"])),
-    max_size=6)
+    st.sampled_from(
+        [
+            "[Content_Types].xml",
+            "word/document.xml",
+            "_rels/.rels",
+            "word/_rels/document.xml.rels",
+            "word/styles.xml",
+            "docProps/core.xml",
+        ]
+    ),
+    st.one_of(
+        st.binary(max_size=64),
+        st.sampled_from(
+            [
+                b"<not xml",
+                b"<w:document/>",
+                b"<?xml version='1.0'?><x/>",
+                b"<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>",
+            ]
+        ),
+    ),
+    max_size=6,
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.one_of(docx_members.map(_zip), st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b)))
-def test_malformed_docx_fails_only_with_an_import_error(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+def test_malformed_docx_fails_only_with_an_import_error(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
     path = tmp_path_factory.mktemp("docx") / "x.docx"
     path.write_bytes(data)
     try:
@@ -230,7 +316,9 @@ def test_malformed_docx_fails_only_with_an_import_error(tmp_path_factory: pytest
 
 @settings(max_examples=40, deadline=None)
 @given(st.binary(max_size=300))
-def test_malformed_pdf_fails_only_with_an_import_error(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+def test_malformed_pdf_fails_only_with_an_import_error(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
     path = tmp_path_factory.mktemp("pdf") / "x.pdf"
     path.write_bytes(b"%PDF-1.4\n" + data)
     try:
@@ -243,15 +331,43 @@ def test_malformed_pdf_fails_only_with_an_import_error(tmp_path_factory: pytest.
 
 HOSTILE = st.one_of(
     st.text(max_size=300),
-    st.lists(st.sampled_from(["..", "/", "\\", "\x00", "\x1f", "\x7f", "\u202e", "CON", "NUL", "com1", "LPT9",
-                              ".", " ", "名称", "C:", "~", "／", "＼", "\n", "a" * 120, "算" * 100, ".docx"]),
-             max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "..",
+                "/",
+                "\\",
+                "\x00",
+                "\x1f",
+                "\x7f",
+                "\u202e",
+                "CON",
+                "NUL",
+                "com1",
+                "LPT9",
+                ".",
+                " ",
+                "名称",
+                "C:",
+                "~",
+                "／",
+                "＼",
+                "\n",
+                "a" * 120,
+                "算" * 100,
+                ".docx",
+            ]
+        ),
+        max_size=12,
+    ).map("".join),
 )
 
 
 @settings(max_examples=150, deadline=None)
 @given(HOSTILE)
-def test_export_file_names_stay_inside_the_output_directory(tmp_path_factory: pytest.TempPathFactory, name: str) -> None:
+def test_export_file_names_stay_inside_the_output_directory(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
     base = tmp_path_factory.getbasetemp().resolve()
     safe = safe_filename(name)
     assert safe and "/" not in safe and "\\" not in safe and safe not in (".", "..")
@@ -265,12 +381,14 @@ def test_export_file_names_stay_inside_the_output_directory(tmp_path_factory: py
         assert _target_path(base, filename).parent == base
 
 
-@pytest.mark.parametrize("name", ["../../../tmp/逃逸", "CON", "a\x00b/../c", "\\\\server\\share\\x", "名" * 300])
+@pytest.mark.parametrize(
+    "name", ["../../../tmp/逃逸", "CON", "a\x00b/../c", "\\\\server\\share\\x", "名" * 300]
+)
 def test_real_export_with_hostile_names_writes_only_inside(tmp_path: Path, name: str) -> None:
     data = example_data()
     data["filing"]["algorithm_name"] = name
     facts = parse_facts(data)
-    from assistant.template_drafter import draft_section
+    from assistant.drafting.template_drafter import draft_section
 
     spec = load_spec()
     drafts = {s.id: draft_section(facts, s.id) for s in spec.applicable_sections(facts)}

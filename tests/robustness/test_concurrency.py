@@ -44,7 +44,11 @@ def test_stale_draft_save_is_refused_and_named(url: str) -> None:
     alice.save_draft(pid, "principle", "甲的修改", {}, 1)
     with pytest.raises(StaleWrite) as info:
         bob.save_draft(pid, "principle", "乙的修改", {}, 1)
-    assert "章节 principle 的草稿" in str(info.value) and "第 1 版" in str(info.value) and "第 2 版" in str(info.value)
+    assert (
+        "章节 principle 的草稿" in str(info.value)
+        and "第 1 版" in str(info.value)
+        and "第 2 版" in str(info.value)
+    )
     with pytest.raises(StaleWrite):
         bob.save_draft(pid, "principle", "乙的新稿", {}, None)  # "first version" while one exists
     assert [v.text for v in bob.draft_history(pid, "principle")] == ["初稿", "甲的修改"]
@@ -93,8 +97,9 @@ def _facts_file(tmp_path: Path, name: str | None = None) -> Path:
     return path
 
 
-def test_cli_refuses_to_save_sections_when_the_facts_change_midway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_to_save_sections_when_the_facts_change_midway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     facts_file = _facts_file(tmp_path)
     with serving(monkeypatch, LLM_CONCURRENCY="1") as server:
         other = Workspace(get_settings().workspace_url)  # the app, in another session
@@ -105,12 +110,28 @@ def test_cli_refuses_to_save_sections_when_the_facts_change_midway(tmp_path: Pat
             if not changed:  # while the first section is being drafted, the app saves new facts
                 pid = other.project_id("并发项目")
                 base = other.latest_facts(pid).version
-                changed.append(other.save_facts(pid, "product:\n  name: 应用里改的名称\n", base, note="应用保存"))
+                changed.append(
+                    other.save_facts(pid, "product:\n  name: 应用里改的名称\n", base, note="应用保存")
+                )
             return good(body)
 
         server.state.responder = respond
-        code = main(["draft", str(facts_file), "--project", "并发项目", "--provider", "openai",
-                     "--section", "principle", "--section", "purpose", "-o", str(tmp_path / "out")])
+        code = main(
+            [
+                "draft",
+                str(facts_file),
+                "--project",
+                "并发项目",
+                "--provider",
+                "openai",
+                "--section",
+                "principle",
+                "--section",
+                "purpose",
+                "-o",
+                str(tmp_path / "out"),
+            ]
+        )
     captured = capsys.readouterr()
     assert code == 1
     assert "事实文件已存为项目“并发项目”的第 1 版" in captured.out
@@ -122,8 +143,9 @@ def test_cli_refuses_to_save_sections_when_the_facts_change_midway(tmp_path: Pat
     assert (tmp_path / "out" / "principle.md").exists()  # the work itself is kept on disk
 
 
-def test_cli_refuses_to_overwrite_a_section_edited_meanwhile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_refuses_to_overwrite_a_section_edited_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     facts_file = _facts_file(tmp_path)
     with serving(monkeypatch, LLM_CONCURRENCY="1") as server:
         other = Workspace(get_settings().workspace_url)
@@ -136,8 +158,22 @@ def test_cli_refuses_to_overwrite_a_section_edited_meanwhile(tmp_path: Path, mon
             return good(body)
 
         server.state.responder = respond
-        code = main(["draft", str(facts_file), "--project", "并发项目", "--provider", "openai",
-                     "--section", "principle", "--section", "purpose", "-o", str(tmp_path / "out")])
+        code = main(
+            [
+                "draft",
+                str(facts_file),
+                "--project",
+                "并发项目",
+                "--provider",
+                "openai",
+                "--section",
+                "principle",
+                "--section",
+                "purpose",
+                "-o",
+                str(tmp_path / "out"),
+            ]
+        )
     err = capsys.readouterr().err
     assert code == 1
     assert "章节“算法基本原理”的草稿未存入项目" in err and "最新为第 1 版" in err
@@ -147,8 +183,9 @@ def test_cli_refuses_to_overwrite_a_section_edited_meanwhile(tmp_path: Path, mon
     assert drafts["purpose"].version == 1  # the other section was saved
 
 
-def test_cli_facts_save_racing_another_session_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_facts_save_racing_another_session_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The CLI read version 1, but the app saved version 2 before the CLI's own save landed."""
     ws = Workspace(get_settings().workspace_url)
     pid = ws.create_project("并发项目")
@@ -160,8 +197,20 @@ def test_cli_facts_save_racing_another_session_is_refused(tmp_path: Path, monkey
         return original(self, project_id, text, base, **kwargs)
 
     monkeypatch.setattr(Workspace, "save_facts", interleaved)
-    code = main(["draft", str(_facts_file(tmp_path, "名称二")), "--project", "并发项目", "--provider", "template",
-                 "--section", "principle", "-o", str(tmp_path / "out")])
+    code = main(
+        [
+            "draft",
+            str(_facts_file(tmp_path, "名称二")),
+            "--project",
+            "并发项目",
+            "--provider",
+            "template",
+            "--section",
+            "principle",
+            "-o",
+            str(tmp_path / "out"),
+        ]
+    )
     monkeypatch.setattr(Workspace, "save_facts", original)
     assert code == 2
     err = capsys.readouterr().err

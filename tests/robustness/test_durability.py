@@ -19,8 +19,8 @@ import yaml
 
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT, get_settings
+from assistant.drafting.template_drafter import draft_section
 from assistant.store import Workspace
-from assistant.template_drafter import draft_section
 from tests.helpers import example_data, facts_with
 from tests.robustness.support import good_model, serving, sqlite_state
 
@@ -47,10 +47,13 @@ def _older_facts(name: str) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def test_sigkill_during_draft_all_loses_nothing(tmp_path: Path, isolated_environment: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sigkill_during_draft_all_loses_nothing(
+    tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     facts_file = tmp_path / "facts.yaml"
-    facts_file.write_text(yaml.safe_dump(example_data(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    facts_file.write_text(
+        yaml.safe_dump(example_data(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     facts = facts_with()
     with serving(monkeypatch, LLM_CONCURRENCY="1") as server:
         server.state.responder = good_model(facts)
@@ -67,10 +70,22 @@ def test_sigkill_during_draft_all_loses_nothing(tmp_path: Path, isolated_environ
         ws.engine.dispose()
 
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "BEIAN_TEST_MODE": "1"}
-        command = [sys.executable, "-m", "assistant", "draft", str(facts_file), "--project", PROJECT,
-                   "--provider", "openai", "-o", str(tmp_path / "out")]
-        process = subprocess.Popen(command, env=env, cwd=isolated_environment, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE)
+        command = [
+            sys.executable,
+            "-m",
+            "assistant",
+            "draft",
+            str(facts_file),
+            "--project",
+            PROJECT,
+            "--provider",
+            "openai",
+            "-o",
+            str(tmp_path / "out"),
+        ]
+        process = subprocess.Popen(
+            command, env=env, cwd=isolated_environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         started = time.monotonic()
         try:
             while _saved_sections(db) < 1 + SAVED_BEFORE_KILL:  # the earlier draft counts as one row
@@ -104,8 +119,21 @@ def test_sigkill_during_draft_all_loses_nothing(tmp_path: Path, isolated_environ
 
         # a new run carries on: same facts (no new version), every section drafted, earlier versions kept
         server.state.delay = 0.0
-        assert main(["draft", str(facts_file), "--project", PROJECT, "--provider", "openai",
-                     "-o", str(tmp_path / "again")]) == 0
+        assert (
+            main(
+                [
+                    "draft",
+                    str(facts_file),
+                    "--project",
+                    PROJECT,
+                    "--provider",
+                    "openai",
+                    "-o",
+                    str(tmp_path / "again"),
+                ]
+            )
+            == 0
+        )
     assert [v.version for v in ws.facts_history(pid)] == [1, 2, 3]
     after = ws.latest_drafts(pid)
     assert len(after) >= 14 and set(killed_with) <= set(after)
@@ -113,5 +141,7 @@ def test_sigkill_during_draft_all_loses_nothing(tmp_path: Path, isolated_environ
         assert after[sid].version == version + 1
         assert ws.draft_history(pid, sid)[version - 1].text == drafts[sid].text
     assert sqlite_state(db) == ("ok", "wal")
-    print(f"\nSIGKILL 证据：被杀前已保存 {len(generated)} 节（均完整），事实文件版本 {[v.version for v in history]} 完好；"
-          f"integrity_check=ok，journal_mode=wal；重跑后 {len(after)} 节，每节新增一个版本，旧版本保留")
+    print(
+        f"\nSIGKILL 证据：被杀前已保存 {len(generated)} 节（均完整），事实文件版本 {[v.version for v in history]} 完好；"
+        f"integrity_check=ok，journal_mode=wal；重跑后 {len(after)} 节，每节新增一个版本，旧版本保留"
+    )

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from assistant.config import get_settings
-from assistant.draft import Drafter
-from assistant.drafts import DraftRecord
-from assistant.llm import STREAM_RESET, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.drafting.draft import Drafter
+from assistant.drafting.drafts import DraftRecord
+from assistant.drafting.llm import STREAM_RESET, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.drafting.template_drafter import draft_section
 from assistant.runtime import Runtime
-from assistant.template_drafter import draft_section
 from tests.helpers import facts_with
 from tests.openai_server import Fault, OpenAITestServer
 from tests.robustness.support import good_model, no_sleep, section_of, serving
@@ -64,13 +64,17 @@ def test_connection_refused_retried_with_backoff_then_reported(monkeypatch: pyte
     assert len(sleeps) == 2 and sleeps == sorted(sleeps) and all(s > 0 for s in sleeps)
 
 
-def test_timeout_is_retried_then_reported_in_chinese(server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeout_is_retried_then_reported_in_chinese(
+    server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BEIAN_LLM_TIMEOUT", "0.5")
     get_settings.cache_clear()
     server.state.faults = [Fault("sleep", seconds=1.5), Fault("sleep", seconds=1.5)]
     with pytest.raises(LLMError) as info:
         llm(attempts=2).complete([Message("user", "x")])
-    assert "超时" in str(info.value) and "0.5 秒" in str(info.value) and "BEIAN_LLM_TIMEOUT" in str(info.value)
+    assert (
+        "超时" in str(info.value) and "0.5 秒" in str(info.value) and "BEIAN_LLM_TIMEOUT" in str(info.value)
+    )
     server.state.faults = [Fault("sleep", seconds=1.5)]
     assert llm(attempts=2).complete([Message("user", "x")]) == REPLY
 
@@ -183,8 +187,9 @@ def test_draft_all_keeps_every_other_section_when_one_fails(monkeypatch: pytest.
     failing = "principle"
     with serving(monkeypatch, LLM_MAX_RETRIES="2") as srv:
         srv.state.responder = good_model(facts)
-        srv.state.fault_for = lambda body: Fault("status", 503) \
-            if body.get("messages") and section_of(body) == failing else None
+        srv.state.fault_for = lambda body: (
+            Fault("status", 503) if body.get("messages") and section_of(body) == failing else None
+        )
         saved: list[DraftRecord] = []
         records = Drafter(Runtime(get_settings()), "openai").draft(facts, on_saved=saved.append)
     assert "模型服务内部错误（HTTP 503）" in (records[failing].error or "")
@@ -211,9 +216,14 @@ def test_draft_all_with_cut_streams_has_no_duplicated_text(monkeypatch: pytest.M
         srv.state.responder = good_model(facts)
         srv.state.fault_for = fault_for
         tokens: dict[str, list[str]] = {}
-        drafter = Drafter(Runtime(get_settings()), "openai", OpenAICompatibleLLM(get_settings(), sleep=no_sleep))
-        records = drafter.draft(facts, ["principle", "mechanism", "risk_controls"],
-                                on_token=lambda sid, piece: tokens.setdefault(sid, []).append(piece))
+        drafter = Drafter(
+            Runtime(get_settings()), "openai", OpenAICompatibleLLM(get_settings(), sleep=no_sleep)
+        )
+        records = drafter.draft(
+            facts,
+            ["principle", "mechanism", "risk_controls"],
+            on_token=lambda sid, piece: tokens.setdefault(sid, []).append(piece),
+        )
     for sid, record in records.items():
         expected = draft_section(facts, sid)
         assert record.error is None and record.text.strip() == expected.strip(), sid
@@ -223,7 +233,7 @@ def test_draft_all_with_cut_streams_has_no_duplicated_text(monkeypatch: pytest.M
 
 def test_unexpected_error_in_one_section_does_not_lose_the_others() -> None:
     """A bug or a failing save in one section is that section's error; the others are still saved."""
-    from assistant.llm import FakeLLM
+    from assistant.drafting.llm import FakeLLM
 
     facts = facts_with()
     saved: list[str] = []
@@ -239,7 +249,10 @@ def test_unexpected_error_in_one_section_does_not_lose_the_others() -> None:
         return "测试草稿。"
 
     records = Drafter(Runtime(get_settings()), "fake", FakeLLM(responder=model)).draft(
-        facts, ["principle", "mechanism", "purpose"], on_saved=on_saved)
+        facts, ["principle", "mechanism", "purpose"], on_saved=on_saved
+    )
     assert "意外错误" in (records["principle"].error or "")
-    assert "保存失败" in (records["mechanism"].error or "") and "磁盘已满" in (records["mechanism"].error or "")
+    assert "保存失败" in (records["mechanism"].error or "") and "磁盘已满" in (
+        records["mechanism"].error or ""
+    )
     assert saved == ["purpose"] and records["purpose"].error is None

@@ -13,23 +13,27 @@ from typing import Any
 import pytest
 from docx import Document
 
+from assistant.checking.injection import _sentences, clean_text, is_injection
 from assistant.config import Settings, get_settings
-from assistant.draft import Drafter
-from assistant.extract import extract_facts
+from assistant.corpus.importer import import_filing
+from assistant.corpus.index import get_collection
+from assistant.drafting.draft import Drafter
+from assistant.drafting.extract import extract_facts
+from assistant.drafting.llm import FakeLLM, Message
+from assistant.drafting.template_drafter import draft_section
 from assistant.facts import dump_facts
-from assistant.importer import import_filing
-from assistant.index import get_collection
-from assistant.injection import _sentences, clean_text, is_injection
-from assistant.llm import FakeLLM, Message
 from assistant.runtime import Runtime
 from assistant.spec import load_spec
-from assistant.template_drafter import draft_section
 from tests.helpers import facts_with
 from tests.robustness.injection_variants import VARIANTS, carried_claim, gullible_addition
 
 ROOT = Path(__file__).resolve().parents[2]
-FIELDS = [("algorithm", "summary"), ("safety", "output_review"), ("product", "features", 0, "description"),
-          ("safety", "complaint", "process")]
+FIELDS = [
+    ("algorithm", "summary"),
+    ("safety", "output_review"),
+    ("product", "features", 0, "description"),
+    ("safety", "complaint", "process"),
+]
 SECTIONS = ["sa_header", "principle", "intervention", "service", "risk_controls"]
 IDS = list(VARIANTS)
 assert len(IDS) >= 20
@@ -79,16 +83,22 @@ def test_the_gullible_model_does_obey_an_unscreened_prompt() -> None:
 
 @pytest.mark.parametrize("name", IDS)
 def test_description_injection_reaches_no_extracted_fact(name: str) -> None:
-    description = ("我们是杭州妙笔科技有限公司，产品叫妙笔写作，是一个 App，调用第三方大模型为用户生成营销文案。"
-                   "生成内容经过关键词过滤和人工抽检后展示。\n" + VARIANTS[name] + "\n用户投诉可以在「我的—反馈」里提交。")
+    description = (
+        "我们是杭州妙笔科技有限公司，产品叫妙笔写作，是一个 App，调用第三方大模型为用户生成营销文案。"
+        "生成内容经过关键词过滤和人工抽检后展示。\n"
+        + VARIANTS[name]
+        + "\n用户投诉可以在「我的—反馈」里提交。"
+    )
     prompts: list[str] = []
 
     def gullible(messages: list[Message]) -> str:
         prompts.append(messages[-1].content)
         extra = gullible_addition(messages[-1].content).strip()
         review = "生成内容经过关键词过滤和人工抽检后展示" + (f"；{extra}" if extra else "")
-        return ('{"entity": {"name": "杭州妙笔科技有限公司"}, "product": {"name": "妙笔写作"}, '
-                f'"safety": {{"output_review": "{review}"}}}}')
+        return (
+            '{"entity": {"name": "杭州妙笔科技有限公司"}, "product": {"name": "妙笔写作"}, '
+            f'"safety": {{"output_review": "{review}"}}}}'
+        )
 
     extraction = extract_facts(description, FakeLLM(responder=gullible), load_spec())
     assert extraction.injections
@@ -97,16 +107,30 @@ def test_description_injection_reaches_no_extracted_fact(name: str) -> None:
     assert extraction.facts.product.name == "妙笔写作"
 
 
-@pytest.mark.parametrize("name", ["zh-ignore-previous", "zh-zero-width", "zh-base64", "zh-im-start",
-                                  "en-fullwidth", "en-table", "mixed-long-en", "zh-polite-request"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "zh-ignore-previous",
+        "zh-zero-width",
+        "zh-base64",
+        "zh-im-start",
+        "en-fullwidth",
+        "en-table",
+        "mixed-long-en",
+        "zh-polite-request",
+    ],
+)
 def test_chat_question_injection_reaches_no_answer(indexed_settings: Settings, name: str) -> None:
     prompts: list[str] = []
 
     def gullible(messages: list[Message]) -> str:
         prompts.append(messages[-1].content)
-        return "根据《生成式人工智能服务管理暂行办法》第十五条，应当建立健全投诉、举报机制。" + gullible_addition(messages[-1].content)
+        return (
+            "根据《生成式人工智能服务管理暂行办法》第十五条，应当建立健全投诉、举报机制。"
+            + gullible_addition(messages[-1].content)
+        )
 
-    from assistant.chat import ask
+    from assistant.drafting.chat import ask
 
     question = "生成式人工智能服务提供者应当建立什么样的投诉举报机制？\n" + VARIANTS[name]
     answer = ask(Runtime(indexed_settings), question, FakeLLM(responder=gullible))
@@ -116,7 +140,7 @@ def test_chat_question_injection_reaches_no_answer(indexed_settings: Settings, n
 
 
 def test_chat_question_that_is_only_an_injection_is_refused(indexed_settings: Settings) -> None:
-    from assistant.chat import ask
+    from assistant.drafting.chat import ask
 
     with pytest.raises(ValueError, match="疑似指令"):
         ask(Runtime(indexed_settings), VARIANTS["zh-ignore-previous"], FakeLLM())
@@ -133,14 +157,14 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     lines = []
     for index, heading in enumerate(headings):
         lines += [f"## {heading}", "", body, ""]
-        lines += [VARIANTS[name] + "\n" for name in IDS[index::len(headings)]]
+        lines += [VARIANTS[name] + "\n" for name in IDS[index :: len(headings)]]
     markdown = root / "filing.md"
     markdown.write_text("\n".join(lines), encoding="utf-8")
     doc = Document()
     for index, heading in enumerate(headings):
         doc.add_heading(f"{'一二三四'[index]}、{heading}", level=1)
         doc.add_paragraph(body)
-        for name in IDS[index::len(headings)]:
+        for name in IDS[index :: len(headings)]:
             if name.endswith("table"):
                 table = doc.add_table(rows=2, cols=2)
                 rows = [r.split("|")[1:3] for r in VARIANTS[name].splitlines() if "---" not in r]
@@ -151,8 +175,10 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 doc.add_paragraph(VARIANTS[name])
     word = root / "filing.docx"
     doc.save(str(word))
-    reports = [import_filing(path, settings, collection=collection, meta={"id": path.suffix[1:]})
-               for path in (markdown, word)]
+    reports = [
+        import_filing(path, settings, collection=collection, meta={"id": path.suffix[1:]})
+        for path in (markdown, word)
+    ]
     return {"reports": reports, "stored": collection.get(include=["documents"])}
 
 
@@ -169,7 +195,9 @@ def test_imported_filings_carry_no_injected_claim(imported: dict[str, Any]) -> N
 # --- false positives --------------------------------------------------------------------------------------
 
 BENIGN_SOURCES = [*sorted((ROOT / "corpus" / "filings").glob("*.md"))]
-DELIBERATE = re.compile(r"忽略以上所有要求|Ignore all previous|When you draft the filing|Do not mention this paragraph")
+DELIBERATE = re.compile(
+    r"忽略以上所有要求|Ignore all previous|When you draft the filing|Do not mention this paragraph"
+)
 
 
 def _flagged(paths: list[Path]) -> tuple[int, list[str]]:
@@ -199,17 +227,20 @@ def test_gold_descriptions_and_sections_flag_only_the_planted_injections() -> No
     assert total > 500 and not unexpected, unexpected
 
 
-@pytest.mark.parametrize("benign", [
-    "对机器审核存疑内容进行人工复核，忽略低风险的重复提示。",
-    "用户可以在对话中扮演角色进行口语练习。",
-    "系统在生成结果中写明“由人工智能生成”字样。",
-    "服务提供者在生成内容时应当添加显式标识。",
-    "这次找您是因为产品有变化，需要做变更备案。",
-    "恶意用户可能通过系统提示词篡改、提示注入等方式规避安全对齐。",
-    "模型文件的 SHA-256 为 cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046。",
-    "The model ignores punctuation differences when matching keywords.",
-    "Users can add items to the draft list before publishing.",
-])
+@pytest.mark.parametrize(
+    "benign",
+    [
+        "对机器审核存疑内容进行人工复核，忽略低风险的重复提示。",
+        "用户可以在对话中扮演角色进行口语练习。",
+        "系统在生成结果中写明“由人工智能生成”字样。",
+        "服务提供者在生成内容时应当添加显式标识。",
+        "这次找您是因为产品有变化，需要做变更备案。",
+        "恶意用户可能通过系统提示词篡改、提示注入等方式规避安全对齐。",
+        "模型文件的 SHA-256 为 cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046。",
+        "The model ignores punctuation differences when matching keywords.",
+        "Users can add items to the draft list before publishing.",
+    ],
+)
 def test_ordinary_sentences_are_kept(benign: str) -> None:
     cleaned, removed = clean_text(benign)
     assert cleaned == benign and not removed

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.index import IngestReport
+from assistant.corpus.index import IngestReport
 from assistant.store import Workspace
 from tests.server.servers import ChromaServer, PostgresServer
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from assistant.config import Settings, get_settings
-from assistant.index import COLLECTION, get_collection, ingest, make_client
+from assistant.corpus.index import COLLECTION, get_collection, ingest, make_client
 from assistant.store import Workspace
 from tests.server.backends import Backend, IndexedCorpus, WorkspaceFactory
 from tests.server.servers import ChromaServer, PostgresServer, ServerUnavailable
@@ -28,7 +28,9 @@ REQUIRE_SERVERS = os.environ.get("BEIAN_REQUIRE_SERVERS") == "1" or os.environ.g
 
 def _unavailable(reason: str) -> None:
     if REQUIRE_SERVERS:
-        pytest.fail(f"服务器后端无法启动：{reason}（CI 或 BEIAN_REQUIRE_SERVERS=1 时必须运行）", pytrace=False)
+        pytest.fail(
+            f"服务器后端无法启动：{reason}（CI 或 BEIAN_REQUIRE_SERVERS=1 时必须运行）", pytrace=False
+        )
     pytest.skip(f"服务器后端不可用：{reason}")
 
 
@@ -61,7 +63,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "embedded":
         return Backend("embedded")
-    return Backend("server", request.getfixturevalue("chroma_server"), request.getfixturevalue("postgres_server"))
+    return Backend(
+        "server", request.getfixturevalue("chroma_server"), request.getfixturevalue("postgres_server")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +74,9 @@ def indexed_corpus(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -
     root = tmp_path_factory.mktemp(f"corpus-{backend.name}")
     corpus_dir = root / "corpus"
     shutil.copytree(SERVER_CORPUS, corpus_dir)
-    settings = Settings(data_dir=root / "data", corpus_dir=corpus_dir, chroma_url=backend.chroma_url,
-                        database_url=None)
+    settings = Settings(
+        data_dir=root / "data", corpus_dir=corpus_dir, chroma_url=backend.chroma_url, database_url=None
+    )
     client = make_client(settings)
     if COLLECTION in [getattr(c, "name", c) for c in client.list_collections()]:
         client.delete_collection(COLLECTION)
@@ -82,8 +87,12 @@ def indexed_corpus(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture
-def settings(backend: Backend, indexed_corpus: IndexedCorpus, isolated_environment: Path,
-             monkeypatch: pytest.MonkeyPatch) -> Settings:
+def settings(
+    backend: Backend,
+    indexed_corpus: IndexedCorpus,
+    isolated_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Settings:
     """Settings from the environment, as the app reads them: the fixture corpus, the backend's Chroma
     (server URL, or a private copy of the embedded index) and a fresh workspace database."""
     monkeypatch.setenv("BEIAN_CORPUS_DIR", str(indexed_corpus.corpus_dir))

@@ -83,7 +83,12 @@ class ChromaServer:
         with self._log.open("wb") as log:
             self.process = subprocess.Popen(
                 [binary, "run", "--path", str(self.path), "--host", LOOPBACK, "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
         atexit.register(self.stop)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
@@ -123,7 +128,9 @@ class ChromaServer:
     def __enter__(self) -> ChromaServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -135,8 +142,11 @@ PG_USER = "beian"
 def postgres_bindir() -> Path | None:
     """The newest /usr/lib/postgresql/<version>/bin with initdb, pg_ctl and postgres (Debian layout),
     else a directory on PATH that has all three."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-                        if Path(p).parent.name.isdigit() else 0, reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0,
+        reverse=True,
+    )
     on_path = shutil.which("initdb")
     if on_path:
         candidates.append(str(Path(on_path).parent))
@@ -184,8 +194,15 @@ class PostgresServer:
         return self.root / "data"
 
     def _cmd(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self._prefix, *args], check=check, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C.UTF-8"})
+        return subprocess.run(
+            [*self._prefix, *args],
+            check=check,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "LC_ALL": "C.UTF-8"},
+        )
 
     def start(self) -> PostgresServer:
         self._bindir = postgres_bindir()
@@ -194,7 +211,9 @@ class PostgresServer:
         try:
             import psycopg  # noqa: F401
         except ImportError as exc:
-            raise ServerUnavailable("未安装 psycopg（pip install 'psycopg[binary]'，即 .[server] 附加依赖）") from exc
+            raise ServerUnavailable(
+                "未安装 psycopg（pip install 'psycopg[binary]'，即 .[server] 附加依赖）"
+            ) from exc
         self._prefix = _run_as()
         self.root = Path(tempfile.mkdtemp(prefix="beian-pg-"))
         if self._prefix:
@@ -206,22 +225,47 @@ class PostgresServer:
         pwfile.chmod(0o600)
         atexit.register(self.stop)
         try:
-            self._cmd(str(self._bindir / "initdb"), "-D", str(self.data_dir), "-U", PG_USER, "--pwfile", str(pwfile),
-                      "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")
+            self._cmd(
+                str(self._bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                PG_USER,
+                "--pwfile",
+                str(pwfile),
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            )
         except subprocess.CalledProcessError as exc:
             self.stop()
             raise RuntimeError(f"initdb 失败：{exc.stderr or exc.stdout}") from exc
         finally:
             pwfile.unlink(missing_ok=True)
         self.port = free_port()
-        options = [f"-p {self.port}", f"-c listen_addresses={LOOPBACK}", f"-c unix_socket_directories={self.root}",
-                   "-c max_connections=200"]
+        options = [
+            f"-p {self.port}",
+            f"-c listen_addresses={LOOPBACK}",
+            f"-c unix_socket_directories={self.root}",
+            "-c max_connections=200",
+        ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         log = self.root / "postgres.log"
         try:
-            self._cmd(str(self._bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(log), "-w",
-                      "-t", str(int(self.startup_timeout)), "-o", " ".join(options), "start")
+            self._cmd(
+                str(self._bindir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                str(int(self.startup_timeout)),
+                "-o",
+                " ".join(options),
+                "start",
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log_text = _tail(log)
             self.stop()
@@ -233,8 +277,15 @@ class PostgresServer:
     def _connect(self, database: str = "postgres"):  # noqa: ANN202 - psycopg.Connection
         import psycopg
 
-        return psycopg.connect(host=LOOPBACK, port=self.port, user=PG_USER, password=self.password,
-                               dbname=database, autocommit=True, connect_timeout=10)
+        return psycopg.connect(
+            host=LOOPBACK,
+            port=self.port,
+            user=PG_USER,
+            password=self.password,
+            dbname=database,
+            autocommit=True,
+            connect_timeout=10,
+        )
 
     def create_database(self, name: str) -> str:
         """CREATE DATABASE name (a safe identifier) and return its SQLAlchemy URL."""
@@ -248,8 +299,17 @@ class PostgresServer:
         if self._running and self._bindir is not None:
             self._running = False
             try:
-                self._cmd(str(self._bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop",
-                          check=False, timeout=60)
+                self._cmd(
+                    str(self._bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "stop",
+                    check=False,
+                    timeout=60,
+                )
             except subprocess.TimeoutExpired:
                 self._kill_postmaster()
         if self.root is not None and self.root.exists():
@@ -271,5 +331,7 @@ class PostgresServer:
     def __enter__(self) -> PostgresServer:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import inspect
 
 import assistant.store as store
-from assistant.chat import ask
-from assistant.citations import build_registry
 from assistant.config import PROJECT_ROOT, Settings, get_settings
-from assistant.draft import Drafter
-from assistant.drafts import DraftRecord
+from assistant.corpus.citations import build_registry
+from assistant.corpus.index import get_collection, ingest, make_client
+from assistant.corpus.retrieve import Retriever
+from assistant.drafting.chat import ask
+from assistant.drafting.draft import Drafter
+from assistant.drafting.drafts import DraftRecord
 from assistant.facts import load_facts
-from assistant.index import get_collection, ingest, make_client
-from assistant.retrieve import Retriever
 from assistant.runtime import Runtime
 from assistant.store import StaleWrite, Workspace
 from tests.conftest import EXAMPLE_FACTS
@@ -31,8 +31,14 @@ pytestmark = pytest.mark.server
 
 GEN = "示例生成合成服务管理办法"
 ASSESS = "示例算法安全评估规定"
-FILES = sorted(["filings/s01-gen-sp-poster.md", "filings/s02-push-sp-recipes.md",
-                f"regulations/{ASSESS}.md", f"regulations/{GEN}.md"])
+FILES = sorted(
+    [
+        "filings/s01-gen-sp-poster.md",
+        "filings/s02-push-sp-recipes.md",
+        f"regulations/{ASSESS}.md",
+        f"regulations/{GEN}.md",
+    ]
+)
 OpenWorkspace = Callable[[str], Workspace]
 
 
@@ -43,7 +49,9 @@ def retriever(settings: Settings) -> Retriever:
 # --- the configuration picks the backend -------------------------------------------------------
 
 
-def test_configuration_selects_the_backend(backend: Backend, settings: Settings, open_workspace: OpenWorkspace) -> None:
+def test_configuration_selects_the_backend(
+    backend: Backend, settings: Settings, open_workspace: OpenWorkspace
+) -> None:
     client = make_client(settings)
     workspace = open_workspace(settings.workspace_url)
     if backend.name == "server":
@@ -52,7 +60,9 @@ def test_configuration_selects_the_backend(backend: Backend, settings: Settings,
         assert client.heartbeat() > 0
         assert workspace.engine.dialect.name == "postgresql"
         assert workspace.engine.url.host == "127.0.0.1"
-        assert not (settings.data_dir / "index").exists() and not (settings.data_dir / "workspace.db").exists()
+        assert (
+            not (settings.data_dir / "index").exists() and not (settings.data_dir / "workspace.db").exists()
+        )
     else:
         assert settings.chroma_url is None and settings.database_url is None
         assert client.get_settings().is_persistent
@@ -77,7 +87,9 @@ def test_ingest_indexes_every_file_once(indexed_corpus: IndexedCorpus, settings:
     assert len(articles) == 11  # 6 + 5 articles, one chunk each
 
 
-def test_ingest_updates_a_changed_file(indexed_corpus: IndexedCorpus, settings: Settings, tmp_path: Path) -> None:
+def test_ingest_updates_a_changed_file(
+    indexed_corpus: IndexedCorpus, settings: Settings, tmp_path: Path
+) -> None:
     changed = tmp_path / "corpus"
     shutil.copytree(indexed_corpus.corpus_dir, changed)
     target = changed / "filings" / "s02-push-sp-recipes.md"
@@ -86,7 +98,9 @@ def test_ingest_updates_a_changed_file(indexed_corpus: IndexedCorpus, settings: 
     collection = get_collection(modified)
     try:
         report = ingest(modified, collection=collection)
-        assert report.updated == ["filings/s02-push-sp-recipes.md"] and not report.added and not report.removed
+        assert (
+            report.updated == ["filings/s02-push-sp-recipes.md"] and not report.added and not report.removed
+        )
         assert collection.count() == indexed_corpus.count
         texts = collection.get(where={"filing_id": "s02-push-sp-recipes"}, include=["documents"])["documents"]
         assert texts and all("食谱" in t and "菜谱" not in t for t in texts)
@@ -99,30 +113,39 @@ def test_ingest_updates_a_changed_file(indexed_corpus: IndexedCorpus, settings: 
 # --- retrieval ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("question", "title", "article"), [
-    ("生成的图片和视频需要添加什么标识？", GEN, "第四条"),
-    ("网络日志应当留存多长时间？", ASSESS, "第四条"),
-    ("用户投诉应当在多少个工作日内处理？", GEN, "第五条"),
-    ("上线有舆论属性的新功能前要做安全评估吗", ASSESS, "第二条"),
-    ("示例算法安全评估规定第三条", ASSESS, "第三条"),
-])
+@pytest.mark.parametrize(
+    ("question", "title", "article"),
+    [
+        ("生成的图片和视频需要添加什么标识？", GEN, "第四条"),
+        ("网络日志应当留存多长时间？", ASSESS, "第四条"),
+        ("用户投诉应当在多少个工作日内处理？", GEN, "第五条"),
+        ("上线有舆论属性的新功能前要做安全评估吗", ASSESS, "第二条"),
+        ("示例算法安全评估规定第三条", ASSESS, "第三条"),
+    ],
+)
 def test_retrieve_finds_the_article(settings: Settings, question: str, title: str, article: str) -> None:
     hits = retriever(settings).search(question, k=3, source="regulation")
     assert hits, question
     assert (hits[0].title, hits[0].article) == (title, article), [(h.title, h.article, h.score) for h in hits]
 
 
-@pytest.mark.parametrize(("section", "algorithm_type", "modalities", "expected"), [
-    ("labeling", "生成合成类", ["图像"], "s01-gen-sp-poster"),
-    ("principle", "个性化推送类", ["文本"], "s02-push-sp-recipes"),
-    ("principle", "生成合成类", ["图像"], "s01-gen-sp-poster"),
-])
-def test_exemplar_search(settings: Settings, section: str, algorithm_type: str, modalities: list[str],
-                         expected: str) -> None:
+@pytest.mark.parametrize(
+    ("section", "algorithm_type", "modalities", "expected"),
+    [
+        ("labeling", "生成合成类", ["图像"], "s01-gen-sp-poster"),
+        ("principle", "个性化推送类", ["文本"], "s02-push-sp-recipes"),
+        ("principle", "生成合成类", ["图像"], "s01-gen-sp-poster"),
+    ],
+)
+def test_exemplar_search(
+    settings: Settings, section: str, algorithm_type: str, modalities: list[str], expected: str
+) -> None:
     hits = retriever(settings).exemplars(section, algorithm_type, modalities, query="算法原理 生成 推荐")
     assert hits and hits[0].metadata["filing_id"] == expected
     assert all(h.source == "filing" and h.metadata["section_id"] == section for h in hits)
-    excluded = retriever(settings).exemplars(section, algorithm_type, modalities, query="算法", exclude={expected})
+    excluded = retriever(settings).exemplars(
+        section, algorithm_type, modalities, query="算法", exclude={expected}
+    )
     assert all(h.metadata["filing_id"] != expected for h in excluded)
 
 
@@ -151,7 +174,9 @@ def test_template_drafting_saves_every_section(settings: Settings, open_workspac
     saved: dict[str, int] = {}
 
     def save(record: DraftRecord) -> None:
-        saved[record.section] = workspace.save_draft(project, record.section, record.text, record.model_dump(), None)
+        saved[record.section] = workspace.save_draft(
+            project, record.section, record.text, record.model_dump(), None
+        )
 
     records = Drafter(rt, "template").draft(facts, on_saved=save)
     applicable = [s.id for s in rt.spec.applicable_sections(facts)]
@@ -169,7 +194,9 @@ def test_template_drafting_saves_every_section(settings: Settings, open_workspac
 
     again = Drafter(rt, "template").draft(facts, keys=["principle", "purpose"])
     for section_id, record in again.items():
-        assert reopened.save_draft(project, section_id, record.text + "\n（修订）", record.model_dump(), 1) == 2
+        assert (
+            reopened.save_draft(project, section_id, record.text + "\n（修订）", record.model_dump(), 1) == 2
+        )
     assert [v.version for v in workspace.draft_history(project, "principle")] == [1, 2]
     assert workspace.latest_drafts(project)["purpose"].text.endswith("（修订）")
 
@@ -203,10 +230,18 @@ def test_two_concurrent_writers_exactly_one_wins(settings: Settings, open_worksp
     project = alice.create_project("并发写入")
     rounds = 12
     for base in [None, *range(1, rounds)]:
-        results = _race([
-            lambda base=base: ("alice", alice.save_draft(project, "principle", f"alice {base}", {}, base, author="alice")),
-            lambda base=base: ("bob", bob.save_draft(project, "principle", f"bob {base}", {}, base, author="bob")),
-        ])
+        results = _race(
+            [
+                lambda base=base: (
+                    "alice",
+                    alice.save_draft(project, "principle", f"alice {base}", {}, base, author="alice"),
+                ),
+                lambda base=base: (
+                    "bob",
+                    bob.save_draft(project, "principle", f"bob {base}", {}, base, author="bob"),
+                ),
+            ]
+        )
         wins = [r for r in results if isinstance(r, tuple)]
         stale = [r for r in results if isinstance(r, StaleWrite)]
         assert len(wins) == 1 and len(stale) == 1, results
@@ -219,7 +254,9 @@ def test_two_concurrent_writers_exactly_one_wins(settings: Settings, open_worksp
     assert [v.version for v in history] == list(range(1, rounds + 1))
 
 
-def test_concurrent_facts_edits_from_a_stale_base_are_refused(settings: Settings, open_workspace: OpenWorkspace) -> None:
+def test_concurrent_facts_edits_from_a_stale_base_are_refused(
+    settings: Settings, open_workspace: OpenWorkspace
+) -> None:
     url = settings.workspace_url
     first = open_workspace(url)
     project = first.create_project("事实并发")
@@ -247,7 +284,9 @@ def test_contended_saves_lose_nothing(settings: Settings, open_workspace: OpenWo
             for _ in range(200):
                 latest = workspace.latest_drafts(project).get("mechanism")
                 try:
-                    version = workspace.save_draft(project, "mechanism", text, {}, latest.version if latest else None)
+                    version = workspace.save_draft(
+                        project, "mechanism", text, {}, latest.version if latest else None
+                    )
                 except StaleWrite:
                     conflicts += 1
                     continue
@@ -267,8 +306,9 @@ def test_contended_saves_lose_nothing(settings: Settings, open_workspace: OpenWo
 # --- migrations --------------------------------------------------------------------------------
 
 
-def test_migrations_run_once_with_concurrent_starts(backend: Backend, settings: Settings,
-                                                    open_workspace: OpenWorkspace) -> None:
+def test_migrations_run_once_with_concurrent_starts(
+    backend: Backend, settings: Settings, open_workspace: OpenWorkspace
+) -> None:
     url = backend.new_database_url(settings.data_dir)  # empty: no tables yet
     results = _race([lambda: open_workspace(url) for _ in range(6)])
     assert all(isinstance(r, Workspace) for r in results), results
@@ -280,9 +320,9 @@ def test_migrations_run_once_with_concurrent_starts(backend: Backend, settings: 
     assert {"projects", "facts_versions", "draft_versions", "chat_messages", "exports", "eval_runs"} <= tables
 
 
-def test_a_failing_migration_leaves_nothing_behind(backend: Backend, settings: Settings,
-                                                   open_workspace: OpenWorkspace,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_migration_leaves_nothing_behind(
+    backend: Backend, settings: Settings, open_workspace: OpenWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = backend.new_database_url(settings.data_dir)
     open_workspace(url)  # migration 1 applied
 
@@ -303,8 +343,9 @@ def test_a_failing_migration_leaves_nothing_behind(backend: Backend, settings: S
 # --- the app -----------------------------------------------------------------------------------
 
 
-def test_app_opens_on_the_configured_backend(settings: Settings, monkeypatch: pytest.MonkeyPatch,
-                                             open_workspace: OpenWorkspace) -> None:
+def test_app_opens_on_the_configured_backend(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, open_workspace: OpenWorkspace
+) -> None:
     """The Streamlit app itself, configured only by the environment, creates its example project in the
     configured workspace database and renders the projects page without an error."""
     import streamlit as st

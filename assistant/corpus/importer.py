@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from assistant.anonymize import AnonymizeResult, anonymize, residual_scan
+from assistant.checking.injection import clean_text
 from assistant.config import Settings
+from assistant.corpus.anonymize import AnonymizeResult, anonymize, residual_scan
+from assistant.corpus.filings import FilingFormatError, parse_filing_text
 from assistant.facts import ALGORITHM_TYPES, ROLES
-from assistant.filings import FilingFormatError, parse_filing_text
-from assistant.injection import clean_text
 from assistant.spec import SpecBook, load_spec
 
 SUPPORTED = (".docx", ".md", ".txt", ".pdf")
@@ -48,8 +48,10 @@ class ImportRefused(FilingImportError):
     def __init__(self, findings: list[str]):
         self.findings = findings
         listed = "；".join(findings[:20]) + ("……" if len(findings) > 20 else "")
-        super().__init__(f"匿名化后仍检测到 {len(findings)} 处个人或识别信息，已拒绝入库：{listed}。"
-                         "请手工处理这些内容后重新导入。")
+        super().__init__(
+            f"匿名化后仍检测到 {len(findings)} 处个人或识别信息，已拒绝入库：{listed}。"
+            "请手工处理这些内容后重新导入。"
+        )
 
 
 @dataclass
@@ -65,13 +67,17 @@ class ImportReport:
     chunks_indexed: int = 0
 
     def summary(self) -> str:
-        from assistant.anonymize import KIND_NAMES
+        from assistant.corpus.anonymize import KIND_NAMES
 
-        replaced = "、".join(f"{KIND_NAMES.get(k, k)} {n} 处" for k, n in sorted(self.replacements.items()) if n)
-        lines = [f"已导入 {self.filing_id}：{self.path}",
-                 f"识别章节 {len(self.sections)} 个：{', '.join(self.sections)}",
-                 f"替换：{replaced or '无'}",
-                 f"对照表（仅保存在本机，不入索引）：{self.mapping_path}"]
+        replaced = "、".join(
+            f"{KIND_NAMES.get(k, k)} {n} 处" for k, n in sorted(self.replacements.items()) if n
+        )
+        lines = [
+            f"已导入 {self.filing_id}：{self.path}",
+            f"识别章节 {len(self.sections)} 个：{', '.join(self.sections)}",
+            f"替换：{replaced or '无'}",
+            f"对照表（仅保存在本机，不入索引）：{self.mapping_path}",
+        ]
         if self.injections:
             lines.append(f"移除疑似提示词注入语句 {len(self.injections)} 句：")
             lines += [f"  [{sid}] {sentence.strip()}" for sid, sentence in self.injections]
@@ -101,8 +107,9 @@ def _read_checked(path: Path, settings: Settings) -> tuple[str, bytes]:
         raise FilingImportError(f"不支持的文件类型“{suffix or '无扩展名'}”，仅支持 {'、'.join(SUPPORTED)}")
     size = path.stat().st_size
     if size > settings.max_upload_bytes:
-        raise FilingImportError(f"文件过大：{size / 1024 / 1024:.1f} MB，上限为 "
-                                f"{settings.max_upload_bytes / 1024 / 1024:.1f} MB")
+        raise FilingImportError(
+            f"文件过大：{size / 1024 / 1024:.1f} MB，上限为 {settings.max_upload_bytes / 1024 / 1024:.1f} MB"
+        )
     if size == 0:
         raise FilingImportError("文件为空")
     data = path.read_bytes()
@@ -113,7 +120,9 @@ def _read_checked(path: Path, settings: Settings) -> tuple[str, bytes]:
 def _check_content_type(suffix: str, data: bytes) -> None:
     is_zip, is_pdf = data[:4] == b"PK\x03\x04", data[:5] == b"%PDF-"
     if suffix == ".docx" and not is_zip:
-        raise FilingImportError("文件内容不是有效的 .docx（Word 文档应为 ZIP 格式），请确认文件未损坏、扩展名正确")
+        raise FilingImportError(
+            "文件内容不是有效的 .docx（Word 文档应为 ZIP 格式），请确认文件未损坏、扩展名正确"
+        )
     if suffix == ".pdf" and not is_pdf:
         raise FilingImportError("文件内容不是有效的 PDF（缺少 %PDF 文件头），请确认扩展名正确")
     if suffix in (".md", ".txt") and (is_zip or is_pdf or b"\x00" in data[:8192]):
@@ -131,7 +140,9 @@ def _check_zip(archive: zipfile.ZipFile) -> None:
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > RATIO_MIN_BYTES and ratio > MAX_RATIO:
-            raise FilingImportError(f"文档内“{member.filename}”的压缩比异常（{ratio:.0f} 倍），疑似压缩炸弹，已拒绝")
+            raise FilingImportError(
+                f"文档内“{member.filename}”的压缩比异常（{ratio:.0f} 倍），疑似压缩炸弹，已拒绝"
+            )
     if "word/document.xml" not in {m.filename for m in members}:
         raise FilingImportError("文件不是有效的 Word 文档：压缩包中没有 word/document.xml")
 
@@ -158,8 +169,9 @@ def _docx_blocks(data: bytes) -> list[Block]:
     except (KeyError, ValueError) as exc:
         raise FilingImportError(f"Word 文档结构无效，无法读取：{exc}") from exc
     except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many kinds on a malformed package
-        raise FilingImportError(f"Word 文档结构无效，无法读取（{type(exc).__name__}）；"
-                                "请用 Word 或 WPS 打开后另存为 .docx 再导入") from exc
+        raise FilingImportError(
+            f"Word 文档结构无效，无法读取（{type(exc).__name__}）；请用 Word 或 WPS 打开后另存为 .docx 再导入"
+        ) from exc
 
 
 def _docx_body(document: Any) -> list[Block]:
@@ -175,7 +187,9 @@ def _docx_body(document: Any) -> list[Block]:
             if text:
                 runs = [r for r in paragraph.runs if r.text.strip()]
                 bold = bool(runs) and all(r.bold for r in runs)
-                blocks.append(Block(text, _heading_level(paragraph.style.name if paragraph.style else ""), bold))
+                blocks.append(
+                    Block(text, _heading_level(paragraph.style.name if paragraph.style else ""), bold)
+                )
         elif tag == "tbl":
             blocks.append(Block(_table_markdown(Table(child, document)), table=True))
     return [b for b in blocks if b.text]
@@ -222,9 +236,14 @@ def _join_wrapped(blocks: list[Block]) -> list[Block]:
     joined: list[Block] = []
     for block in blocks:
         previous = joined[-1] if joined else None
-        if (previous and not _numbering(block.text)[0] and not _numbering(previous.text)[0]
-                and not re.search(r"[。！？；：:]$", previous.text) and heading_target(previous.text) is None
-                and heading_target(block.text) is None):
+        if (
+            previous
+            and not _numbering(block.text)[0]
+            and not _numbering(previous.text)[0]
+            and not re.search(r"[。！？；：:]$", previous.text)
+            and heading_target(previous.text) is None
+            and heading_target(block.text) is None
+        ):
             previous.text += block.text
         else:
             joined.append(block)
@@ -268,14 +287,32 @@ _NUMBERING = [
 ]
 _NUMBERING_RE = re.compile("^(?:" + "|".join(f"(?P<{name}>{p})" for name, p in _NUMBERING) + r")\s*")
 HEADING_ALIASES = {
-    "基本原理": "principle", "算法原理": "principle", "运行机制": "mechanism", "应用场景": "scenarios",
-    "目的意图": "purpose", "算法目的": "purpose", "算法流程图": "algo_flow", "风险研判情况": "risk_assessment",
-    "安全风险研判": "risk_assessment", "风险防控": "risk_controls", "风险防控措施": "risk_controls",
-    "安全风险防控情况": "risk_controls", "评估结论": "conclusion", "自评估结论": "conclusion",
-    "其他需要说明的情况": "other_matters", "其他应当说明的情况": "other_matters", "其他情况": "other_matters",
-    "专职机构": "org", "算法安全专职机构设置": "org", "管理制度建设": "systems", "算法安全管理制度": "systems",
-    "人工干预策略": "intervention", "生成合成内容标识": "labeling", "标识情况": "labeling",
-    "关联产品及功能": "products", "技术服务方式说明": "service_mode",
+    "基本原理": "principle",
+    "算法原理": "principle",
+    "运行机制": "mechanism",
+    "应用场景": "scenarios",
+    "目的意图": "purpose",
+    "算法目的": "purpose",
+    "算法流程图": "algo_flow",
+    "风险研判情况": "risk_assessment",
+    "安全风险研判": "risk_assessment",
+    "风险防控": "risk_controls",
+    "风险防控措施": "risk_controls",
+    "安全风险防控情况": "risk_controls",
+    "评估结论": "conclusion",
+    "自评估结论": "conclusion",
+    "其他需要说明的情况": "other_matters",
+    "其他应当说明的情况": "other_matters",
+    "其他情况": "other_matters",
+    "专职机构": "org",
+    "算法安全专职机构设置": "org",
+    "管理制度建设": "systems",
+    "算法安全管理制度": "systems",
+    "人工干预策略": "intervention",
+    "生成合成内容标识": "labeling",
+    "标识情况": "labeling",
+    "关联产品及功能": "products",
+    "技术服务方式说明": "service_mode",
 }
 
 
@@ -287,7 +324,7 @@ def _numbering(line: str) -> tuple[str | None, str]:
     form = match.lastgroup or ""
     if form == "dotted":
         form = "dotted" + str(len(re.findall(r"\d+", match.group(0))))
-    return form, line[match.end():].strip()
+    return form, line[match.end() :].strip()
 
 
 def _targets(spec: SpecBook) -> dict[str, tuple[str, str]]:
@@ -312,7 +349,13 @@ def heading_target(text: str, spec: SpecBook | None = None) -> tuple[str, str] |
     targets = _targets(spec or load_spec())
     _, rest = _numbering(text.strip())
     rest = re.sub(r"[\s*#]+", "", rest).rstrip("：:。.")
-    for candidate in (rest, rest.removesuffix("情况"), rest + "情况", rest.removeprefix("算法"), "算法" + rest):
+    for candidate in (
+        rest,
+        rest.removesuffix("情况"),
+        rest + "情况",
+        rest.removeprefix("算法"),
+        "算法" + rest,
+    ):
         if candidate in targets:
             return targets[candidate]
     return None
@@ -413,8 +456,13 @@ _TYPE_WORDS = {
     "调度决策类": r"调度决策|派单|调度|配送|运力",
 }
 _MODALITY_WORDS = {
-    "文本": r"文本|文字|文章", "图像": r"图像|图片|照片|绘画", "音频": r"音频|语音|声音|音乐",
-    "视频": r"视频", "数字人": r"数字人|虚拟人|虚拟形象", "三维": r"三维|3D", "结构化数据": r"结构化数据",
+    "文本": r"文本|文字|文章",
+    "图像": r"图像|图片|照片|绘画",
+    "音频": r"音频|语音|声音|音乐",
+    "视频": r"视频",
+    "数字人": r"数字人|虚拟人|虚拟形象",
+    "三维": r"三维|3D",
+    "结构化数据": r"结构化数据",
 }
 
 
@@ -423,7 +471,11 @@ def detect_meta(text: str) -> dict[str, Any]:
     explicit = [t for t in ALGORITHM_TYPES if t in text]
     scores = {t: len(re.findall(p, text)) for t, p in _TYPE_WORDS.items()}
     algorithm_type = explicit[0] if len(explicit) == 1 else max(scores, key=lambda t: scores[t])
-    role = "服务技术支持者" if re.search(r"服务技术支持者|技术支持者", text) and "服务提供者" not in text else "服务提供者"
+    role = (
+        "服务技术支持者"
+        if re.search(r"服务技术支持者|技术支持者", text) and "服务提供者" not in text
+        else "服务提供者"
+    )
     modalities = [m for m, p in _MODALITY_WORDS.items() if len(re.findall(p, text)) >= 2] or ["文本"]
     if re.search(r"第三方(?:大)?模型|调用.{0,12}(?:接口|API)|第三方API", text):
         provenance = "第三方API"
@@ -435,15 +487,22 @@ def detect_meta(text: str) -> dict[str, Any]:
         provenance = "不适用"
     this_year = dt.date.today().year
     years = [int(y) for y in re.findall(r"(20\d\d)\s*年", text) if 2015 <= int(y) <= this_year]
-    return {"algorithm_type": algorithm_type, "role": role, "modalities": modalities,
-            "provenance": provenance, "year": max(years) if years else this_year}
+    return {
+        "algorithm_type": algorithm_type,
+        "role": role,
+        "modalities": modalities,
+        "provenance": provenance,
+        "year": max(years) if years else this_year,
+    }
 
 
 def _validated_meta(meta: dict[str, Any] | None, detected: dict[str, Any]) -> dict[str, Any]:
     meta = dict(meta or {})
     result = {**detected, **{k: v for k, v in meta.items() if k in detected and v not in (None, "", [])}}
     if result["algorithm_type"] not in ALGORITHM_TYPES:
-        raise FilingImportError(f"算法类型“{result['algorithm_type']}”无效，可选：{'、'.join(ALGORITHM_TYPES)}")
+        raise FilingImportError(
+            f"算法类型“{result['algorithm_type']}”无效，可选：{'、'.join(ALGORITHM_TYPES)}"
+        )
     if result["role"] not in ROLES:
         raise FilingImportError(f"备案主体角色“{result['role']}”无效，可选：{'、'.join(ROLES)}")
     if result["provenance"] not in PROVENANCES:
@@ -469,7 +528,9 @@ def _validated_meta(meta: dict[str, Any] | None, detected: dict[str, Any]) -> di
 _SEPARATOR = "\n\n⟦{}⟧\n\n"
 
 
-def _anonymize_sections(sections: dict[str, str], known_names: Iterable[str]) -> tuple[dict[str, str], AnonymizeResult]:
+def _anonymize_sections(
+    sections: dict[str, str], known_names: Iterable[str]
+) -> tuple[dict[str, str], AnonymizeResult]:
     """One anonymisation pass over all sections, so that placeholders are consistent across the file."""
     ids = list(sections)
     joined = "".join(_SEPARATOR.format(i) + sections[sid] for i, sid in enumerate(ids))
@@ -482,13 +543,20 @@ def _anonymize_sections(sections: dict[str, str], known_names: Iterable[str]) ->
 
 
 def _render(filing_id: str, meta: dict[str, Any], sections: dict[str, str], spec: SpecBook) -> str:
-    header = {"id": filing_id, "algorithm_type": meta["algorithm_type"], "role": meta["role"],
-              "modalities": meta["modalities"], "provenance": meta["provenance"], "year": meta["year"],
-              "note": "导入"}
+    header = {
+        "id": filing_id,
+        "algorithm_type": meta["algorithm_type"],
+        "role": meta["role"],
+        "modalities": meta["modalities"],
+        "provenance": meta["provenance"],
+        "year": meta["year"],
+        "note": "导入",
+    }
     front = yaml.safe_dump(header, allow_unicode=True, sort_keys=False, default_flow_style=None).strip()
     order = [s.id for s in spec.sections]
-    body = "\n\n".join(f"## {spec.section(sid).title}\n\n{sections[sid]}"
-                       for sid in sorted(sections, key=order.index))
+    body = "\n\n".join(
+        f"## {spec.section(sid).title}\n\n{sections[sid]}" for sid in sorted(sections, key=order.index)
+    )
     return f"---\n{front}\n---\n{body}\n"
 
 
@@ -503,8 +571,14 @@ def _write_mapping(settings: Settings, filing_id: str, source: Path, result: Ano
     directory = settings.data_dir / "import-mappings"
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{filing_id}.json"
-    payload = {"filing_id": filing_id, "source_file": str(source), "imported_at": dt.datetime.now().isoformat(),
-               "mapping": result.mapping, "aliases": result.aliases, "counts": result.counts}
+    payload = {
+        "filing_id": filing_id,
+        "source_file": str(source),
+        "imported_at": dt.datetime.now().isoformat(),
+        "mapping": result.mapping,
+        "aliases": result.aliases,
+        "counts": result.counts,
+    }
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     os.chmod(path, 0o600)
     return path
@@ -525,21 +599,32 @@ def read_blocks(path: Path, settings: Settings) -> tuple[list[Block], bytes, dic
             pass
         else:
             spec = load_spec()
-            blocks = [b for sid, body in doc.sections.items()
-                      for b in [Block(spec.section(sid).title, style_level=2), *_text_blocks(body)]]
+            blocks = [
+                b
+                for sid, body in doc.sections.items()
+                for b in [Block(spec.section(sid).title, style_level=2), *_text_blocks(body)]
+            ]
             return blocks, data, {k: v for k, v in doc.meta.items() if k != "id"}
     return _text_blocks(text), data, {}
 
 
-def import_filing(path: Path, settings: Settings, *, meta: dict[str, Any] | None = None, collection: Any = None,
-                  known_names: Iterable[str] = ()) -> ImportReport:
+def import_filing(
+    path: Path,
+    settings: Settings,
+    *,
+    meta: dict[str, Any] | None = None,
+    collection: Any = None,
+    known_names: Iterable[str] = (),
+) -> ImportReport:
     """Import one past filing; raises FilingImportError (or ImportRefused) with a Chinese message."""
     path = Path(path)
     spec = load_spec()
     blocks, data, file_meta = read_blocks(path, settings)
     split = split_sections(blocks, spec)
     if not split.sections:
-        raise FilingImportError("未识别到任何备案章节标题（如“算法基本原理”“一、算法情况”“1.1 算法流程”），无法导入")
+        raise FilingImportError(
+            "未识别到任何备案章节标题（如“算法基本原理”“一、算法情况”“1.1 算法流程”），无法导入"
+        )
     texts, anonymized = _anonymize_sections(split.sections, known_names)
     injections: list[tuple[str, str]] = []
     for section_id, text in list(texts.items()):
@@ -559,12 +644,21 @@ def import_filing(path: Path, settings: Settings, *, meta: dict[str, Any] | None
     target.write_text(rendered, encoding="utf-8")
     mapping_path = _write_mapping(settings, filing_id, path, anonymized)
     chunks = _index(settings, collection)
-    return ImportReport(filing_id, target, list(texts), dict(anonymized.counts), injections, mapping_path,
-                        all_meta, split.skipped_headings, chunks)
+    return ImportReport(
+        filing_id,
+        target,
+        list(texts),
+        dict(anonymized.counts),
+        injections,
+        mapping_path,
+        all_meta,
+        split.skipped_headings,
+        chunks,
+    )
 
 
 def _index(settings: Settings, collection: Any) -> int:
-    from assistant.index import ingest
+    from assistant.corpus.index import ingest
 
     report = ingest(settings, collection=collection)
     return report.chunks_written

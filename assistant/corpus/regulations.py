@@ -117,7 +117,9 @@ def _header_fields(lines: list[str], path: str) -> dict[str, str]:
             continue
         match = HEADER_LINE_RE.match(line)
         if not match:
-            raise RegulationParseError([ParseIssue(path, offset + 2, f"文件头行格式应为“键: 值”：{line[:40]}")])
+            raise RegulationParseError(
+                [ParseIssue(path, offset + 2, f"文件头行格式应为“键: 值”：{line[:40]}")]
+            )
         fields[match.group(1)] = match.group(2).strip()
     return fields
 
@@ -165,8 +167,15 @@ class _ArticleBuilder:
                 paragraphs[-1].items.append(block)
             else:
                 paragraphs.append(Paragraph(text=block))
-        return Article(regulation=regulation, number=self.number, label=article_label(self.number),
-                       chapter=self.chapter, section=self.section, paragraphs=paragraphs, line=self.line)
+        return Article(
+            regulation=regulation,
+            number=self.number,
+            label=article_label(self.number),
+            chapter=self.chapter,
+            section=self.section,
+            paragraphs=paragraphs,
+            line=self.line,
+        )
 
 
 def parse_regulation_text(text: str, path: str = "<text>") -> tuple[Regulation, list[ParseIssue]]:
@@ -195,11 +204,16 @@ def parse_regulation_text(text: str, path: str = "<text>") -> tuple[Regulation, 
         if article_match := ARTICLE_RE.match(line.strip()):
             number = cn_to_int(article_match.group(1))
             if not 1 <= number <= MAX_ARTICLE:
-                issues.append(ParseIssue(path, line_no, f"条文编号无效：第{article_match.group(1)}条"
-                                         f"（应为第一条至第{MAX_ARTICLE}条）"))
+                issues.append(
+                    ParseIssue(
+                        path,
+                        line_no,
+                        f"条文编号无效：第{article_match.group(1)}条（应为第一条至第{MAX_ARTICLE}条）",
+                    )
+                )
                 continue
             builder = _ArticleBuilder(number, line_no, chapter, section)
-            builder.add_line(line.strip()[article_match.end():])
+            builder.add_line(line.strip()[article_match.end() :])
             builders.append(builder)
             continue
         if builders:
@@ -218,8 +232,9 @@ def _label(number: int) -> str:
     return article_label(number) if 1 <= number <= MAX_ARTICLE else f"第{number}条"
 
 
-def _numbering_issues(builders: list[_ArticleBuilder], meta: RegulationMeta, path: str,
-                      line_count: int) -> list[ParseIssue]:
+def _numbering_issues(
+    builders: list[_ArticleBuilder], meta: RegulationMeta, path: str, line_count: int
+) -> list[ParseIssue]:
     if not builders:
         return [ParseIssue(path, line_count, "未找到任何条文（每条应以“第X条”开头独占一行）")]
     issues: list[ParseIssue] = []
@@ -227,17 +242,29 @@ def _numbering_issues(builders: list[_ArticleBuilder], meta: RegulationMeta, pat
     expected = 1
     for builder in builders:
         if builder.number in seen:
-            issues.append(ParseIssue(path, builder.line, f"条文编号重复：{_label(builder.number)}"
-                                     f"（第一次出现在第 {seen[builder.number]} 行）"))
+            issues.append(
+                ParseIssue(
+                    path,
+                    builder.line,
+                    f"条文编号重复：{_label(builder.number)}（第一次出现在第 {seen[builder.number]} 行）",
+                )
+            )
         elif builder.number != expected:
-            issues.append(ParseIssue(path, builder.line, f"条文编号不连续：应为{_label(expected)}，"
-                                     f"实为{_label(builder.number)}"))
+            issues.append(
+                ParseIssue(
+                    path,
+                    builder.line,
+                    f"条文编号不连续：应为{_label(expected)}，实为{_label(builder.number)}",
+                )
+            )
         seen.setdefault(builder.number, builder.line)
         expected = builder.number + 1
         if not builder.blocks and not builder.current:
             issues.append(ParseIssue(path, builder.line, f"{_label(builder.number)}没有正文"))
     if meta.declared_articles is not None and meta.declared_articles != len(builders):
-        issues.append(ParseIssue(path, 1, f"文件头声明 {meta.declared_articles} 条，实际解析出 {len(builders)} 条"))
+        issues.append(
+            ParseIssue(path, 1, f"文件头声明 {meta.declared_articles} 条，实际解析出 {len(builders)} 条")
+        )
     return issues
 
 
@@ -304,8 +331,12 @@ class ArticleRegistry:
         return self._articles.get((resolved, number))
 
     def articles(self, include_historical: bool = True) -> list[Article]:
-        return [a for reg in self.regulations.values() if include_historical or not reg.meta.historical
-                for a in reg.articles]
+        return [
+            a
+            for reg in self.regulations.values()
+            if include_historical or not reg.meta.historical
+            for a in reg.articles
+        ]
 
     def is_historical(self, title: str) -> bool:
         reg = self.regulations.get(title)
@@ -316,5 +347,5 @@ def _auto_aliases(title: str) -> list[str]:
     names = [title]
     for prefix in ("中华人民共和国", "互联网信息服务"):
         if title.startswith(prefix):
-            names.append(title[len(prefix):])
+            names.append(title[len(prefix) :])
     return names

@@ -53,9 +53,9 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from PIL import Image, ImageDraw, ImageFont
 
-from assistant.checks import CheckReport, Finding
+from assistant.checking.checks import CheckReport, Finding
+from assistant.checking.matching import MARKER_RE
 from assistant.facts import Facts
-from assistant.matching import MARKER_RE
 from assistant.numerals import int_to_cn
 from assistant.spec import Document, Section, load_spec
 
@@ -63,7 +63,13 @@ BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
 LATIN_FONT = "Times New Roman"
 BODY_SIZE = Pt(12)  # 小四
-STYLE_SIZES = {"Title": Pt(22), "Heading 1": Pt(16), "Heading 2": Pt(14), "Heading 3": Pt(12), "Caption": Pt(10.5)}
+STYLE_SIZES = {
+    "Title": Pt(22),
+    "Heading 1": Pt(16),
+    "Heading 2": Pt(14),
+    "Heading 3": Pt(12),
+    "Caption": Pt(10.5),
+}
 BLACK = RGBColor(0, 0, 0)
 RED = RGBColor(0xC0, 0, 0)
 SHADE = "D9D9D9"
@@ -91,8 +97,22 @@ INLINE_RE = re.compile(r"\*\*(.+?)\*\*|(" + MARKER_RE.pattern + ")")
 SIGNATURE_RE = re.compile(r"^(法定代表人|负责人|单位[（(]盖章[）)]|盖章|签字|日期)")
 HEADING_END_CHARS = "。；;：:，,"
 ILLEGAL_NAME_RE = re.compile(r'[<>:"/\\|?*／＼∕⧵⁄﹨]+')  # and look-alike slashes
-WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
-                    *(f"LPT{i}" for i in range(10)), "COM¹", "COM²", "COM³", "LPT¹", "LPT²", "LPT³"}
+WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    "CONIN$",
+    "CONOUT$",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+    "COM¹",
+    "COM²",
+    "COM³",
+    "LPT¹",
+    "LPT²",
+    "LPT³",
+}
 XML_ILLEGAL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -102,8 +122,11 @@ class ExportRefused(Exception):
     def __init__(self, findings: list[Finding]):
         self.findings = findings
         lines = [f"{i}. {f.title}：{f.message}" for i, f in enumerate(findings, 1)]
-        super().__init__(f"导出被拒绝：{len(findings)} 项阻断性检查未通过。\n" + "\n".join(lines)
-                         + "\n请修改后重新检查，或由负责人填写理由后人工确认导出。")
+        super().__init__(
+            f"导出被拒绝：{len(findings)} 项阻断性检查未通过。\n"
+            + "\n".join(lines)
+            + "\n请修改后重新检查，或由负责人填写理由后人工确认导出。"
+        )
 
 
 @dataclass
@@ -172,7 +195,7 @@ def _inline(text: str) -> Iterable[tuple[str, bool, bool]]:
     position = 0
     for match in INLINE_RE.finditer(text):
         if match.start() > position:
-            yield text[position:match.start()], False, False
+            yield text[position : match.start()], False, False
         if match.group(1) is not None:
             yield match.group(1), True, False
         else:
@@ -226,8 +249,10 @@ def _validated_override(report: CheckReport, override_reason: str | None) -> str
         raise ExportRefused(report.blocking)
     reason = override_reason.strip()
     if len(reason) < OVERRIDE_MIN_CHARS:
-        raise ValueError(f"人工确认导出的理由不能少于 {OVERRIDE_MIN_CHARS} 个字（当前 {len(reason)} 个字），"
-                         "请写明为什么可以在阻断性检查未通过的情况下导出。")
+        raise ValueError(
+            f"人工确认导出的理由不能少于 {OVERRIDE_MIN_CHARS} 个字（当前 {len(reason)} 个字），"
+            "请写明为什么可以在阻断性检查未通过的情况下导出。"
+        )
     return reason
 
 
@@ -309,6 +334,7 @@ def _setup_page(document: DocxDocument) -> None:
 
 def _add_field(paragraph: Paragraph, instruction: str, placeholder: str) -> None:
     """A Word field (PAGE, NUMPAGES …): fldChar begin, instrText, fldChar separate, result, fldChar end."""
+
     def char(kind: str) -> None:
         element = OxmlElement("w:fldChar")
         element.set(qn("w:fldCharType"), kind)
@@ -366,8 +392,15 @@ class DocxWriter:
         _setup_page(self.doc)
         _page_number_footer(self.doc)
 
-    def text(self, paragraph: Paragraph, text: str, east_asian: str = BODY_FONT, *,
-             bold: bool | None = None, color: RGBColor | None = None) -> Paragraph:
+    def text(
+        self,
+        paragraph: Paragraph,
+        text: str,
+        east_asian: str = BODY_FONT,
+        *,
+        bold: bool | None = None,
+        color: RGBColor | None = None,
+    ) -> Paragraph:
         for piece, strong, pending in _inline(xml_safe(text)):
             run = _font_run(paragraph.add_run(piece), east_asian)
             if strong or bold:
@@ -384,8 +417,15 @@ class DocxWriter:
     def heading(self, text: str, level: int) -> Paragraph:
         return self.text(self.doc.add_paragraph(style=f"Heading {min(max(level, 1), 3)}"), text, HEADING_FONT)
 
-    def paragraph(self, text: str, *, align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = True,
-                  bold: bool | None = None, color: RGBColor | None = None) -> Paragraph:
+    def paragraph(
+        self,
+        text: str,
+        *,
+        align: WD_ALIGN_PARAGRAPH | None = None,
+        indent: bool = True,
+        bold: bool | None = None,
+        color: RGBColor | None = None,
+    ) -> Paragraph:
         paragraph = self.doc.add_paragraph()
         if align is not None:
             paragraph.alignment = align
@@ -520,8 +560,16 @@ def _write_body(writer: DocxWriter, section: Section, text: str, level: int) -> 
             writer.paragraph(block.text)
 
 
-def build_document(facts: Facts, document: Document, sections: list[Section], drafts: dict[str, str], *,
-                   mark: str | None = None, note: str | None = None, figure: bytes | None = None) -> DocxWriter:
+def build_document(
+    facts: Facts,
+    document: Document,
+    sections: list[Section],
+    drafts: dict[str, str],
+    *,
+    mark: str | None = None,
+    note: str | None = None,
+    figure: bytes | None = None,
+) -> DocxWriter:
     writer = DocxWriter()
     writer.title(document.title)
     if note:
@@ -535,8 +583,12 @@ def build_document(facts: Facts, document: Document, sections: list[Section], dr
     if mark:
         _draft_header(writer.doc, mark)
     algorithm = facts.filing.algorithm_name or ""
-    writer.properties(title=document.title, author=facts.entity.name or "", subject=mark or f"{algorithm} 算法备案材料",
-                      keywords="草稿" if mark else "")
+    writer.properties(
+        title=document.title,
+        author=facts.entity.name or "",
+        subject=mark or f"{algorithm} 算法备案材料",
+        keywords="草稿" if mark else "",
+    )
     return writer
 
 
@@ -562,16 +614,25 @@ def find_cjk_font() -> tuple[str, int] | None:
     candidates: list[tuple[tuple[int, ...], str, int]] = []
     if shutil.which("fc-list"):
         try:
-            listing = subprocess.run(["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n", ":lang=zh"],
-                                     capture_output=True, text=True, timeout=20, check=False).stdout
+            listing = subprocess.run(
+                ["fc-list", "-f", "%{file}\t%{index}\t%{family}\t%{style}\n", ":lang=zh"],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             listing = ""
         for line in listing.splitlines():
             path, index, family, style = (line.split("\t") + ["", "", "", ""])[:4]
             if not path.lower().endswith((".ttf", ".ttc", ".otf", ".otc")):
                 continue
-            rank = ("SC" in family or "CN" in family or "GB" in family, "Mono" not in family,
-                    "Sans" in family or "Hei" in family, "Regular" in style or "Book" in style)
+            rank = (
+                "SC" in family or "CN" in family or "GB" in family,
+                "Mono" not in family,
+                "Sans" in family or "Hei" in family,
+                "Regular" in style or "Book" in style,
+            )
             candidates.append((tuple(int(x) for x in rank), path, int(index or 0)))
     if candidates:
         _, path, index = max(candidates, key=lambda c: c[0])
@@ -610,7 +671,9 @@ def render_flowchart(steps: list[str]) -> tuple[bytes, list[str]]:
     if font is not None:
         wrapped = [_wrap(f"{i}. {step}", font, BOX_WIDTH - 2 * PADDING) for i, step in enumerate(steps, 1)]
     else:
-        notices.append("未找到可用的中文字体（如 Debian 软件包 fonts-noto-cjk），流程图只绘制了方框和步骤序号，未写入步骤文字")
+        notices.append(
+            "未找到可用的中文字体（如 Debian 软件包 fonts-noto-cjk），流程图只绘制了方框和步骤序号，未写入步骤文字"
+        )
         font = ImageFont.load_default(size=FONT_PX)
         wrapped = [[str(i)] for i in range(1, len(steps) + 1)]
     line_height = int(FONT_PX * 1.45)
@@ -620,8 +683,9 @@ def render_flowchart(steps: list[str]) -> tuple[bytes, list[str]]:
     draw = ImageDraw.Draw(image)
     left, top = (CHART_WIDTH - BOX_WIDTH) // 2, MARGIN
     for index, (lines, height) in enumerate(zip(wrapped, heights, strict=True)):
-        draw.rounded_rectangle((left, top, left + BOX_WIDTH, top + height), radius=14, fill="#EEF3F8",
-                               outline="#2F4F6F", width=3)
+        draw.rounded_rectangle(
+            (left, top, left + BOX_WIDTH, top + height), radius=14, fill="#EEF3F8", outline="#2F4F6F", width=3
+        )
         for n, line in enumerate(lines):
             y = top + PADDING + n * line_height + (line_height - FONT_PX) // 2
             draw.text((left + PADDING, y), line, font=font, fill="#111111")
@@ -637,7 +701,9 @@ def render_flowchart(steps: list[str]) -> tuple[bytes, list[str]]:
 def _arrow(draw: ImageDraw.ImageDraw, x: int, start: int, end: int) -> None:
     head = 16
     draw.line((x, start + 4, x, end - head), fill="#2F4F6F", width=4)
-    draw.polygon([(x - head * 0.7, end - head - 2), (x + head * 0.7, end - head - 2), (x, end - 2)], fill="#2F4F6F")
+    draw.polygon(
+        [(x - head * 0.7, end - head - 2), (x + head * 0.7, end - head - 2), (x, end - 2)], fill="#2F4F6F"
+    )
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -652,16 +718,26 @@ def facts_hash(facts: Facts) -> str:
 
 
 def _check_summary(report: CheckReport) -> dict[str, Any]:
-    return {"passed": report.passed, "blocking": len(report.blocking), "warnings": len(report.warnings),
-            "failed_checks": report.failed_checks(), "warning_checks": sorted({f.check for f in report.warnings})}
+    return {
+        "passed": report.passed,
+        "blocking": len(report.blocking),
+        "warnings": len(report.warnings),
+        "failed_checks": report.failed_checks(),
+        "warning_checks": sorted({f.check for f in report.warnings}),
+    }
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def export_filing(facts: Facts, drafts: dict[str, str], out_dir: Path, report: CheckReport,
-                  override_reason: str | None = None) -> ExportResult:
+def export_filing(
+    facts: Facts,
+    drafts: dict[str, str],
+    out_dir: Path,
+    report: CheckReport,
+    override_reason: str | None = None,
+) -> ExportResult:
     """Write the filing's .docx documents, `export-record.json` and `manifest.json` into out_dir.
 
     Raises ExportRefused (nothing written) while `report` has blocking findings and no override reason is
@@ -691,19 +767,25 @@ def export_filing(facts: Facts, drafts: dict[str, str], out_dir: Path, report: C
         "exported_at": now,
         "draft_mark": mark,
         "override": {"reason": reason, "time": now, "findings": [f.to_dict() for f in report.blocking]}
-        if reason else None,
+        if reason
+        else None,
         "warnings": [f.to_dict() for f in report.warnings],
         "notices": notices,
         "files": [p.name for p in files],
     }
     _write_json(base / RECORD_FILE, record)
-    _write_json(base / MANIFEST_FILE, {
-        "generated_at": now,
-        "algorithm_name": facts.filing.algorithm_name,
-        "facts_sha256": facts_hash(facts),
-        "files": [{"name": p.name, "sha256": _sha256(p.read_bytes()), "bytes": p.stat().st_size} for p in files],
-        "checks": _check_summary(report),
-        "draft": mark is not None,
-        "override": reason is not None,
-    })
+    _write_json(
+        base / MANIFEST_FILE,
+        {
+            "generated_at": now,
+            "algorithm_name": facts.filing.algorithm_name,
+            "facts_sha256": facts_hash(facts),
+            "files": [
+                {"name": p.name, "sha256": _sha256(p.read_bytes()), "bytes": p.stat().st_size} for p in files
+            ],
+            "checks": _check_summary(report),
+            "draft": mark is not None,
+            "override": reason is not None,
+        },
+    )
     return ExportResult(files, mark is not None, record)

@@ -7,13 +7,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from assistant.citations import CitationStatus, verify_text
-from assistant.fabrication import FabricationDetector
+from assistant import SPEC_DIR
+from assistant.checking.fabrication import FabricationDetector
+from assistant.checking.matching import fact_strings, markers, mentions_fact
+from assistant.corpus.citations import CitationStatus, verify_text
+from assistant.corpus.regulations import ArticleRegistry
 from assistant.facts import (
     ALGORITHM_TYPES,
     FILING_KINDS,
@@ -25,13 +27,11 @@ from assistant.facts import (
     credit_code_problem,
     date_problem,
 )
-from assistant.matching import fact_strings, markers, mentions_fact
 from assistant.numerals import cn_to_int
-from assistant.regulations import ArticleRegistry
 from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
 from assistant.yamlfile import load_yaml
 
-CHECKS_FILE = Path(__file__).parent / "spec" / "checks.yaml"
+CHECKS_FILE = SPEC_DIR / "checks.yaml"
 ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
 MONTHS_RE = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(个月|年)")
 SENTENCE_RE = re.compile(r"[^。！？；\n]+[。！？；]?")
@@ -87,7 +87,7 @@ class CheckContext:
     drafts: dict[str, str]
     spec: SpecBook
     registry: ArticleRegistry | None = None
-    library: Any = None  # assistant.filings.FilingLibrary, for template-likeness
+    library: Any = None  # assistant.corpus.filings.FilingLibrary, for template-likeness
     scope: set[str] | None = None  # section ids to check; None = the whole filing
 
     @cached_property
@@ -132,15 +132,19 @@ def register(fn: CheckFn) -> CheckFn:
 def _enum_finding(path: str, value: Any, allowed: tuple[str, ...]) -> Finding | None:
     if value in (None, "") or value in allowed:
         return None
-    return Finding("facts_valid", True, f"{path} 的取值“{value}”无效，应为：{' | '.join(allowed)}", field=path)
+    return Finding(
+        "facts_valid", True, f"{path} 的取值“{value}”无效，应为：{' | '.join(allowed)}", field=path
+    )
 
 
 @register
 def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
     f = ctx.facts
-    for path, value, allowed in (("filing.role", f.filing.role, ROLES),
-                                 ("filing.algorithm_type", f.filing.algorithm_type, ALGORITHM_TYPES),
-                                 ("filing.filing_kind", f.filing.filing_kind, FILING_KINDS)):
+    for path, value, allowed in (
+        ("filing.role", f.filing.role, ROLES),
+        ("filing.algorithm_type", f.filing.algorithm_type, ALGORITHM_TYPES),
+        ("filing.filing_kind", f.filing.filing_kind, FILING_KINDS),
+    ):
         if finding := _enum_finding(path, value, allowed):
             yield finding
     for index, model in enumerate(f.models):
@@ -153,14 +157,25 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
         yield Finding("facts_valid", True, f"统一社会信用代码无效：{problem}", field="entity.credit_code")
     if f.product.launch_date and (problem := date_problem(f.product.launch_date)):
         yield Finding("facts_valid", True, f"上线日期{problem}", field="product.launch_date")
-    numbers = [(f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
-               for i, m in enumerate(f.models)] + [("filing.existing_filing_number", f.filing.existing_filing_number)]
+    numbers = [
+        (f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
+        for i, m in enumerate(f.models)
+    ] + [("filing.existing_filing_number", f.filing.existing_filing_number)]
     for path, number in numbers:
         if number and not FILING_NUMBER_RE.match(number.strip()):
-            yield Finding("facts_valid", True, f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”", field=path)
+            yield Finding(
+                "facts_valid",
+                True,
+                f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”",
+                field=path,
+            )
     if f.product.icp_number and not ICP_RE.match(f.product.icp_number.strip()):
-        yield Finding("icp", False, f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）",
-                      field="product.icp_number")
+        yield Finding(
+            "icp",
+            False,
+            f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）",
+            field="product.icp_number",
+        )
 
 
 def _element_missing(ctx: CheckContext, element: Element) -> list[str]:
@@ -178,8 +193,13 @@ def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
                     continue
                 seen.add(path)
                 check = element.check if element.check != "elements" else "missing_facts"
-                yield Finding(check, element.blocking, f"缺少事实 {path}：{element.name}（{section.title}）",
-                              section=section.id, field=path)
+                yield Finding(
+                    check,
+                    element.blocking,
+                    f"缺少事实 {path}：{element.name}（{section.title}）",
+                    section=section.id,
+                    field=path,
+                )
 
 
 @register
@@ -188,8 +208,13 @@ def check_labeling_facts(ctx: CheckContext) -> Iterable[Finding]:
     if ctx.facts.algorithm_type != "生成合成类" or not explicit:
         return
     if not re.search(r"人工智能|AI", explicit) or not re.search(r"生成|合成", explicit):
-        yield Finding("labeling", True, "显式标识须同时包含“人工智能”或“AI”要素和“生成”或“合成”要素"
-                      f"（当前：{explicit[:40]}）", section="labeling", field="safety.labeling.explicit")
+        yield Finding(
+            "labeling",
+            True,
+            f"显式标识须同时包含“人工智能”或“AI”要素和“生成”或“合成”要素（当前：{explicit[:40]}）",
+            section="labeling",
+            field="safety.labeling.explicit",
+        )
 
 
 @register
@@ -199,7 +224,9 @@ def check_logs(ctx: CheckContext) -> Iterable[Finding]:
         return
     months = [cn_to_int(n) * (12 if unit == "年" else 1) for n, unit in MONTHS_RE.findall(retention)]
     if not months or max(months) < 6:
-        yield Finding("logs", True, f"网络日志留存期限应不少于六个月（当前：{retention}）", field="safety.log_retention")
+        yield Finding(
+            "logs", True, f"网络日志留存期限应不少于六个月（当前：{retention}）", field="safety.log_retention"
+        )
 
 
 @register
@@ -214,13 +241,24 @@ def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
         if not required.applies(ctx.facts):
             continue
         if not any(re.search(required.match, name) for name in names):
-            yield Finding("responsibility", True, f"管理制度缺少“{required.name}”（organization.systems）",
-                          section=section.id, field="organization.systems")
+            yield Finding(
+                "responsibility",
+                True,
+                f"管理制度缺少“{required.name}”（organization.systems）",
+                section=section.id,
+                field="organization.systems",
+            )
         elif text and not re.search(required.match, text):
-            yield Finding("responsibility", True, f"《{section.title}》未写明“{required.name}”的内容和落实方式",
-                          section=section.id)
+            yield Finding(
+                "responsibility",
+                True,
+                f"《{section.title}》未写明“{required.name}”的内容和落实方式",
+                section=section.id,
+            )
     if ctx.facts.organization.staff_count and not re.search(r"\d", ctx.facts.organization.staff_count):
-        yield Finding("responsibility", True, "算法安全工作人员配备规模应写明人数", field="organization.staff_count")
+        yield Finding(
+            "responsibility", True, "算法安全工作人员配备规模应写明人数", field="organization.staff_count"
+        )
 
 
 # --- draft-level --------------------------------------------------------------------------------
@@ -240,15 +278,30 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
         for element in section.applicable_elements(ctx.facts):
             if _element_missing(ctx, element):
                 continue  # reported as a missing fact; the draft carries a marker instead
-            unmentioned = [path for spec_path in element.facts for path, value in present_values(ctx.data, spec_path)
-                           if not mentions_fact(text, value)]
+            unmentioned = [
+                path
+                for spec_path in element.facts
+                for path, value in present_values(ctx.data, spec_path)
+                if not mentions_fact(text, value)
+            ]
             unmatched = [p for p in element.patterns if not re.search(p, text)]
             if unmentioned or unmatched:
-                detail = "；".join(filter(None, [
-                    "未写明 " + "、".join(unmentioned) if unmentioned else "",
-                    f"缺少与“{'、'.join(unmatched)}”相关的表述" if unmatched else ""]))
-                yield Finding(element.check, element.blocking, f"《{section.title}》缺少要素“{element.name}”：{detail}",
-                              section=section.id, field=unmentioned[0] if unmentioned else None)
+                detail = "；".join(
+                    filter(
+                        None,
+                        [
+                            "未写明 " + "、".join(unmentioned) if unmentioned else "",
+                            f"缺少与“{'、'.join(unmatched)}”相关的表述" if unmatched else "",
+                        ],
+                    )
+                )
+                yield Finding(
+                    element.check,
+                    element.blocking,
+                    f"《{section.title}》缺少要素“{element.name}”：{detail}",
+                    section=section.id,
+                    field=unmentioned[0] if unmentioned else None,
+                )
 
 
 @register
@@ -258,12 +311,20 @@ def check_hygiene(ctx: CheckContext) -> Iterable[Finding]:
         found = [m for p in patterns for m in p.findall(text)]
         pending = markers(text)
         if pending:
-            yield Finding("hygiene", True, f"《{section.title}》仍有 {len(pending)} 处待补充：" + "；".join(pending[:5]),
-                          section=section.id)
+            yield Finding(
+                "hygiene",
+                True,
+                f"《{section.title}》仍有 {len(pending)} 处待补充：" + "；".join(pending[:5]),
+                section=section.id,
+            )
         others = [m for m in found if not m.startswith("【待补充")]
         if others:
-            yield Finding("hygiene", True, f"《{section.title}》含有模板残留：{'、'.join(sorted(set(others))[:5])}",
-                          section=section.id)
+            yield Finding(
+                "hygiene",
+                True,
+                f"《{section.title}》含有模板残留：{'、'.join(sorted(set(others))[:5])}",
+                section=section.id,
+            )
 
 
 @register
@@ -272,14 +333,16 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
         return
     for section, text in ctx.drafted():
         for result in verify_text(text, ctx.registry):
-            if result.status == CitationStatus.OK or (result.status == CitationStatus.NOT_IN_CORPUS
-                                                      and not result.citation.article):
+            if result.status == CitationStatus.OK or (
+                result.status == CitationStatus.NOT_IN_CORPUS and not result.citation.article
+            ):
                 continue
             # An article of a regulation that is not in the corpus, or a title-only mention of one, cannot
             # be verified: a warning. A wrong article, a wrong quote or an unknown regulation's article blocks.
             title_only = result.status == CitationStatus.UNKNOWN_REGULATION and not result.citation.article
             blocking = result.status in (CitationStatus.UNKNOWN_ARTICLE, CitationStatus.QUOTE_MISMATCH) or (
-                result.status == CitationStatus.UNKNOWN_REGULATION and not title_only)
+                result.status == CitationStatus.UNKNOWN_REGULATION and not title_only
+            )
             message = result.message + ("，无法核实" if title_only else "")
             yield Finding("citations", blocking, f"《{section.title}》：{message}", section=section.id)
 
@@ -291,8 +354,12 @@ def check_unsupported_facts(ctx: CheckContext) -> Iterable[Finding]:
         if section.mode != "draft":
             continue
         for item in detector.scan(text)[:8]:
-            yield Finding("unsupported_facts", True, f"《{section.title}》出现事实文件中没有的{item.describe()}",
-                          section=section.id)
+            yield Finding(
+                "unsupported_facts",
+                True,
+                f"《{section.title}》出现事实文件中没有的{item.describe()}",
+                section=section.id,
+            )
 
 
 def fabrication_detector(ctx: CheckContext) -> FabricationDetector:
@@ -305,12 +372,20 @@ def check_puffery(ctx: CheckContext) -> Iterable[Finding]:
     for section, text in ctx.drafted():
         hits = [w for w in words if w in text]
         if hits:
-            yield Finding("puffery", True, f"《{section.title}》使用了无法证实的夸大用语：{'、'.join(hits)}", section=section.id)
+            yield Finding(
+                "puffery",
+                True,
+                f"《{section.title}》使用了无法证实的夸大用语：{'、'.join(hits)}",
+                section=section.id,
+            )
 
 
 def _canonical_names(facts: Facts) -> list[tuple[str, str]]:
-    names = [("entity.name", facts.entity.name), ("product.name", facts.product.name),
-             ("filing.algorithm_name", facts.filing.algorithm_name)]
+    names = [
+        ("entity.name", facts.entity.name),
+        ("product.name", facts.product.name),
+        ("filing.algorithm_name", facts.filing.algorithm_name),
+    ]
     names += [(f"algorithm.models[{i}].name", m.name) for i, m in enumerate(facts.models)]
     return [(path, name) for path, name in names if name and len(name) >= 4]
 
@@ -320,12 +395,20 @@ def name_variants(text: str, name: str) -> set[str]:
     variants: set[str] = set()
     for match in re.finditer(re.escape(name[:2]), text):
         for length in range(max(2, len(name) - 2), len(name) + 3):
-            candidate = text[match.start():match.start() + length]
+            candidate = text[match.start() : match.start() + length]
             if candidate == name or name.startswith(candidate) or candidate.startswith(name):
                 continue
-            if len(candidate) == length and fuzz.ratio(candidate, name) >= 75 and candidate[-1] not in "，。；、的和与及":
+            if (
+                len(candidate) == length
+                and fuzz.ratio(candidate, name) >= 75
+                and candidate[-1] not in "，。；、的和与及"
+            ):
                 variants.add(candidate)
-    return {v for v in variants if not any(v != w and w in v and name not in w for w in variants)} if variants else set()
+    return (
+        {v for v in variants if not any(v != w and w in v and name not in w for w in variants)}
+        if variants
+        else set()
+    )
 
 
 @register
@@ -335,18 +418,34 @@ def check_identity(ctx: CheckContext) -> Iterable[Finding]:
         for path, name in names:
             others = [n for _, n in names if n != name]
             # a look-alike that the facts state elsewhere (say, a model provider in the same city) is another name
-            variants = {v for v in name_variants(text, name)
-                        if not any(v in o or o in v for o in others) and not any(v in f for f in ctx.values if f != name)}
+            variants = {
+                v
+                for v in name_variants(text, name)
+                if not any(v in o or o in v for o in others)
+                and not any(v in f for f in ctx.values if f != name)
+            }
             # keep only variants that are not a longer/shorter form of a correctly spelt occurrence
-            variants = {v for v in variants if name not in text[max(0, text.find(v) - 2):text.find(v) + len(v) + 2]}
+            variants = {
+                v for v in variants if name not in text[max(0, text.find(v) - 2) : text.find(v) + len(v) + 2]
+            }
             if variants:
-                yield Finding("identity", True, f"《{section.title}》中“{name}”（{path}）被写成了："
-                              f"{'、'.join(sorted(variants)[:3])}", section=section.id, field=path)
+                yield Finding(
+                    "identity",
+                    True,
+                    f"《{section.title}》中“{name}”（{path}）被写成了：{'、'.join(sorted(variants)[:3])}",
+                    section=section.id,
+                    field=path,
+                )
         code = ctx.facts.entity.credit_code
         for other in re.findall(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{18}(?![0-9A-Z])", text):
             if code and other != code and re.search(r"\d", other):
-                yield Finding("identity", True, f"《{section.title}》中的统一社会信用代码 {other} 与事实文件不一致",
-                              section=section.id, field="entity.credit_code")
+                yield Finding(
+                    "identity",
+                    True,
+                    f"《{section.title}》中的统一社会信用代码 {other} 与事实文件不一致",
+                    section=section.id,
+                    field="entity.credit_code",
+                )
 
 
 @register
@@ -357,16 +456,30 @@ def check_risk_control(ctx: CheckContext) -> Iterable[Finding]:
     mapping = check_data()["risk_controls_map"]
     for category, words in mapping.items():
         if category in risks and not re.search(words, controls):
-            yield Finding("risk_control", True, f"风险研判列出了“{category}”风险，但风险防控情况和干预策略中没有对应的防控措施",
-                          section="risk_controls")
-    for name in re.findall(r"(?m)^\s*(?:#+\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、])\s*([^\s，。：:；]{2,16}?)风险", risks):
+            yield Finding(
+                "risk_control",
+                True,
+                f"风险研判列出了“{category}”风险，但风险防控情况和干预策略中没有对应的防控措施",
+                section="risk_controls",
+            )
+    for name in re.findall(
+        r"(?m)^\s*(?:#+\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、])\s*([^\s，。：:；]{2,16}?)风险",
+        risks,
+    ):
         core = re.sub(r"^(算法|模型)", "", name).strip() or name
         if not _risk_addressed(core, controls, mapping):
-            yield Finding("risk_control", True, f"风险“{name}风险”在风险防控情况中没有对应的防控措施", section="risk_controls")
+            yield Finding(
+                "risk_control",
+                True,
+                f"风险“{name}风险”在风险防控情况中没有对应的防控措施",
+                section="risk_controls",
+            )
 
 
 def _risk_addressed(core: str, controls: str, mapping: dict[str, str]) -> bool:
-    return core in controls or any(cat in core and re.search(words, controls) for cat, words in mapping.items())
+    return core in controls or any(
+        cat in core and re.search(words, controls) for cat, words in mapping.items()
+    )
 
 
 @register
@@ -375,13 +488,19 @@ def check_publicity(ctx: CheckContext) -> Iterable[Finding]:
         r"(?<!\d)(?:\d{1,3}\.){3}\d{1,3}(?!\d)"  # IPv4 address
         r"|\bsk-[A-Za-z0-9]{16,}|\b[A-Za-z0-9+/_-]{32,}={0,2}"  # key- or token-shaped strings
         r"|(?:password|passwd|secret|api[_-]?key|token|密码|口令)\s*[:：=]"  # a credential being given
-        r"|[\w-]+\.(?:internal|intranet|corp|local|lan)\b|内网地址", re.I)
+        r"|[\w-]+\.(?:internal|intranet|corp|local|lan)\b|内网地址",
+        re.I,
+    )
     for section, text in ctx.drafted():
         if section.document != "publicity":
             continue
         if hit := internal.search(text):
-            yield Finding("publicity", True, f"《{section.title}》将公开发布，不得包含内部标识或敏感信息：{hit.group(0)}",
-                          section=section.id)
+            yield Finding(
+                "publicity",
+                True,
+                f"《{section.title}》将公开发布，不得包含内部标识或敏感信息：{hit.group(0)}",
+                section=section.id,
+            )
 
 
 @register
@@ -394,11 +513,25 @@ def check_boilerplate(ctx: CheckContext) -> Iterable[Finding]:
         sentences = [s for s in SENTENCE_RE.findall(text) if len(s.strip()) >= 12]
         vague = [s for s in sentences if any(g in s for g in generic) and not any(a in s for a in anchors)]
         if len(sentences) >= 4 and len(vague) / len(sentences) > 0.3:
-            yield Finding("boilerplate", False, f"《{section.title}》有 {len(vague)}/{len(sentences)} 句是不涉及本产品事实的套话，"
-                          f"例如：“{vague[0].strip()[:30]}”", section=section.id)
-        if ctx.library is not None and (score := ctx.library.template_likeness(text)) is not None and score.score >= 0.5:
-            yield Finding("boilerplate", False, f"《{section.title}》与往期备案“{score.filing_id}”的文字重合度为 "
-                          f"{score.score:.0%}，疑似套用模板", section=section.id)
+            yield Finding(
+                "boilerplate",
+                False,
+                f"《{section.title}》有 {len(vague)}/{len(sentences)} 句是不涉及本产品事实的套话，"
+                f"例如：“{vague[0].strip()[:30]}”",
+                section=section.id,
+            )
+        if (
+            ctx.library is not None
+            and (score := ctx.library.template_likeness(text)) is not None
+            and score.score >= 0.5
+        ):
+            yield Finding(
+                "boilerplate",
+                False,
+                f"《{section.title}》与往期备案“{score.filing_id}”的文字重合度为 "
+                f"{score.score:.0%}，疑似套用模板",
+                section=section.id,
+            )
 
 
 @register
@@ -406,10 +539,19 @@ def check_length(ctx: CheckContext) -> Iterable[Finding]:
     for section, text in ctx.drafted():
         size = len(re.sub(r"\s", "", text))
         if size < section.length.min:
-            yield Finding("length", False, f"《{section.title}》仅 {size} 字，少于建议的 {section.length.min} 字，"
-                          "描述可能过于简略", section=section.id)
+            yield Finding(
+                "length",
+                False,
+                f"《{section.title}》仅 {size} 字，少于建议的 {section.length.min} 字，描述可能过于简略",
+                section=section.id,
+            )
         elif size > section.length.max:
-            yield Finding("length", False, f"《{section.title}》{size} 字，超过建议的 {section.length.max} 字", section=section.id)
+            yield Finding(
+                "length",
+                False,
+                f"《{section.title}》{size} 字，超过建议的 {section.length.max} 字",
+                section=section.id,
+            )
 
 
 @register
@@ -418,18 +560,31 @@ def check_numeric_consistency(ctx: CheckContext) -> Iterable[Finding]:
     if not scale:
         return
     allowed = set(re.findall(r"\d+(?:\.\d+)?", scale))
-    pattern = re.compile(r"(\d+(?:\.\d+)?)\s*(?:万|亿)?\s*(?:名|个|位)?\s*(?:注册)?(?:用户|月活|日活)|(?:用户|月活跃用户|月活|日活)[^，。；\d]{0,6}?(\d+(?:\.\d+)?)\s*(?:万|亿)")
+    pattern = re.compile(
+        r"(\d+(?:\.\d+)?)\s*(?:万|亿)?\s*(?:名|个|位)?\s*(?:注册)?(?:用户|月活|日活)|(?:用户|月活跃用户|月活|日活)[^，。；\d]{0,6}?(\d+(?:\.\d+)?)\s*(?:万|亿)"
+    )
     for section, text in ctx.drafted():
         for match in pattern.finditer(text):
             number = match.group(1) or match.group(2)
             if number not in allowed:
-                yield Finding("numeric_consistency", True, f"《{section.title}》中的用户规模“{match.group(0)}”与事实文件"
-                              f"（{scale}）不一致", section=section.id, field="product.user_scale")
+                yield Finding(
+                    "numeric_consistency",
+                    True,
+                    f"《{section.title}》中的用户规模“{match.group(0)}”与事实文件（{scale}）不一致",
+                    section=section.id,
+                    field="product.user_scale",
+                )
 
 
-def run_checks(facts: Facts, drafts: dict[str, str], *, spec: SpecBook | None = None,
-               registry: ArticleRegistry | None = None, library: Any = None,
-               scope: set[str] | None = None) -> CheckReport:
+def run_checks(
+    facts: Facts,
+    drafts: dict[str, str],
+    *,
+    spec: SpecBook | None = None,
+    registry: ArticleRegistry | None = None,
+    library: Any = None,
+    scope: set[str] | None = None,
+) -> CheckReport:
     ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope)
     findings: list[Finding] = []
     seen: set[tuple[str, str, str | None]] = set()
@@ -451,17 +606,27 @@ class FilingDecision:
 
 def decide_filings(facts: Facts) -> FilingDecision:
     """Which filings the product needs (filing-domain.md §6)."""
-    decision = FilingDecision(["算法备案"], [f"{facts.algorithm_type or '算法'}（{facts.role or '角色未填'}）须办理算法备案"])
+    decision = FilingDecision(
+        ["算法备案"], [f"{facts.algorithm_type or '算法'}（{facts.role or '角色未填'}）须办理算法备案"]
+    )
     if facts.algorithm_type != "生成合成类":
         return decision
-    own = [m.name for m in facts.models if m.provenance in ("自研", "基于开源模型微调") and _is_generative(m.purpose or "")]
+    own = [
+        m.name
+        for m in facts.models
+        if m.provenance in ("自研", "基于开源模型微调") and _is_generative(m.purpose or "")
+    ]
     third = [m.name for m in facts.models if m.provenance == "第三方API"]
     if own and facts.filing.public_opinion_attribute:
         decision.filings.append("生成式人工智能服务备案（大模型备案）")
-        decision.reasons.append(f"自研或微调的生成模型（{'、'.join(filter(None, own))}）面向公众提供服务且具有舆论属性")
+        decision.reasons.append(
+            f"自研或微调的生成模型（{'、'.join(filter(None, own))}）面向公众提供服务且具有舆论属性"
+        )
     elif third and facts.filing.public_opinion_attribute:
         decision.filings.append("生成式人工智能服务登记")
-        decision.reasons.append(f"调用已备案的第三方大模型（{'、'.join(filter(None, third))}）面向公众提供服务且具有舆论属性")
+        decision.reasons.append(
+            f"调用已备案的第三方大模型（{'、'.join(filter(None, third))}）面向公众提供服务且具有舆论属性"
+        )
     return decision
 
 

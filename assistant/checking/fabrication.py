@@ -7,12 +7,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.matching import MARKER_RE
+from assistant.checking.matching import MARKER_RE
 from assistant.textnorm import normalize
 
 DATE_RE = re.compile(r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?")
 FILING_NO_RE = re.compile(r"网信算备\s*\d+\s*号")
-URL_RE = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:com|cn|net|org|io|ai|top|xyz)(?:/[^\s，。；、）)」]*)?", re.I)
+URL_RE = re.compile(
+    r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:com|cn|net|org|io|ai|top|xyz)(?:/[^\s，。；、）)」]*)?", re.I
+)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE_RE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})(?!\d)")
 ORG_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9（）()]{2,30}?(?:股份有限公司|有限责任公司|有限公司)")
@@ -32,7 +34,7 @@ class Fabrication:
 
 
 def _context(text: str, start: int, end: int) -> str:
-    return text[max(0, start - 12):end + 12].replace("\n", " ")
+    return text[max(0, start - 12) : end + 12].replace("\n", " ")
 
 
 def _dates(text: str) -> set[str]:
@@ -54,8 +56,12 @@ def allowance(text: str) -> Allowance:
     # Line by line: normalize() drops newlines, which would fuse the end of one fact value with the start of
     # the next ("…号-2" + "2023-03-15" → "22023").
     lines = [normalize(line) for line in text.splitlines()]
-    return Allowance("\n".join(lines).lower(), frozenset(n for line in lines for n in NUMBER_RE.findall(line)),
-                     frozenset(_dates(text)), frozenset(m.group(0) for m in ORG_RE.finditer(text)))
+    return Allowance(
+        "\n".join(lines).lower(),
+        frozenset(n for line in lines for n in NUMBER_RE.findall(line)),
+        frozenset(_dates(text)),
+        frozenset(m.group(0) for m in ORG_RE.finditer(text)),
+    )
 
 
 class FabricationDetector:

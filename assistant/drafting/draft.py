@@ -10,23 +10,25 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.checks import Finding, check_data, run_checks
-from assistant.drafts import DraftRecord
+from assistant.checking.checks import Finding, check_data, run_checks
+from assistant.checking.injection import InjectionHit, clean_data
+from assistant.checking.matching import markers, mentions_fact
+from assistant.drafting.drafts import DraftRecord
+from assistant.drafting.llm import LLM, LLMError, Message, TokenCallback, get_llm
+from assistant.drafting.prompts import data_block, prompt_hash, render
+from assistant.drafting.template_drafter import draft_section, label_for
 from assistant.facts import Facts, get_path, parse_facts
-from assistant.injection import InjectionHit, clean_data
-from assistant.llm import LLM, LLMError, Message, TokenCallback, get_llm
-from assistant.matching import markers, mentions_fact
 from assistant.numerals import cn_to_int
-from assistant.prompts import data_block, prompt_hash, render
 from assistant.runtime import Runtime
 from assistant.spec import Section, missing_paths, present_values
-from assistant.template_drafter import draft_section, label_for
 
 SavedCallback = Callable[[DraftRecord], None]
 ARTICLE_CHARS = 320
 EXEMPLAR_CHARS = 420
 _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
-_SCAFFOLD_RE = re.compile(r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|草稿)[（(：:].*|</?data>)\s*$")
+_SCAFFOLD_RE = re.compile(
+    r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|草稿)[（(：:].*|</?data>)\s*$"
+)
 _MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*")
 ECHO_LIMIT = 0.5
 REPETITION_LIMIT = 0.5
@@ -53,7 +55,9 @@ def select_sections(rt: Runtime, facts: Facts, keys: list[str] | None) -> list[S
     for key in keys:
         section = rt.spec.section(key)  # KeyError names the valid choices
         if section not in applicable:
-            raise KeyError(f"章节“{section.title}”不适用于本备案（{facts.role or '角色未填'}，{facts.algorithm_type or '类型未填'}）")
+            raise KeyError(
+                f"章节“{section.title}”不适用于本备案（{facts.role or '角色未填'}，{facts.algorithm_type or '类型未填'}）"
+            )
         chosen.append(section)
     return chosen
 
@@ -69,7 +73,9 @@ def _fixable(finding: Finding) -> bool:
 
 
 class Drafter:
-    def __init__(self, rt: Runtime, provider: str, llm: LLM | None = None, exclude_filings: set[str] | None = None):
+    def __init__(
+        self, rt: Runtime, provider: str, llm: LLM | None = None, exclude_filings: set[str] | None = None
+    ):
         self.rt = rt
         self.provider = provider
         self.llm = llm if llm is not None or provider == "template" else get_llm(provider, rt.settings)
@@ -77,8 +83,13 @@ class Drafter:
 
     # --- public ----------------------------------------------------------------------------------
 
-    def draft(self, facts: Facts, keys: list[str] | None = None, on_saved: SavedCallback | None = None,
-              on_token: Callable[[str, str], None] | None = None) -> dict[str, DraftRecord]:
+    def draft(
+        self,
+        facts: Facts,
+        keys: list[str] | None = None,
+        on_saved: SavedCallback | None = None,
+        on_token: Callable[[str, str], None] | None = None,
+    ) -> dict[str, DraftRecord]:
         """Draft the requested (default: all applicable) sections. Each record is handed to `on_saved` as
         soon as it is finished; a failing section is recorded with its error and the others carry on — also
         when the failure is unexpected or `on_saved` itself raises (the record then carries that error).
@@ -93,9 +104,14 @@ class Drafter:
             try:
                 record = self.draft_one(ctx, section, token_cb)
             except Exception as exc:  # noqa: BLE001 - one section's failure must not lose the others
-                record = DraftRecord(section=section.id, title=section.title, text="", provider=self.provider,
-                                     model=getattr(self.llm, "model", ""),
-                                     error=f"起草时发生意外错误：{type(exc).__name__}: {str(exc)[:200]}")
+                record = DraftRecord(
+                    section=section.id,
+                    title=section.title,
+                    text="",
+                    provider=self.provider,
+                    model=getattr(self.llm, "model", ""),
+                    error=f"起草时发生意外错误：{type(exc).__name__}: {str(exc)[:200]}",
+                )
             if on_saved and record.error is None:
                 try:
                     on_saved(record)
@@ -113,34 +129,57 @@ class Drafter:
                 records[section.id] = run(section)
         return {s.id: records[s.id] for s in sections}
 
-    def draft_one(self, ctx: DraftContext, section: Section, on_token: TokenCallback | None = None) -> DraftRecord:
+    def draft_one(
+        self, ctx: DraftContext, section: Section, on_token: TokenCallback | None = None
+    ) -> DraftRecord:
         started = time.perf_counter()
         if self.llm is None or section.mode != "draft":
             text = draft_section(ctx.facts, section.id)
             findings = section_findings(self.rt, ctx.facts, section, text)
-            return DraftRecord(section=section.id, title=section.title, text=text, provider="template",
-                               model="deterministic", checks=[f.to_dict() for f in findings],
-                               timings={"total": round(time.perf_counter() - started, 3)})
+            return DraftRecord(
+                section=section.id,
+                title=section.title,
+                text=text,
+                provider="template",
+                model="deterministic",
+                checks=[f.to_dict() for f in findings],
+                timings={"total": round(time.perf_counter() - started, 3)},
+            )
         try:
             return self._llm_draft(ctx, section, on_token, started)
         except LLMError as exc:
-            return DraftRecord(section=section.id, title=section.title, text="", provider=self.provider,
-                               model=self.llm.model, error=str(exc),
-                               timings={"total": round(time.perf_counter() - started, 3)})
+            return DraftRecord(
+                section=section.id,
+                title=section.title,
+                text="",
+                provider=self.provider,
+                model=self.llm.model,
+                error=str(exc),
+                timings={"total": round(time.perf_counter() - started, 3)},
+            )
 
     # --- LLM path ----------------------------------------------------------------------------------
 
-    def _llm_draft(self, ctx: DraftContext, section: Section, on_token: TokenCallback | None,
-                   started: float) -> DraftRecord:
+    def _llm_draft(
+        self, ctx: DraftContext, section: Section, on_token: TokenCallback | None, started: float
+    ) -> DraftRecord:
         facts = ctx.facts
         facts_yaml = facts_block(facts, section)
         articles, article_sources = self._articles(facts, section)
         exemplars, exemplar_sources = self._exemplars(facts, section)
         system = render("system")
-        user = render("section", document=self.rt.spec.document(section.document).title, title=section.title,
-                      elements=elements_block(facts, section), facts=data_block(facts_yaml),
-                      missing=missing_block(facts, section), articles=data_block(articles) or "（无）",
-                      exemplars=exemplars, min_chars=section.length.min, max_chars=section.length.max)
+        user = render(
+            "section",
+            document=self.rt.spec.document(section.document).title,
+            title=section.title,
+            elements=elements_block(facts, section),
+            facts=data_block(facts_yaml),
+            missing=missing_block(facts, section),
+            articles=data_block(articles) or "（无）",
+            exemplars=exemplars,
+            min_chars=section.length.min,
+            max_chars=section.length.max,
+        )
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
         text = self._call(system, user, on_token, timings, "generate", section)
         filled: list[str] = []
@@ -153,8 +192,13 @@ class Drafter:
         while failures and rounds < self.rt.settings.repair_rounds:
             rounds += 1
             problems = "\n".join(f"- {f.message}" for f in failures)
-            repair = render("repair", title=section.title, problems=problems, facts=data_block(facts_yaml),
-                            draft=data_block(text))
+            repair = render(
+                "repair",
+                title=section.title,
+                problems=problems,
+                facts=data_block(facts_yaml),
+                draft=data_block(text),
+            )
             repaired = self._call(system, repair, None, timings, f"repair{rounds}", section)
             # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
             if not unusable(repaired, repair.replace(data_block(text), "")):
@@ -170,18 +214,36 @@ class Drafter:
             findings = section_findings(self.rt, facts, section, text)
         timings["total"] = round(time.perf_counter() - started, 3)
         return DraftRecord(
-            section=section.id, title=section.title, text=text, provider=self.provider, model=self.llm.model,
-            prompt_hash=prompt_hash(system, user), sources=article_sources + exemplar_sources,
-            checks=[f.to_dict() for f in findings], needs_review=bool(filled) or any(_fixable(f) for f in findings),
-            repair_rounds=rounds, filled_from_template=filled, discarded_text=discarded, timings=timings)
+            section=section.id,
+            title=section.title,
+            text=text,
+            provider=self.provider,
+            model=self.llm.model,
+            prompt_hash=prompt_hash(system, user),
+            sources=article_sources + exemplar_sources,
+            checks=[f.to_dict() for f in findings],
+            needs_review=bool(filled) or any(_fixable(f) for f in findings),
+            repair_rounds=rounds,
+            filled_from_template=filled,
+            discarded_text=discarded,
+            timings=timings,
+        )
 
-    def _call(self, system: str, user: str, on_token: TokenCallback | None, timings: dict[str, float],
-              label: str, section: Section) -> str:
+    def _call(
+        self,
+        system: str,
+        user: str,
+        on_token: TokenCallback | None,
+        timings: dict[str, float],
+        label: str,
+        section: Section,
+    ) -> str:
         began = time.perf_counter()
         # Chinese runs about 1.3 characters a token; small local models also get a tighter cap
         max_tokens = min(700 if self.provider == "local" else 3000, int(section.length.max * 0.9))
-        raw = self.llm.complete([Message("system", system), Message("user", user)], max_tokens=max_tokens,
-                                on_token=on_token)
+        raw = self.llm.complete(
+            [Message("system", system), Message("user", user)], max_tokens=max_tokens, on_token=on_token
+        )
         timings[label] = round(time.perf_counter() - began, 3)
         return clean_output(raw, section.title)
 
@@ -200,17 +262,27 @@ class Drafter:
 
     def _exemplars(self, facts: Facts, section: Section) -> tuple[str, list[dict[str, Any]]]:
         try:
-            hits = self.rt.retriever.exemplars(section.id, facts.algorithm_type, _modalities(facts),
-                                               query=f"{section.title} {facts.algorithm.summary or ''}",
-                                               exclude=self.exclude_filings, k=1 if self.provider == "local" else 2)
+            hits = self.rt.retriever.exemplars(
+                section.id,
+                facts.algorithm_type,
+                _modalities(facts),
+                query=f"{section.title} {facts.algorithm.summary or ''}",
+                exclude=self.exclude_filings,
+                k=1 if self.provider == "local" else 2,
+            )
         except Exception:  # noqa: BLE001 - drafting works without an index; exemplars are optional
             return "", []
         if not hits:
             return "", []
         body = "\n\n".join(hit.text[:EXEMPLAR_CHARS] for hit in hits)
-        text = ("往期备案中同一章节的写法示例（仅供参考结构和详略，其中的产品事实与本产品无关，不得照抄）：\n<data>\n"
-                f"{data_block(body)}\n</data>\n")
-        return text, [{"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id} for h in hits]
+        text = (
+            "往期备案中同一章节的写法示例（仅供参考结构和详略，其中的产品事实与本产品无关，不得照抄）：\n<data>\n"
+            f"{data_block(body)}\n</data>\n"
+        )
+        return text, [
+            {"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id}
+            for h in hits
+        ]
 
 
 # --- prompt parts ------------------------------------------------------------------------------
@@ -234,13 +306,23 @@ def _fact_lines(path: str, value: Any, lines: list[str]) -> None:
             _fact_lines(f"{path}.{key}", child, lines)
     elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
         for index, item in enumerate(value, 1):
-            parts = [f"{label_for(f'{path}.{k}')}：{_scalar(v)}" for k, v in item.items() if v not in (None, "", [])] \
-                if isinstance(item, dict) else [_scalar(item)]
+            parts = (
+                [
+                    f"{label_for(f'{path}.{k}')}：{_scalar(v)}"
+                    for k, v in item.items()
+                    if v not in (None, "", [])
+                ]
+                if isinstance(item, dict)
+                else [_scalar(item)]
+            )
             number = str(index) if len(value) > 1 else ""  # a lone "…1" invites small models to count on
             lines.append(f"- {label}{number}：" + "；".join(parts))
     elif isinstance(value, list):
-        joined = "；".join(f"{i}) {_scalar(v)}" for i, v in enumerate(value, 1)) if path.endswith("pipeline") else \
-            "、".join(_scalar(v) for v in value)
+        joined = (
+            "；".join(f"{i}) {_scalar(v)}" for i, v in enumerate(value, 1))
+            if path.endswith("pipeline")
+            else "、".join(_scalar(v) for v in value)
+        )
         lines.append(f"- {label}：{joined}")
     else:
         lines.append(f"- {label}：{_scalar(value)}")
@@ -260,8 +342,14 @@ def elements_block(facts: Facts, section: Section) -> str:
 
 def section_missing(facts: Facts, section: Section) -> list[str]:
     data = facts.as_dict()
-    return sorted({p for e in section.applicable_elements(facts) for spec_path in e.facts
-                   for p in missing_paths(data, spec_path)})
+    return sorted(
+        {
+            p
+            for e in section.applicable_elements(facts)
+            for spec_path in e.facts
+            for p in missing_paths(data, spec_path)
+        }
+    )
 
 
 def missing_block(facts: Facts, section: Section) -> str:
@@ -286,12 +374,14 @@ def repetition_ratio(text: str, size: int = 8) -> float:
     """Share of repeated character n-grams (digits folded, so counting loops count): near 0 for prose, high
     when a small model loops."""
     norm = re.sub(r"[一二三四五六七八九十百\d]", "0", re.sub(r"\s", "", text))
-    grams = [norm[i:i + size] for i in range(max(0, len(norm) - size + 1))]
+    grams = [norm[i : i + size] for i in range(max(0, len(norm) - size + 1))]
     return 1 - len(set(grams)) / len(grams) if len(grams) >= 40 else 0.0
 
 
 def unusable(text: str, prompt: str) -> bool:
-    return not text.strip() or echo_ratio(text, prompt) > ECHO_LIMIT or repetition_ratio(text) > REPETITION_LIMIT
+    return (
+        not text.strip() or echo_ratio(text, prompt) > ECHO_LIMIT or repetition_ratio(text) > REPETITION_LIMIT
+    )
 
 
 def echo_ratio(text: str, prompt: str) -> float:
@@ -306,11 +396,17 @@ def _unmarked_missing(facts: Facts, section: Section, text: str) -> list[str]:
     return [p for p in section_missing(facts, section) if p not in present]
 
 
-def fill_from_template(facts: Facts, section: Section, text: str, failures: list[Finding]) -> tuple[str, list[str]]:
+def fill_from_template(
+    facts: Facts, section: Section, text: str, failures: list[Finding]
+) -> tuple[str, list[str]]:
     """Remove sentences carrying unsupported facts or puffery, then append the template's statement of each
     element still missing and a marker for each absent fact. Returns the text and what was filled."""
     filled: list[str] = []
-    needles = [m.group(1) for f in failures if f.check == "unsupported_facts" and (m := re.search(r"“([^”]+)”", f.message))]
+    needles = [
+        m.group(1)
+        for f in failures
+        if f.check == "unsupported_facts" and (m := re.search(r"“([^”]+)”", f.message))
+    ]
     if any(f.check == "puffery" for f in failures):
         needles += [word for word in check_data()["puffery"] if word in text]
     for needle in dict.fromkeys(needles):
@@ -327,8 +423,10 @@ def fill_from_template(facts: Facts, section: Section, text: str, failures: list
         if all(mentions_fact(text, v) for v in values) and not unmatched:
             continue
         for paragraph in paragraphs:
-            if paragraph not in additions and (any(mentions_fact(paragraph, v) for v in values if not mentions_fact(text, v))
-                                               or any(re.search(p, paragraph) for p in unmatched)):
+            if paragraph not in additions and (
+                any(mentions_fact(paragraph, v) for v in values if not mentions_fact(text, v))
+                or any(re.search(p, paragraph) for p in unmatched)
+            ):
                 additions.append(paragraph)
         filled.append(element.name)
     for path in _unmarked_missing(facts, section, text + "\n".join(additions)):

@@ -39,8 +39,11 @@ class FilingDoc:
 def section_id_for_title(title: str, spec: SpecBook | None = None) -> str | None:
     """Map a heading (exact title or id, optionally numbered like `一、` / `（一）` / `1.`) to a section id."""
     spec = spec or load_spec()
-    cleaned = re.sub(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．]?)\s*",
-                      "", title.strip()).strip()
+    cleaned = re.sub(
+        r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+(\.\d+)*[、.．]?)\s*",
+        "",
+        title.strip(),
+    ).strip()
     for section in spec.sections:
         if cleaned in (section.id, section.title):
             return section.id
@@ -81,7 +84,7 @@ def load_library(directory: Path) -> list[FilingDoc]:
 
 def _ngrams(text: str) -> set[str]:
     norm = re.sub(r"[^\w]", "", normalize(text))
-    return {norm[i:i + NGRAM] for i in range(len(norm) - NGRAM + 1)}
+    return {norm[i : i + NGRAM] for i in range(len(norm) - NGRAM + 1)}
 
 
 @dataclass
@@ -121,6 +124,12 @@ class FilingLibrary:
         if len(grams) < 20 or not self._keys:
             return None
         shared = Counter(i for gram in grams for i in self._postings.get(gram, ()))
-        best = max(((count / len(grams), self._keys[i][0], self._keys[i][1]) for i, count in shared.items()
-                    if not exclude or self._keys[i][0] not in exclude), default=None)
+        best = max(
+            (
+                (count / len(grams), self._keys[i][0], self._keys[i][1])
+                for i, count in shared.items()
+                if not exclude or self._keys[i][0] not in exclude
+            ),
+            default=None,
+        )
         return Likeness(*best) if best else Likeness(0.0, "", "")

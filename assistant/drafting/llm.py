@@ -42,8 +42,15 @@ class LLM(Protocol):
     name: str
     model: str
 
-    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
-                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str: ...
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str: ...
 
 
 ProviderFactory = Callable[[Settings], LLM]
@@ -78,7 +85,7 @@ class LocalLLM:
     name = "local"
 
     def __init__(self, settings: Settings):
-        from assistant.local_model import MODELS
+        from assistant.drafting.local_model import MODELS
 
         self.settings = settings
         self.model = MODELS[settings.local_model].display
@@ -91,25 +98,42 @@ class LocalLLM:
                 try:
                     from llama_cpp import Llama
                 except ImportError as exc:
-                    raise LLMError("未安装 llama-cpp-python，无法使用内置模型。请按 README 的运行命令安装，"
-                                   "或改用 --provider template / openai") from exc
-                from assistant.local_model import ModelUnavailable, ensure_model
+                    raise LLMError(
+                        "未安装 llama-cpp-python，无法使用内置模型。请按 README 的运行命令安装，"
+                        "或改用 --provider template / openai"
+                    ) from exc
+                from assistant.drafting.local_model import ModelUnavailable, ensure_model
 
                 try:
                     path = ensure_model(self.settings.models_dir, self.settings.local_model)
                 except ModelUnavailable as exc:
                     raise LLMError(str(exc)) from exc
-                _LOCAL_CACHE[key] = Llama(model_path=str(path), n_ctx=self.settings.local_context, n_threads=threads,
-                                          n_threads_batch=threads, verbose=False, seed=7)
+                _LOCAL_CACHE[key] = Llama(
+                    model_path=str(path),
+                    n_ctx=self.settings.local_context,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    verbose=False,
+                    seed=7,
+                )
             return _LOCAL_CACHE[key]
 
-    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
-                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
         llama = self._llama()
         kwargs: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "max_tokens": max_tokens, "temperature": self.settings.llm_temperature if temperature is None else temperature,
-            "repeat_penalty": 1.25, "stream": True,
+            "max_tokens": max_tokens,
+            "temperature": self.settings.llm_temperature if temperature is None else temperature,
+            "repeat_penalty": 1.25,
+            "stream": True,
         }
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
@@ -171,7 +195,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.cap)
-        return min(self.cap, self.base * 2 ** attempt) * (0.5 + random.random() / 2)
+        return min(self.cap, self.base * 2**attempt) * (0.5 + random.random() / 2)
 
 
 def _retry_after(exc: Exception) -> float | None:
@@ -217,10 +241,16 @@ def classify_error(exc: Exception, *, base_url: str | None = None, timeout: floa
         return LLMError("模型服务限流（HTTP 429），请稍后重试或降低并发数", retryable=True)
     if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
         limit = f"（超过 {timeout:g} 秒未响应）" if timeout else ""
-        return LLMError(f"模型服务响应超时{limit}，请稍后重试，或在设置中调大超时时间（BEIAN_LLM_TIMEOUT）", retryable=True)
+        return LLMError(
+            f"模型服务响应超时{limit}，请稍后重试，或在设置中调大超时时间（BEIAN_LLM_TIMEOUT）",
+            retryable=True,
+        )
     if isinstance(exc, openai.APIConnectionError):
-        return LLMError(f"无法连接模型服务 {_endpoint(base_url)}：连接被拒绝、中断或网络不可达。"
-                        "请确认服务已启动、OPENAI_BASE_URL 填写正确", retryable=True)
+        return LLMError(
+            f"无法连接模型服务 {_endpoint(base_url)}：连接被拒绝、中断或网络不可达。"
+            "请确认服务已启动、OPENAI_BASE_URL 填写正确",
+            retryable=True,
+        )
     if isinstance(exc, httpx.TransportError):  # raised while reading a stream: the connection dropped midway
         return LLMError("与模型服务的连接在传输中途断开（流式输出不完整）", retryable=True)
     if isinstance(exc, openai.AuthenticationError):
@@ -230,11 +260,15 @@ def classify_error(exc: Exception, *, base_url: str | None = None, timeout: floa
     if isinstance(exc, openai.InternalServerError):
         return LLMError(f"模型服务内部错误（HTTP {getattr(exc, 'status_code', 500)}）", retryable=True)
     if isinstance(exc, openai.APIStatusError):
-        return LLMError(f"模型服务返回错误（HTTP {exc.status_code}）：{str(exc)[:200]}",
-                        retryable=exc.status_code >= 500)
+        return LLMError(
+            f"模型服务返回错误（HTTP {exc.status_code}）：{str(exc)[:200]}", retryable=exc.status_code >= 500
+        )
     if isinstance(exc, json.JSONDecodeError | ValueError | KeyError | TypeError):
-        return LLMError("模型服务返回的数据无法解析（不是有效的 OpenAI 兼容 JSON 或流式响应），"
-                        f"请检查 Base URL 是否指向 OpenAI 兼容接口：{str(exc)[:200]}", retryable=True)
+        return LLMError(
+            "模型服务返回的数据无法解析（不是有效的 OpenAI 兼容 JSON 或流式响应），"
+            f"请检查 Base URL 是否指向 OpenAI 兼容接口：{str(exc)[:200]}",
+            retryable=True,
+        )
     return LLMError(f"模型调用失败：{type(exc).__name__}: {str(exc)[:200]}")
 
 
@@ -244,7 +278,12 @@ class OpenAICompatibleLLM:
 
     name = "openai"
 
-    def __init__(self, settings: Settings, retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        settings: Settings,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.settings = settings
         self.model = settings.openai_model
         self.retry = retry or RetryPolicy(attempts=settings.llm_max_retries)
@@ -261,12 +300,25 @@ class OpenAICompatibleLLM:
         kwargs: dict[str, Any] = {}
         if json_mode:
             kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
-        return ChatOpenAI(model=self.model, base_url=self.base_url, api_key=key or "not-needed",
-                          timeout=self.settings.llm_timeout, max_retries=0,
-                          temperature=self.settings.llm_temperature, **kwargs)
+        return ChatOpenAI(
+            model=self.model,
+            base_url=self.base_url,
+            api_key=key or "not-needed",
+            timeout=self.settings.llm_timeout,
+            max_retries=0,
+            temperature=self.settings.llm_temperature,
+            **kwargs,
+        )
 
-    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
-                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
         """Stream one completion. A failed attempt that already streamed text is followed by
         `on_token(STREAM_RESET)` before the retry; the returned text is always one whole attempt's."""
         client = self._client(json_schema is not None)
@@ -278,8 +330,11 @@ class OpenAICompatibleLLM:
             try:
                 return self._stream_once(client, lc_messages, max_tokens, extra, on_token, streamed)
             except Exception as exc:  # noqa: BLE001 - classified here
-                error = exc if isinstance(exc, LLMError) else classify_error(
-                    exc, base_url=self.base_url, timeout=self.settings.llm_timeout)
+                error = (
+                    exc
+                    if isinstance(exc, LLMError)
+                    else classify_error(exc, base_url=self.base_url, timeout=self.settings.llm_timeout)
+                )
                 if streamed and on_token:
                     on_token(STREAM_RESET)
                 if not error.retryable or attempt + 1 >= attempts:
@@ -294,8 +349,14 @@ class OpenAICompatibleLLM:
         return text.replace(key, "***") if len(key) >= 4 else text
 
     @staticmethod
-    def _stream_once(client: Any, messages: list[tuple[str, str]], max_tokens: int, extra: dict[str, Any],
-                     on_token: TokenCallback | None, streamed: list[str] | None = None) -> str:
+    def _stream_once(
+        client: Any,
+        messages: list[tuple[str, str]],
+        max_tokens: int,
+        extra: dict[str, Any],
+        on_token: TokenCallback | None,
+        streamed: list[str] | None = None,
+    ) -> str:
         emitted: list[str] = [] if streamed is None else streamed
         finished = False
         for content, finish_reason in _chunks(client.stream(messages, max_tokens=max_tokens, **extra)):
@@ -307,7 +368,9 @@ class OpenAICompatibleLLM:
         text = "".join(emitted)
         if not finished:
             # the connection closed before the server said it was done: a cut stream, not a short reply
-            raise LLMError(f"模型服务的流式输出中途中断（已收到 {len(text)} 字，未收到结束标记）", retryable=True)
+            raise LLMError(
+                f"模型服务的流式输出中途中断（已收到 {len(text)} 字，未收到结束标记）", retryable=True
+            )
         if not text.strip():
             raise LLMError("模型服务返回了空内容", retryable=True)
         return text
@@ -350,8 +413,15 @@ class FakeLLM:
     model: str = "fake"
     calls: list[list[Message]] = field(default_factory=list)
 
-    def complete(self, messages: list[Message], *, max_tokens: int = 1024, temperature: float | None = None,
-                 on_token: TokenCallback | None = None, json_schema: dict[str, Any] | None = None) -> str:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        on_token: TokenCallback | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> str:
         self.calls.append(messages)
         if self.responder is not None:
             text = self.responder(messages)

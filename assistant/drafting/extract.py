@@ -12,37 +12,89 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.checking.injection import InjectionHit, clean_data, clean_text
+from assistant.checking.matching import mentions
+from assistant.drafting.llm import LLM, Message
+from assistant.drafting.prompts import data_block, render
+from assistant.drafting.template_drafter import label_for
 from assistant.facts import Facts, FactsError, parse_facts
-from assistant.injection import InjectionHit, clean_data, clean_text
-from assistant.llm import LLM, Message
-from assistant.matching import mentions
-from assistant.prompts import data_block, render
 from assistant.spec import SpecBook, missing_paths
-from assistant.template_drafter import label_for
 
 MAX_DESCRIPTION_CHARS = 20_000
 MIN_DESCRIPTION_CHARS = 20
 JSON_RETRIES = 2
-ENUM_KEYS = {"role", "algorithm_type", "filing_kind", "provenance", "forms", "modality", "minors_allowed",
-             "public_opinion_attribute", "delivery"}
+ENUM_KEYS = {
+    "role",
+    "algorithm_type",
+    "filing_kind",
+    "provenance",
+    "forms",
+    "modality",
+    "minors_allowed",
+    "public_opinion_attribute",
+    "delivery",
+}
 
 SCHEMA_HINT = {
-    "filing": {"role": "服务提供者|服务技术支持者", "algorithm_type": "生成合成类|个性化推送类|排序精选类|检索过滤类|调度决策类",
-               "algorithm_name": "", "filing_kind": "首次备案|变更备案", "public_opinion_attribute": True},
-    "entity": {"name": "", "credit_code": "", "address": "", "legal_representative": "",
-               "security_officer": {"name": "", "title": "", "phone": "", "email": ""}},
-    "product": {"name": "", "forms": ["App|网站|小程序|公众号|API|SDK|客户端|其他"], "urls": [""], "icp_number": "",
-                "launch_date": "YYYY-MM-DD|未上线", "application_field": "", "scenarios": [""], "audience": "",
-                "minors_allowed": False, "user_scale": "", "features": [{"name": "", "description": "", "entry": ""}]},
-    "algorithm": {"summary": "", "inputs": [{"modality": "", "description": ""}],
-                  "outputs": [{"modality": "", "formats": [""], "description": ""}], "pipeline": [""],
-                  "models": [{"name": "", "purpose": "", "provenance": "自研|基于开源模型微调|第三方API", "provider": "",
-                              "llm_filing_number": "", "algorithm_filing_number": "", "architecture": ""}],
-                  "training_data": "", "runtime_data": "", "personal_information": ""},
-    "safety": {"input_review": "", "output_review": "", "human_review": "", "feature_library": "",
-               "labeling": {"explicit": "", "implicit": "", "user_agreement": ""},
-               "complaint": {"entrance": "", "process": "", "feedback_deadline": "", "contact": ""},
-               "minors": "", "data_security": "", "log_retention": "", "real_name": ""},
+    "filing": {
+        "role": "服务提供者|服务技术支持者",
+        "algorithm_type": "生成合成类|个性化推送类|排序精选类|检索过滤类|调度决策类",
+        "algorithm_name": "",
+        "filing_kind": "首次备案|变更备案",
+        "public_opinion_attribute": True,
+    },
+    "entity": {
+        "name": "",
+        "credit_code": "",
+        "address": "",
+        "legal_representative": "",
+        "security_officer": {"name": "", "title": "", "phone": "", "email": ""},
+    },
+    "product": {
+        "name": "",
+        "forms": ["App|网站|小程序|公众号|API|SDK|客户端|其他"],
+        "urls": [""],
+        "icp_number": "",
+        "launch_date": "YYYY-MM-DD|未上线",
+        "application_field": "",
+        "scenarios": [""],
+        "audience": "",
+        "minors_allowed": False,
+        "user_scale": "",
+        "features": [{"name": "", "description": "", "entry": ""}],
+    },
+    "algorithm": {
+        "summary": "",
+        "inputs": [{"modality": "", "description": ""}],
+        "outputs": [{"modality": "", "formats": [""], "description": ""}],
+        "pipeline": [""],
+        "models": [
+            {
+                "name": "",
+                "purpose": "",
+                "provenance": "自研|基于开源模型微调|第三方API",
+                "provider": "",
+                "llm_filing_number": "",
+                "algorithm_filing_number": "",
+                "architecture": "",
+            }
+        ],
+        "training_data": "",
+        "runtime_data": "",
+        "personal_information": "",
+    },
+    "safety": {
+        "input_review": "",
+        "output_review": "",
+        "human_review": "",
+        "feature_library": "",
+        "labeling": {"explicit": "", "implicit": "", "user_agreement": ""},
+        "complaint": {"entrance": "", "process": "", "feedback_deadline": "", "contact": ""},
+        "minors": "",
+        "data_security": "",
+        "log_retention": "",
+        "real_name": "",
+    },
     "organization": {"department": "", "head": "", "staff_count": "", "systems": [""]},
 }
 
@@ -68,7 +120,9 @@ def validate_description(text: str) -> str:
     if len(text) < MIN_DESCRIPTION_CHARS:
         raise ExtractionError(f"产品描述过短（{len(text)} 字），请至少写明产品、算法和安全措施的基本情况")
     if len(text) > MAX_DESCRIPTION_CHARS:
-        raise ExtractionError(f"产品描述过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION_CHARS} 字以内，或分段提取")
+        raise ExtractionError(
+            f"产品描述过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION_CHARS} 字以内，或分段提取"
+        )
     return text
 
 
@@ -76,7 +130,7 @@ def _json_object(raw: str) -> Any:
     start, end = raw.find("{"), raw.rfind("}")
     if start < 0 or end <= start:
         raise ValueError("输出中没有 JSON 对象")
-    return json.loads(raw[start:end + 1])
+    return json.loads(raw[start : end + 1])
 
 
 def _prune(value: Any) -> Any:
@@ -86,7 +140,9 @@ def _prune(value: Any) -> Any:
         return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
     if isinstance(value, list):
         return [v for v in (_prune(v) for v in value) if v not in (None, "", [], {})]
-    if isinstance(value, str) and ("|" in value and value in json.dumps(SCHEMA_HINT, ensure_ascii=False) or value == "YYYY-MM-DD"):
+    if isinstance(value, str) and (
+        "|" in value and value in json.dumps(SCHEMA_HINT, ensure_ascii=False) or value == "YYYY-MM-DD"
+    ):
         return None
     return value
 
@@ -110,7 +166,9 @@ def extract_facts(description: str, llm: LLM, spec: SpecBook) -> Extraction:
     description = validate_description(description)
     cleaned, removed = clean_text(description)
     injections = [InjectionHit("description", s.strip()) for s in removed]
-    prompt = render("facts", schema=json.dumps(SCHEMA_HINT, ensure_ascii=False, indent=1), description=data_block(cleaned))
+    prompt = render(
+        "facts", schema=json.dumps(SCHEMA_HINT, ensure_ascii=False, indent=1), description=data_block(cleaned)
+    )
     messages = [Message("system", render("system")), Message("user", prompt)]
     error = ""
     for attempt in range(1, JSON_RETRIES + 2):
@@ -133,9 +191,20 @@ def extract_facts(description: str, llm: LLM, spec: SpecBook) -> Extraction:
 def required_missing(facts: Facts, spec: SpecBook) -> list[str]:
     """Key paths the applicable sections need that the facts do not hold."""
     data = facts.as_dict()
-    paths = {p for s in spec.applicable_sections(facts) for e in s.applicable_elements(facts)
-             for spec_path in e.facts for p in missing_paths(data, spec_path)}
-    for basic in ("filing.role", "filing.algorithm_type", "filing.algorithm_name", "entity.name", "product.name"):
+    paths = {
+        p
+        for s in spec.applicable_sections(facts)
+        for e in s.applicable_elements(facts)
+        for spec_path in e.facts
+        for p in missing_paths(data, spec_path)
+    }
+    for basic in (
+        "filing.role",
+        "filing.algorithm_type",
+        "filing.algorithm_name",
+        "entity.name",
+        "product.name",
+    ):
         if not facts.get(basic):
             paths.add(basic)
     return sorted(paths)

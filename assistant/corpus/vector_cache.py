@@ -66,8 +66,12 @@ class VectorCache:
         handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
         os.close(handle)
         try:
-            np.savez_compressed(tmp, fingerprint=np.array(self.fingerprint), keys=np.array(keys),
-                                vectors=matrix.astype(np.float32))
+            np.savez_compressed(
+                tmp,
+                fingerprint=np.array(self.fingerprint),
+                keys=np.array(keys),
+                vectors=matrix.astype(np.float32),
+            )
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         finally:

@@ -8,8 +8,9 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+from assistant import SPEC_DIR
+from assistant.corpus.regulations import ArticleRegistry, load_regulations
 from assistant.numerals import article_label, cn_to_int
-from assistant.regulations import ArticleRegistry, load_regulations
 from assistant.textnorm import normalize
 from assistant.yamlfile import load_yaml
 
@@ -19,7 +20,7 @@ CITATION_RE = re.compile(
     rf"(?:第[（(]?(?P<item>[{_NUM}\d]+)[）)]?项)?)?"
     r"(?:[^“”\n《]{0,12}?[“\"](?P<quote>[^”\"\n]{4,400})[”\"])?"
 )
-ALIASES_FILE = Path(__file__).parent / "spec" / "regulation_aliases.yaml"
+ALIASES_FILE = SPEC_DIR / "regulation_aliases.yaml"
 
 
 class CitationStatus(StrEnum):
@@ -84,9 +85,16 @@ def find_citations(text: str) -> list[Citation]:
         if not match.group("label") and not REGULATION_TITLE_RE.search(match.group("title")):
             continue
         para = match.group("para")
-        citations.append(Citation(
-            title=match.group("title").strip(), article=match.group("label"), quote=match.group("quote"),
-            start=match.start(), end=match.end(), paragraph=cn_to_int(para) if para else None))
+        citations.append(
+            Citation(
+                title=match.group("title").strip(),
+                article=match.group("label"),
+                quote=match.group("quote"),
+                start=match.start(),
+                end=match.end(),
+                paragraph=cn_to_int(para) if para else None,
+            )
+        )
     return citations
 
 
@@ -95,24 +103,41 @@ def verify(citation: Citation, registry: ArticleRegistry) -> Verification:
     if title is None:
         missing = not_in_corpus_title(citation.title)
         if missing:
-            return Verification(citation, CitationStatus.NOT_IN_CORPUS, missing,
-                                f"《{missing}》原文不在语料库中，仅按标题引用，无法核验条文")
-        return Verification(citation, CitationStatus.UNKNOWN_REGULATION, None,
-                            f"语料库中没有《{citation.title}》")
+            return Verification(
+                citation,
+                CitationStatus.NOT_IN_CORPUS,
+                missing,
+                f"《{missing}》原文不在语料库中，仅按标题引用，无法核验条文",
+            )
+        return Verification(
+            citation, CitationStatus.UNKNOWN_REGULATION, None, f"语料库中没有《{citation.title}》"
+        )
     if citation.article is None:
         return Verification(citation, CitationStatus.OK, title)
     number = cn_to_int(citation.article[1:-1])
     article = registry.get(title, number)
     if article is None:
         count = len(registry.regulations[title].articles)
-        return Verification(citation, CitationStatus.UNKNOWN_ARTICLE, title,
-                            f"《{title}》没有{article_label(number) if number else citation.article}（共 {count} 条）")
+        return Verification(
+            citation,
+            CitationStatus.UNKNOWN_ARTICLE,
+            title,
+            f"《{title}》没有{article_label(number) if number else citation.article}（共 {count} 条）",
+        )
     if citation.paragraph and citation.paragraph > len(article.paragraphs):
-        return Verification(citation, CitationStatus.UNKNOWN_ARTICLE, title,
-                            f"《{title}》{article.label}只有 {len(article.paragraphs)} 款")
+        return Verification(
+            citation,
+            CitationStatus.UNKNOWN_ARTICLE,
+            title,
+            f"《{title}》{article.label}只有 {len(article.paragraphs)} 款",
+        )
     if citation.quote and normalize(citation.quote) not in normalize(article.text):
-        return Verification(citation, CitationStatus.QUOTE_MISMATCH, title,
-                            f"引文与《{title}》{article.label}原文不符：“{citation.quote[:40]}”")
+        return Verification(
+            citation,
+            CitationStatus.QUOTE_MISMATCH,
+            title,
+            f"引文与《{title}》{article.label}原文不符：“{citation.quote[:40]}”",
+        )
     if registry.is_historical(title):
         return Verification(citation, CitationStatus.HISTORICAL, title, f"《{title}》为已被取代的历史文本")
     return Verification(citation, CitationStatus.OK, title)

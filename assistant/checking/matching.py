@@ -10,8 +10,39 @@ from assistant.textnorm import normalize, segmenter
 
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 MARKER_RE = re.compile(r"【待补充[:：]?([^】]*)】")
-_STOP = {"的", "和", "与", "及", "或", "等", "对", "在", "为", "将", "并", "由", "以", "于", "中", "后", "前",
-         "进行", "通过", "采用", "基于", "用户", "系统", "内容", "服务", "相关", "其", "该", "一", "个", "不"}
+_STOP = {
+    "的",
+    "和",
+    "与",
+    "及",
+    "或",
+    "等",
+    "对",
+    "在",
+    "为",
+    "将",
+    "并",
+    "由",
+    "以",
+    "于",
+    "中",
+    "后",
+    "前",
+    "进行",
+    "通过",
+    "采用",
+    "基于",
+    "用户",
+    "系统",
+    "内容",
+    "服务",
+    "相关",
+    "其",
+    "该",
+    "一",
+    "个",
+    "不",
+}
 SHORT_VALUE = 14
 
 
@@ -29,7 +60,9 @@ def fact_strings(value: Any) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _keywords(text: str) -> tuple[str, ...]:
-    words = {w for w in segmenter().lcut(normalize(text)) if len(w) >= 2 and w not in _STOP and not w.isdigit()}
+    words = {
+        w for w in segmenter().lcut(normalize(text)) if len(w) >= 2 and w not in _STOP and not w.isdigit()
+    }
     return tuple(sorted(words))
 
 

@@ -27,4 +27,9 @@ def prompt_hash(*texts: str) -> str:
 
 def data_block(text: str) -> str:
     """Text placed inside <data> tags cannot close the tag or open a fake role turn."""
-    return text.replace("<data>", "＜data＞").replace("</data>", "＜/data＞").replace("<|im_start|>", "").replace("<|im_end|>", "")
+    return (
+        text.replace("<data>", "＜data＞")
+        .replace("</data>", "＜/data＞")
+        .replace("<|im_start|>", "")
+        .replace("<|im_end|>", "")
+    )

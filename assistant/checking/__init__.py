@@ -1,0 +1,1 @@
+"""Deterministic checks: the rule registry, fabrication and text matching, prompt-injection detection."""

@@ -1,0 +1,1 @@
+"""Evaluation against the gold set: metrics, scoring and reports."""

@@ -1,0 +1,1 @@
+"""Export: .docx documents and the export gate."""
