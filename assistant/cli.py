@@ -150,10 +150,17 @@ def _check(args: argparse.Namespace, rt: Runtime) -> int:
 def _llm_for(provider: str, rt: Runtime) -> Any:
     from assistant.drafting.llm import LLMError, get_llm
 
-    if provider == "template":
-        return None
     try:
         return get_llm(provider, rt.settings)
+    except LLMError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _profile_for(provider: str) -> Any:
+    from assistant.drafting.llm import LLMError, provider_profile
+
+    try:
+        return provider_profile(provider)
     except LLMError as exc:
         raise CliError(str(exc)) from exc
 
@@ -224,6 +231,24 @@ class ProjectSink:
             self.draft_bases[record.section] = version
 
 
+class CallLog:
+    """Every model call of a command into the workspace's model-call log (the project's, or no project);
+    the database is opened on the first call, so runs without a model never create one."""
+
+    def __init__(self, rt: Runtime, project_id: int | None):
+        self.rt, self.project_id = rt, project_id
+        self._ws: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, call: Any) -> None:
+        from assistant.store import Workspace
+
+        with self._lock:
+            if self._ws is None:
+                self._ws = Workspace(self.rt.settings.workspace_url)
+            self._ws.log_model_call(self.project_id, call.model_dump())
+
+
 @command("draft")
 def _draft(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.drafting.draft import Drafter
@@ -233,7 +258,6 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
     provider = args.provider or rt.settings.provider
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    drafter = Drafter(rt, provider, _llm_for(provider, rt))
     sink = (
         ProjectSink(
             rt.settings.workspace_url, args.project, Path(args.facts).read_text(encoding="utf-8"), facts
@@ -246,6 +270,10 @@ def _draft(args: argparse.Namespace, rt: Runtime) -> int:
         print(
             f"事实文件{state}项目“{sink.name}”的第 {sink.facts_version} 版；每节完成后即存入项目", flush=True
         )
+
+    drafter = Drafter(
+        rt, provider, _llm_for(provider, rt), on_call=CallLog(rt, sink.project_id if sink else None)
+    )
 
     def on_saved(record: Any) -> None:
         write_draft(out, record)
@@ -302,12 +330,13 @@ def _export(args: argparse.Namespace, rt: Runtime) -> int:
 def _facts(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.drafting.drafts import atomic_write
     from assistant.drafting.extract import ExtractionError, extract_facts
-    from assistant.drafting.llm import LLMError
+    from assistant.drafting.llm import PROVIDERS, LLMError
     from assistant.facts import dump_facts
 
     provider = args.provider or rt.settings.provider
-    if provider == "template":
-        raise CliError("从描述提取事实需要大模型：请使用 --provider local 或 --provider openai")
+    if not _profile_for(provider).uses_model:
+        models = "、".join(name for name, p in PROVIDERS.items() if p.profile.uses_model)
+        raise CliError(f"从描述提取事实需要大模型：请用 --provider 选择 {models}")
     path = Path(args.description)
     if not path.is_file():
         raise CliError(f"找不到描述文件：{path}")
@@ -464,7 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("draft_dir")
     p.add_argument("--json", action="store_true")
 
-    providers = ["template", "local", "openai", "fake"]
+    from assistant.drafting.llm import PROVIDERS
+
+    providers = list(PROVIDERS)
+    model_providers = [name for name, p in PROVIDERS.items() if p.profile.uses_model]
     p = sub.add_parser("draft", help="起草章节（默认全部适用章节），每节输出 Markdown 和 JSON 记录")
     p.add_argument("facts")
     p.add_argument("--section", action="append", help="章节编号或中文标题，可重复")
@@ -484,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("facts", help="从产品描述提取事实文件")
     p.add_argument("description")
     p.add_argument("-o", "--out", required=True)
-    p.add_argument("--provider", choices=["local", "openai", "fake"])
+    p.add_argument("--provider", choices=model_providers)
 
     p = sub.add_parser(
         "import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库"

@@ -11,8 +11,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-ProviderName = Literal["template", "local", "openai", "fake"]
-
 
 class Settings(BaseSettings):
     """All settings; `BEIAN_*` variables, plus OPENAI_API_KEY / OPENAI_BASE_URL as the openai client reads them."""
@@ -23,7 +21,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
 
-    provider: ProviderName = "local"
+    provider: str = Field(
+        default="local", description="模型提供方：已注册的名称之一（内置 template、local、openai）"
+    )
     local_model: Literal["1.5b", "0.5b"] = "1.5b"
     local_threads: int = Field(default=0, description="llama.cpp 线程数；0 表示按空闲 CPU 自动选择")
     local_context: int = 4096

@@ -1,4 +1,5 @@
-"""The workspace database: projects, versioned facts and drafts, chat history, exports and evaluation runs.
+"""The workspace database: projects, versioned facts and drafts, chat history, exports, evaluation runs and
+the log of every model call (prompt, response, tokens, timings, round).
 
 SQLite (WAL, transactions) by default; a PostgreSQL URL by configuration, with the same migrations.
 Every write is a new version; a save based on a stale version is refused (`StaleWrite`), never merged
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
+    Float,
     Integer,
     MetaData,
     String,
@@ -94,13 +96,37 @@ eval_runs = Table(
 )
 
 
+model_calls = Table(
+    "model_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Integer, nullable=True, index=True),  # None: a CLI run outside any project
+    Column("section", String(60), nullable=False, default=""),
+    Column("round", String(80), nullable=False),  # generate | repair N | extract GROUP | chat | judge
+    Column("provider", String(60), nullable=False),
+    Column("model", String(200), nullable=False, default=""),
+    Column("prompt", Text, nullable=False),  # JSON list of {role, content}
+    Column("response", Text, nullable=False, default=""),
+    Column("prompt_tokens", Integer, nullable=True),
+    Column("completion_tokens", Integer, nullable=True),
+    Column("started", String(40), nullable=False),
+    Column("seconds", Float, nullable=False, default=0.0),
+    Column("first_token_seconds", Float, nullable=True),
+    Column("error", Text, nullable=True),
+)
+
+
 def _m1_initial(conn: Connection) -> None:
     metadata.create_all(
         conn, tables=[projects, facts_versions, draft_versions, chat_messages, exports, eval_runs]
     )
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+def _m2_model_calls(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[model_calls])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_model_calls]
 _MIGRATION_LOCK = 0x6265616E  # advisory lock key ("bean") held while migrating
 
 
@@ -302,6 +328,31 @@ class Workspace:
                 }
                 for r in rows
             ]
+
+    # --- model-call log ------------------------------------------------------------------------------
+
+    def log_model_call(self, project_id: int | None, call: dict[str, Any]) -> int:
+        """Append one model call (the fields of `assistant.drafting.llm.ModelCall`) to the audit log."""
+        columns = {c.name for c in model_calls.columns} - {"id", "project_id"}
+        values = {k: v for k, v in call.items() if k in columns}
+        values["prompt"] = json.dumps(values.get("prompt") or [], ensure_ascii=False)
+        values.setdefault("started", _now())
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(model_calls).values(project_id=project_id, **values))
+            return int(result.inserted_primary_key[0])
+
+    def model_calls(self, project_id: int | None, section: str | None = None) -> list[dict[str, Any]]:
+        """The project's logged calls in order (only one section's when given)."""
+        where = [
+            model_calls.c.project_id.is_(None)
+            if project_id is None
+            else model_calls.c.project_id == project_id
+        ]
+        if section is not None:
+            where.append(model_calls.c.section == section)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(model_calls).where(*where).order_by(model_calls.c.id))
+            return [dict(r._mapping, prompt=json.loads(r.prompt or "[]")) for r in rows]
 
     def record_export(self, project_id: int, record: dict[str, Any]) -> None:
         with self.engine.begin() as conn:

@@ -8,14 +8,35 @@ from pathlib import Path
 
 import pytest
 
+import tests.fakes  # noqa: F401 - registers the `fake` provider for the tests
 from assistant.config import PROJECT_ROOT, Settings, get_settings
 
 ROOT = PROJECT_ROOT
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE_FACTS = FIXTURES / "facts-example.yaml"
 
-os.environ["BEIAN_TEST_MODE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _guard_network() -> None:
+    """Any HTTP request (httpx: the openai client, langchain, chromadb's client) to a non-loopback host
+    fails loudly: the tests never reach a real model service by accident."""
+    import httpx
+
+    def guarded(original):  # noqa: ANN001, ANN202
+        def handle(self, request: httpx.Request):  # noqa: ANN001, ANN202
+            if request.url.host not in _LOOPBACK:
+                raise httpx.ConnectError(f"测试中禁止访问外部网络：{request.url.host}", request=request)
+            return original(self, request)
+
+        return handle
+
+    httpx.HTTPTransport.handle_request = guarded(httpx.HTTPTransport.handle_request)
+    httpx.AsyncHTTPTransport.handle_async_request = guarded(httpx.AsyncHTTPTransport.handle_async_request)
+
+
+_guard_network()
 
 
 @pytest.fixture(autouse=True)

@@ -150,11 +150,7 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                                 "message": {"role": "assistant", "content": text},
                             }
                         ],
-                        "usage": {
-                            "prompt_tokens": 10,
-                            "completion_tokens": len(text),
-                            "total_tokens": 10 + len(text),
-                        },
+                        "usage": _usage(body, text),
                     },
                 )
                 return
@@ -192,13 +188,31 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 "model": model,
                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
             }
-            self._write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
+            self._write(f"data: {json.dumps(final)}\n\n".encode())
+            if (body.get("stream_options") or {}).get("include_usage"):
+                # as OpenAI does: a last chunk without choices carries the call's token counts
+                usage = {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [],
+                    "usage": _usage(body, text),
+                }
+                self._write(f"data: {json.dumps(usage)}\n\n".encode())
+            self._write(b"data: [DONE]\n\n")
             if state.chunked:
                 self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
             self.close_connection = True
 
     return Handler
+
+
+def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+    """Token counts as characters: prompt characters over all messages, reply characters."""
+    prompt = sum(len(str(m.get("content") or "")) for m in body.get("messages") or [])
+    return {"prompt_tokens": prompt, "completion_tokens": len(text), "total_tokens": prompt + len(text)}
 
 
 def _toy_embedding(text: str, dim: int = 16) -> list[float]:

@@ -9,9 +9,10 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.drafting.draft import Drafter, clean_output, echo_ratio
-from assistant.drafting.llm import FakeLLM, LLMError, Message, OpenAICompatibleLLM, RetryPolicy
+from assistant.drafting.llm import LLMError, Message, OpenAICompatibleLLM, RetryPolicy
 from assistant.drafting.template_drafter import draft_section
 from assistant.runtime import Runtime
+from tests.fakes import FakeLLM
 from tests.helpers import facts_with
 from tests.openai_server import Fault, OpenAITestServer
 
@@ -181,3 +182,150 @@ def test_a_draft_still_failing_after_repairs_is_replaced() -> None:
     record = Drafter(rt, "fake", FakeLLM(replies=[invented] * 3)).draft(facts, ["purpose"])["purpose"]
     assert "2019" not in record.text and "专利" not in record.text
     assert not [c for c in record.checks if c["blocking"]] and record.needs_review
+
+
+def test_the_model_rewrites_the_template_draft_and_owns_its_text() -> None:
+    facts = facts_with()
+    template = draft_section(facts, "purpose")
+    rewritten = template.replace("。", "。\n", 1)  # the model's own paragraphing of the same facts
+    fake = FakeLLM(replies=[rewritten])
+    record = Drafter(Runtime(get_settings()), "fake", fake).draft(facts, ["purpose"])["purpose"]
+    prompt = fake.calls[0][-1].content
+    assert "底稿" in prompt and template.strip().splitlines()[0] in prompt  # the template draft is the input
+    assert record.provenance == "model" and set(record.paragraphs) == {"model"}
+    assert len(record.paragraphs) == len([line for line in record.text.splitlines() if line.strip()])
+    assert record.discarded_text == "" and not record.needs_review
+
+
+def test_template_fill_is_labelled_per_paragraph() -> None:
+    facts = facts_with()
+    template = draft_section(facts, "risk_controls")
+    complaint = next(line for line in template.splitlines() if "投诉举报：" in line)
+    text = template.replace(complaint + "\n", "")  # the model left out the complaint channel
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(replies=[text] * 3)).draft(
+        facts, ["risk_controls"]
+    )["risk_controls"]
+    lines = [line.strip() for line in record.text.splitlines() if line.strip()]
+    by_line = dict(zip(lines, record.paragraphs, strict=True))
+    assert record.provenance == "mixed" and record.discarded_text == ""
+    assert by_line[complaint.strip()] == "template"  # added back from the template
+    assert by_line[lines[0]] == "model" and list(by_line.values()).count("template") < len(lines) / 2
+
+
+def test_a_template_fallback_is_never_labelled_a_model_draft() -> None:
+    facts = facts_with()
+    looping = "\n\n".join(f"【{i}】灵犀文本生成算法的输入数据{i}：文本" for i in range(1, 40))
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(replies=[looping])).draft(facts, ["principle"])[
+        "principle"
+    ]
+    assert record.text == draft_section(facts, "principle")
+    assert record.provenance == "template" and set(record.paragraphs) == {"template"}
+    assert record.discarded_text.startswith("【1】")  # the model's text stays viewable
+    assert record.provider == "fake"  # the provider that was tried, for the log; the text is the template's
+
+
+def test_removing_an_invented_sentence_keeps_the_model_label_and_says_so() -> None:
+    facts = facts_with()
+    invented = draft_section(facts, "purpose") + "\n\n本算法于 2019 年获得 3 项专利。"
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(replies=[invented] * 3)).draft(
+        facts, ["purpose"]
+    )["purpose"]
+    assert "2019" not in record.text and record.provenance in {"model", "mixed"}
+    assert any("2019" in note for note in record.filled_from_template) and record.needs_review
+
+
+def test_every_model_call_is_logged_with_its_round(tmp_path) -> None:  # noqa: ANN001
+    from assistant.store import Workspace
+
+    facts = facts_with()
+    good = draft_section(facts, "risk_controls")
+    bad = good.replace("自受理之日起 7 个工作日内", "尽快")
+    ws = Workspace(f"sqlite:///{tmp_path / 'w.db'}")
+    pid = ws.create_project("日志")
+    fake = FakeLLM(replies=[bad, bad, good])
+    record = Drafter(
+        Runtime(get_settings()), "fake", fake, on_call=lambda call: ws.log_model_call(pid, call.model_dump())
+    ).draft(facts, ["risk_controls"])["risk_controls"]
+    calls = ws.model_calls(pid, "risk_controls")
+    assert (
+        [c["round"] for c in calls]
+        == ["generate", "repair 1", "repair 2"]
+        == [
+            "generate",
+            *(f"repair {n}" for n in range(1, record.repair_rounds + 1)),
+        ]
+    )
+    assert [c["response"] for c in calls] == [bad, bad, good]
+    assert calls[1]["prompt"][-1]["content"] == fake.calls[1][-1].content  # the exact prompt sent
+    assert all(c["provider"] == "fake" and c["model"] == "fake" and c["seconds"] >= 0 for c in calls)
+    assert sum(c["completion_tokens"] for c in calls) == record.tokens["completion"]
+    assert record.tokens["calls"] == 3
+
+
+def test_openai_calls_are_logged_with_server_token_counts(server: OpenAITestServer, tmp_path) -> None:  # noqa: ANN001
+    from assistant.store import Workspace
+
+    facts = facts_with()
+    good = draft_section(facts, "risk_controls")
+    replies = [good.replace("自受理之日起 7 个工作日内", "尽快"), good]
+    server.state.responder = lambda body: replies.pop(0)
+    ws = Workspace(f"sqlite:///{tmp_path / 'w.db'}")
+    pid = ws.create_project("接口")
+    record = Drafter(
+        Runtime(get_settings()), "openai", on_call=lambda call: ws.log_model_call(pid, call.model_dump())
+    ).draft(facts, ["risk_controls"])["risk_controls"]
+    calls = ws.model_calls(pid)
+    assert [c["round"] for c in calls] == ["generate", "repair 1"] and record.repair_rounds == 1
+    requests = server.state.requests
+    assert all(r["stream_options"]["include_usage"] for r in requests)
+    for call, request in zip(calls, requests, strict=True):
+        assert call["model"] == "test-model" and call["section"] == "risk_controls"
+        assert call["prompt"] == [{"role": m["role"], "content": m["content"]} for m in request["messages"]]
+        # the test server counts characters: the log holds the server's numbers, not an estimate
+        assert call["prompt_tokens"] == sum(len(m["content"]) for m in request["messages"])
+        assert call["completion_tokens"] == len(call["response"])
+        assert call["first_token_seconds"] is not None and call["seconds"] >= call["first_token_seconds"]
+    assert record.provenance == "model"
+
+
+def test_a_failed_call_is_logged_with_its_error(
+    server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BEIAN_LLM_MAX_RETRIES", "1")
+    get_settings.cache_clear()
+    server.state.faults = [Fault("status", 500)]
+    logged = []
+    record = Drafter(Runtime(get_settings()), "openai", on_call=logged.append).draft(
+        facts_with(), ["purpose"]
+    )["purpose"]
+    assert record.error and [c.round for c in logged] == ["generate"]
+    assert logged[0].error and "内部错误" in logged[0].error and logged[0].response == ""
+
+
+def test_the_engine_sizes_prompts_from_the_provider_profile() -> None:
+    """A provider registered with its own profile: the engine gives it as many articles as it declares."""
+    from dataclasses import replace
+
+    from assistant.drafting.llm import PROVIDERS, register_provider
+    from tests.fakes import FAKE_PROFILE
+
+    facts = facts_with()
+    rt = Runtime(get_settings())
+    counts = {}
+    try:
+        for articles in (1, 3):
+            register_provider("tiny", replace(FAKE_PROFILE, label="小", articles=articles))(
+                lambda s: FakeLLM()
+            )
+            fake = FakeLLM(replies=[draft_section(facts, "risk_controls")])
+            record = Drafter(rt, "tiny", fake).draft(facts, ["risk_controls"])["risk_controls"]
+            counts[articles] = sum(1 for s in record.sources if s["kind"] == "article")
+    finally:
+        PROVIDERS.pop("tiny", None)
+    assert counts == {1: 1, 3: 3}
+
+
+def test_unknown_provider_names_the_registered_ones() -> None:
+    with pytest.raises(LLMError) as info:
+        Drafter(Runtime(get_settings()), "nonexistent")
+    assert all(name in str(info.value) for name in ("template", "local", "openai"))

@@ -18,11 +18,11 @@ import pytest
 from assistant.cli import main
 from assistant.config import get_settings
 from assistant.drafting.draft import prepare_facts
-from assistant.drafting.llm import FakeLLM
 from assistant.evaluation.evaluation import evaluation
 from assistant.facts import load_facts
 from assistant.runtime import Runtime
 from tests.conftest import ROOT
+from tests.fakes import FakeLLM
 
 GOLD = ROOT / "eval" / "gold"
 ADVERSARIAL = sorted(

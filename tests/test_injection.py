@@ -8,10 +8,11 @@ from assistant.checking.injection import clean_text
 from assistant.config import get_settings
 from assistant.drafting.draft import Drafter
 from assistant.drafting.extract import extract_facts
-from assistant.drafting.llm import FakeLLM, Message
+from assistant.drafting.llm import Message
 from assistant.drafting.template_drafter import draft_section
 from assistant.runtime import Runtime
 from assistant.spec import load_spec
+from tests.fakes import FakeLLM
 from tests.helpers import facts_with
 
 CLAIM = "已通过国家网信办安全评估"

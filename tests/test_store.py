@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.store import StaleWrite, Workspace
+from assistant import store
+from assistant.store import MIGRATIONS, StaleWrite, Workspace
 
 
 @pytest.fixture
@@ -73,10 +74,10 @@ def test_wal_mode_and_migrations_are_recorded(tmp_path: Path) -> None:
     ws = Workspace(f"sqlite:///{tmp_path / 'w.db'}")
     with ws.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("SELECT count(*) FROM migrations").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM migrations").scalar() == len(MIGRATIONS)
     Workspace(f"sqlite:///{tmp_path / 'w.db'}")  # re-opening does not re-run migrations
     with ws.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM migrations").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM migrations").scalar() == len(MIGRATIONS)
 
 
 def test_chat_history(ws: Workspace) -> None:
@@ -88,3 +89,55 @@ def test_chat_history(ws: Workspace) -> None:
     messages = ws.messages(pid)
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert messages[1]["citations"][0]["article"] == "第二十四条"
+
+
+def test_an_older_database_gains_the_model_call_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database created before the model-call log (first migration only) is migrated on opening, and
+    its data stays."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS[:1])
+    old = Workspace(url)
+    pid = old.create_project("旧项目")
+    with old.engine.connect() as conn:
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "model_calls" not in tables
+    old.engine.dispose()
+    monkeypatch.setattr(store, "MIGRATIONS", MIGRATIONS)
+    ws = Workspace(url)
+    assert ws.project_id("旧项目") == pid
+    ws.log_model_call(pid, {"round": "generate", "provider": "fake", "model": "m", "prompt": []})
+    assert [c["round"] for c in ws.model_calls(pid)] == ["generate"]
+
+
+def test_model_calls_are_logged_per_project_and_section(ws: Workspace) -> None:
+    a, b = ws.create_project("甲"), ws.create_project("乙")
+    prompt = [{"role": "system", "content": "系统"}, {"role": "user", "content": "改写“算法基本原理”一节"}]
+    ws.log_model_call(
+        a,
+        {
+            "round": "generate",
+            "provider": "openai",
+            "model": "m1",
+            "section": "principle",
+            "prompt": prompt,
+            "response": "正文。",
+            "prompt_tokens": 30,
+            "completion_tokens": 3,
+            "seconds": 1.25,
+            "first_token_seconds": 0.5,
+        },
+    )
+    ws.log_model_call(a, {"round": "repair 1", "provider": "openai", "model": "m1", "section": "principle"})
+    ws.log_model_call(a, {"round": "generate", "provider": "openai", "model": "m1", "section": "purpose"})
+    ws.log_model_call(b, {"round": "chat", "provider": "local", "model": "q", "error": "超时"})
+    ws.log_model_call(
+        None, {"round": "generate", "provider": "openai", "model": "m1", "section": "principle"}
+    )
+    calls = ws.model_calls(a, "principle")
+    assert [c["round"] for c in calls] == ["generate", "repair 1"]
+    assert calls[0]["prompt"] == prompt and calls[0]["response"] == "正文。"
+    assert (calls[0]["prompt_tokens"], calls[0]["completion_tokens"], calls[0]["seconds"]) == (30, 3, 1.25)
+    assert calls[0]["started"]  # a timestamp is always recorded
+    assert len(ws.model_calls(a)) == 3
+    assert [c["error"] for c in ws.model_calls(b)] == ["超时"]
+    assert len(ws.model_calls(None)) == 1

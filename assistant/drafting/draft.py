@@ -13,8 +13,24 @@ from typing import Any
 from assistant.checking.checks import Finding, check_data, run_checks
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import markers, mentions_fact
-from assistant.drafting.drafts import DraftRecord
-from assistant.drafting.llm import LLM, LLMError, Message, TokenCallback, get_llm
+from assistant.drafting.drafts import (
+    TEMPLATE_FALLBACK,
+    DraftRecord,
+    paragraph_provenance,
+    paragraphs_of,
+    section_provenance,
+)
+from assistant.drafting.llm import (
+    LLM,
+    CallSink,
+    LLMError,
+    Message,
+    ModelCall,
+    TokenCallback,
+    call_model,
+    get_llm,
+    provider_profile,
+)
 from assistant.drafting.prompts import data_block, prompt_hash, render
 from assistant.drafting.template_drafter import draft_section, label_for
 from assistant.facts import Facts, get_path, parse_facts
@@ -27,13 +43,29 @@ ARTICLE_CHARS = 320
 EXEMPLAR_CHARS = 420
 _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
 _SCAFFOLD_RE = re.compile(
-    r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|草稿)[（(：:].*|</?data>)\s*$"
+    r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|改写要求|草稿|底稿)[（(：:].*|</?data>)\s*$"
 )
 _MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*")
 ECHO_LIMIT = 0.5
 REPETITION_LIMIT = 0.5
-TEMPLATE_FALLBACK = "全文（模型草稿不可用或未通过检查，已改用模板文本）"
 _FENCE_RE = re.compile(r"^```[a-z]*\n|\n```\s*$")
+
+
+@dataclass
+class SectionUsage:
+    """Token counts and calls of one section, summed over its rounds."""
+
+    prompt: int = 0
+    completion: int = 0
+    calls: int = 0
+
+    def add(self, call: ModelCall) -> None:
+        self.prompt += call.prompt_tokens or 0
+        self.completion += call.completion_tokens or 0
+        self.calls += 1
+
+    def totals(self) -> dict[str, int]:
+        return {"prompt": self.prompt, "completion": self.completion, "calls": self.calls}
 
 
 @dataclass
@@ -74,12 +106,20 @@ def _fixable(finding: Finding) -> bool:
 
 class Drafter:
     def __init__(
-        self, rt: Runtime, provider: str, llm: LLM | None = None, exclude_filings: set[str] | None = None
+        self,
+        rt: Runtime,
+        provider: str,
+        llm: LLM | None = None,
+        exclude_filings: set[str] | None = None,
+        on_call: CallSink | None = None,
     ):
+        """`on_call` receives every model call (prompt, response, tokens, timings, round) for the log."""
         self.rt = rt
         self.provider = provider
-        self.llm = llm if llm is not None or provider == "template" else get_llm(provider, rt.settings)
+        self.profile = provider_profile(provider)
+        self.llm = llm if llm is not None else get_llm(provider, rt.settings)
         self.exclude_filings = exclude_filings or set()
+        self.on_call = on_call
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -119,7 +159,7 @@ class Drafter:
                     record = record.model_copy(update={"error": f"保存失败：{exc}"})
             return record
 
-        if self.provider == "openai" and len(sections) > 1:
+        if self.profile.parallel and len(sections) > 1:
             with ThreadPoolExecutor(max_workers=max(1, self.rt.settings.llm_concurrency)) as pool:
                 futures = {pool.submit(run, s): s.id for s in sections}
                 for future in as_completed(futures):
@@ -143,10 +183,13 @@ class Drafter:
                 provider="template",
                 model="deterministic",
                 checks=[f.to_dict() for f in findings],
+                provenance="template",
+                paragraphs=["template"] * len(paragraphs_of(text)),
                 timings={"total": round(time.perf_counter() - started, 3)},
             )
+        usage = SectionUsage()
         try:
-            return self._llm_draft(ctx, section, on_token, started)
+            return self._llm_draft(ctx, section, on_token, started, usage)
         except LLMError as exc:
             return DraftRecord(
                 section=section.id,
@@ -155,15 +198,25 @@ class Drafter:
                 provider=self.provider,
                 model=self.llm.model,
                 error=str(exc),
+                tokens=usage.totals(),
                 timings={"total": round(time.perf_counter() - started, 3)},
             )
 
     # --- LLM path ----------------------------------------------------------------------------------
 
     def _llm_draft(
-        self, ctx: DraftContext, section: Section, on_token: TokenCallback | None, started: float
+        self,
+        ctx: DraftContext,
+        section: Section,
+        on_token: TokenCallback | None,
+        started: float,
+        usage: SectionUsage,
     ) -> DraftRecord:
+        """The model rewrites the template draft; checks and repairs follow; what the model still leaves
+        out is filled from the template (those paragraphs are labelled "template"), and a model text that
+        still fails is replaced by the template text and kept as `discarded_text`."""
         facts = ctx.facts
+        template = draft_section(facts, section.id)
         facts_yaml = facts_block(facts, section)
         articles, article_sources = self._articles(facts, section)
         exemplars, exemplar_sources = self._exemplars(facts, section)
@@ -173,6 +226,7 @@ class Drafter:
             document=self.rt.spec.document(section.document).title,
             title=section.title,
             elements=elements_block(facts, section),
+            draft=data_block(template),
             facts=data_block(facts_yaml),
             missing=missing_block(facts, section),
             articles=data_block(articles) or "（无）",
@@ -181,15 +235,17 @@ class Drafter:
             max_chars=section.length.max,
         )
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
-        text = self._call(system, user, on_token, timings, "generate", section)
+        call = self._caller(system, section, timings, usage)
+        text = call(user, "generate", on_token)
         filled: list[str] = []
         discarded = ""
-        if unusable(text, user):
+        # rewriting legitimately repeats the template's sentences; only the rest of the prompt is an echo
+        if unusable(text, user.replace(data_block(template), "")):
             # nothing usable (empty, the prompt repeated, or degenerate repetition): the template text instead
-            discarded, text, filled = text, draft_section(facts, section.id), [TEMPLATE_FALLBACK]
+            discarded, text, filled = text, template, [TEMPLATE_FALLBACK]
         rounds = 0
         failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
-        while failures and rounds < self.rt.settings.repair_rounds:
+        while failures and rounds < self.rt.settings.repair_rounds and not discarded:
             rounds += 1
             problems = "\n".join(f"- {f.message}" for f in failures)
             repair = render(
@@ -199,19 +255,21 @@ class Drafter:
                 facts=data_block(facts_yaml),
                 draft=data_block(text),
             )
-            repaired = self._call(system, repair, None, timings, f"repair{rounds}", section)
+            repaired = call(repair, f"repair {rounds}", None)
             # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
             if not unusable(repaired, repair.replace(data_block(text), "")):
                 text = repaired
             failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
-        if failures or _unmarked_missing(facts, section, text):
+        model_text = text
+        if not discarded and (failures or _unmarked_missing(facts, section, text)):
             text, more = fill_from_template(facts, section, text, failures)
             filled += more
         findings = section_findings(self.rt, facts, section, text)
-        if any(_fixable(f) for f in findings):
+        if not discarded and any(_fixable(f) for f in findings):
             # repairs and the fill did not clear every blocking problem: never keep a failing model draft
-            discarded, text, filled = text, draft_section(facts, section.id), [TEMPLATE_FALLBACK]
+            discarded, text, filled = text, template, [TEMPLATE_FALLBACK]
             findings = section_findings(self.rt, facts, section, text)
+        sources = paragraph_provenance(text, "" if discarded else model_text, template)
         timings["total"] = round(time.perf_counter() - started, 3)
         return DraftRecord(
             section=section.id,
@@ -226,32 +284,44 @@ class Drafter:
             repair_rounds=rounds,
             filled_from_template=filled,
             discarded_text=discarded,
+            provenance=section_provenance(sources),
+            paragraphs=sources,
+            tokens=usage.totals(),
             timings=timings,
         )
 
-    def _call(
-        self,
-        system: str,
-        user: str,
-        on_token: TokenCallback | None,
-        timings: dict[str, float],
-        label: str,
-        section: Section,
-    ) -> str:
-        began = time.perf_counter()
-        # Chinese runs about 1.3 characters a token; small local models also get a tighter cap
-        max_tokens = min(700 if self.provider == "local" else 3000, int(section.length.max * 0.9))
-        raw = self.llm.complete(
-            [Message("system", system), Message("user", user)], max_tokens=max_tokens, on_token=on_token
-        )
-        timings[label] = round(time.perf_counter() - began, 3)
-        return clean_output(raw, section.title)
+    def _caller(
+        self, system: str, section: Section, timings: dict[str, float], usage: SectionUsage
+    ) -> Callable[[str, str, TokenCallback | None], str]:
+        """A function (user prompt, round, token callback) → cleaned text that logs each call."""
+        # Chinese runs about 1.3 characters a token; the provider's profile caps it further
+        max_tokens = min(self.profile.max_tokens, int(section.length.max * 0.9))
+
+        def sink(record: ModelCall) -> None:
+            usage.add(record)
+            if self.on_call is not None:
+                self.on_call(record)
+
+        def call(user: str, label: str, on_token: TokenCallback | None) -> str:
+            began = time.perf_counter()
+            raw = call_model(
+                self.llm,
+                [Message("system", system), Message("user", user)],
+                round=label,
+                section=section.id,
+                sink=sink,
+                on_token=on_token,
+                max_tokens=max_tokens,
+            )
+            timings[label] = round(time.perf_counter() - began, 3)
+            return clean_output(raw, section.title)
+
+        return call
 
     def _articles(self, facts: Facts, section: Section) -> tuple[str, list[dict[str, Any]]]:
         refs = [(r.title, r.article) for r in section.applicable_articles(facts)]
         texts, sources = [], []
-        limit = 2 if self.provider == "local" else 5
-        for title, label in refs[:limit]:
+        for title, label in refs[: self.profile.articles]:
             article = self.rt.registry.get(title, _article_number(label))
             if article:
                 texts.append(f"{article.heading}：{article.text[:ARTICLE_CHARS]}")
@@ -268,7 +338,7 @@ class Drafter:
                 _modalities(facts),
                 query=f"{section.title} {facts.algorithm.summary or ''}",
                 exclude=self.exclude_filings,
-                k=1 if self.provider == "local" else 2,
+                k=self.profile.exemplars,
             )
         except Exception:  # noqa: BLE001 - drafting works without an index; exemplars are optional
             return "", []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,9 +28,56 @@ class DraftRecord(BaseModel):
     repair_rounds: int = 0
     filled_from_template: list[str] = []
     discarded_text: str = ""  # a model draft that was replaced by the template text, kept for review
+    # who wrote the text: "model", "template" (the template drafter, or its text in place of a failed model
+    # draft) or "mixed" (model text with paragraphs filled from the template); "" in records from before
+    provenance: str = ""
+    paragraphs: list[str] = []  # "model" / "template" per paragraph of `text` (paragraphs_of)
+    tokens: dict[str, int] = {}  # prompt, completion and calls, summed over the section's model calls
     timings: dict[str, float] = {}
     error: str | None = None
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+MODEL, TEMPLATE, MIXED = "model", "template", "mixed"
+TEMPLATE_FALLBACK = "全文（模型草稿不可用或未通过检查，已改用模板文本）"  # in filled_from_template
+_MARKER_LINE_RE = re.compile(r"^(【待补充：[^】]*】\s*)+$")
+
+
+def paragraphs_of(text: str) -> list[str]:
+    """The non-empty lines of a draft, stripped: the unit of per-paragraph provenance."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def paragraph_provenance(text: str, model_text: str, template: str) -> list[str]:
+    """Per paragraph of `text`: "model" when the model wrote it (it is in `model_text`, possibly with
+    sentences removed), "template" when it was filled in from the template (a template paragraph or a marker
+    line the model did not write). An empty `model_text` means the model's text was discarded."""
+    if not model_text.strip():
+        return [TEMPLATE] * len(paragraphs_of(text))
+    written = set(paragraphs_of(model_text))
+    from_template = set(paragraphs_of(template))
+    return [
+        MODEL
+        if paragraph in written or (paragraph not in from_template and not _MARKER_LINE_RE.match(paragraph))
+        else TEMPLATE
+        for paragraph in paragraphs_of(text)
+    ]
+
+
+def section_provenance(paragraphs: list[str]) -> str:
+    kinds = set(paragraphs)
+    if kinds == {MODEL}:
+        return MODEL
+    return MIXED if MODEL in kinds else TEMPLATE
+
+
+def record_provenance(record: DraftRecord) -> str:
+    """A record's provenance, also for records written before it was stored."""
+    if record.provenance:
+        return record.provenance
+    if record.provider == "template" or TEMPLATE_FALLBACK in record.filled_from_template:
+        return TEMPLATE
+    return MIXED if record.filled_from_template else MODEL
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -1,6 +1,11 @@
-"""LLM providers behind one interface: `local` (llama.cpp in-process), `openai` (any OpenAI-compatible
-endpoint through langchain-openai) and `fake` (tests). The `template` provider needs no model and is
-handled by the drafter itself. Providers register the same way the built-ins do (`register_provider`)."""
+"""LLM providers behind one interface, in a registry: `template` (no model: the deterministic drafter),
+`local` (llama.cpp in-process) and `openai` (any OpenAI-compatible endpoint through langchain-openai's
+ChatOpenAI, which also gives the extraction its `with_structured_output`; `openai` and `httpx` are imported
+only for their exception classes). Each provider declares its profile when it registers
+(`register_provider`); other providers (the tests' fake one, a plug-in) register the same way.
+
+`call_model` is the one way the application calls a model: it times the call, collects the token counts and
+hands a `ModelCall` record to a sink (the workspace database's model-call log)."""
 
 from __future__ import annotations
 
@@ -11,9 +16,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlparse
+
+from pydantic import BaseModel
 
 from assistant.config import Settings
 
@@ -38,6 +46,14 @@ class LLMError(RuntimeError):
         self.retryable = retryable
 
 
+@dataclass
+class Usage:
+    """Token counts of one call, filled in by the provider when it knows them."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
 class LLM(Protocol):
     name: str
     model: str
@@ -50,25 +66,144 @@ class LLM(Protocol):
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
         json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> str: ...
 
 
-ProviderFactory = Callable[[Settings], LLM]
-PROVIDERS: dict[str, ProviderFactory] = {}
+class ModelCall(BaseModel):
+    """One model call as the audit log keeps it."""
+
+    round: str  # generate | repair N | extract GROUP | chat | judge
+    provider: str
+    model: str
+    section: str = ""
+    prompt: list[dict[str, str]] = []  # the messages, role and content
+    response: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    started: str = ""  # UTC, ISO 8601
+    seconds: float = 0.0
+    first_token_seconds: float | None = None
+    error: str | None = None
 
 
-def register_provider(name: str) -> Callable[[ProviderFactory], ProviderFactory]:
+CallSink = Callable[[ModelCall], None]
+
+
+def call_model(
+    llm: LLM,
+    messages: list[Message],
+    *,
+    round: str,
+    section: str = "",
+    sink: CallSink | None = None,
+    on_token: TokenCallback | None = None,
+    **kwargs: Any,
+) -> str:
+    """`llm.complete` with the call recorded: the sink receives the call (also a failed one, with its
+    error) before this returns or raises."""
+    usage = Usage()
+    began, first = time.perf_counter(), [None]  # type: list[float | None]
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+
+    def tokens(piece: str) -> None:
+        if piece and first[0] is None:
+            first[0] = time.perf_counter() - began
+        if on_token:
+            on_token(piece)
+
+    call = ModelCall(
+        round=round,
+        provider=getattr(llm, "name", ""),
+        model=getattr(llm, "model", ""),
+        section=section,
+        prompt=[{"role": m.role, "content": m.content} for m in messages],
+        started=started,
+    )
+    try:
+        text = llm.complete(messages, on_token=tokens, usage=usage, **kwargs)
+    except Exception as exc:
+        call.error = str(exc)[:2000]
+        raise
+    else:
+        call.response = text
+        return text
+    finally:
+        call.seconds = round_seconds(time.perf_counter() - began)
+        call.first_token_seconds = None if first[0] is None else round_seconds(first[0])
+        call.prompt_tokens, call.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        if sink is not None:
+            sink(call)
+
+
+def round_seconds(value: float) -> float:
+    return float(f"{value:.3f}")
+
+
+ProviderFactory = Callable[[Settings], "LLM | None"]
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    """What the engine and the UI need to know about a provider, declared when it registers."""
+
+    label: str  # Chinese, shown in the UI and in messages
+    uses_model: bool = True  # False: the deterministic template drafter, no model calls at all
+    max_tokens: int = 3000  # cap on one completion (Chinese runs about 1.3 characters a token)
+    articles: int = 5  # regulation articles given to the model per section
+    exemplars: int = 2  # past-filing exemplars given to the model per section
+    parallel: bool = False  # sections may be drafted concurrently (up to settings.llm_concurrency)
+    available: Callable[[Settings], bool] | None = None  # None: always; else whether it is installed
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    profile: ProviderProfile
+    factory: ProviderFactory
+
+
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register_provider(name: str, profile: ProviderProfile) -> Callable[[ProviderFactory], ProviderFactory]:
+    """Register a provider under `name`; the built-ins below register exactly like a plug-in would."""
+
     def register(factory: ProviderFactory) -> ProviderFactory:
-        PROVIDERS[name] = factory
+        PROVIDERS[name] = Provider(name, profile, factory)
         return factory
 
     return register
 
 
-def get_llm(name: str, settings: Settings) -> LLM:
+def provider_names() -> list[str]:
+    return list(PROVIDERS)
+
+
+def provider_profile(name: str) -> ProviderProfile:
     if name not in PROVIDERS:
-        raise LLMError(f"未知的模型提供方“{name}”，可选：template、{'、'.join(PROVIDERS)}")
-    return PROVIDERS[name](settings)
+        raise LLMError(f"未知的模型提供方“{name}”，可选：{'、'.join(PROVIDERS)}")
+    return PROVIDERS[name].profile
+
+
+def provider_label(name: str) -> str:
+    return PROVIDERS[name].profile.label if name in PROVIDERS else name
+
+
+def provider_available(name: str, settings: Settings) -> bool:
+    check = provider_profile(name).available
+    return check is None or check(settings)
+
+
+def get_llm(name: str, settings: Settings) -> LLM | None:
+    """The provider's model client; None for a provider that uses no model (the template drafter)."""
+    provider_profile(name)  # raises for an unknown name, listing the registered ones
+    return PROVIDERS[name].factory(settings)
+
+
+@register_provider("template", ProviderProfile(label="模板（不使用大模型，确定性起草）", uses_model=False))
+def _template(settings: Settings) -> LLM | None:
+    return None
 
 
 # --- local -------------------------------------------------------------------------------------
@@ -126,6 +261,7 @@ class LocalLLM:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
         json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> str:
         llama = self._llama()
         kwargs: dict[str, Any] = {
@@ -142,9 +278,13 @@ class LocalLLM:
             for chunk in llama.create_chat_completion(**kwargs):
                 piece = chunk["choices"][0]["delta"].get("content") or ""
                 if piece:
-                    parts.append(piece)
+                    parts.append(piece)  # llama.cpp streams one token per chunk
                     if on_token:
                         on_token(piece)
+            if usage is not None:
+                usage.completion_tokens = len(parts)
+                # the context now holds the prompt and the reply
+                usage.prompt_tokens = max(0, int(getattr(llama, "n_tokens", 0)) - len(parts)) or None
         return "".join(parts)
 
 
@@ -176,7 +316,23 @@ def _busy_cores_elsewhere(window: float) -> float:
     return max(0.0, (busy1 - busy0) / os.sysconf("SC_CLK_TCK") / elapsed - (own1 - own0) / elapsed)
 
 
-@register_provider("local")
+def _local_installed(settings: Settings) -> bool:
+    from assistant.drafting.local_model import installed
+
+    return installed(settings.local_model)
+
+
+@register_provider(
+    "local",
+    ProviderProfile(
+        label="内置本地模型（llama.cpp）",
+        max_tokens=700,  # a small model drifts on long outputs
+        articles=2,  # a 4096-token context holds the rewrite task, the facts and two articles
+        exemplars=1,
+        parallel=False,  # one in-process model, calls are serialised anyway
+        available=_local_installed,
+    ),
+)
 def _local(settings: Settings) -> LLM:
     return LocalLLM(settings)
 
@@ -289,7 +445,6 @@ class OpenAICompatibleLLM:
         self.retry = retry or RetryPolicy(attempts=settings.llm_max_retries)
         self._sleep = sleep
         self.base_url = settings.openai_base_url
-        _guard_test_network(self.base_url)
 
     def _client(self, json_mode: bool) -> Any:
         from langchain_openai import ChatOpenAI
@@ -307,6 +462,7 @@ class OpenAICompatibleLLM:
             timeout=self.settings.llm_timeout,
             max_retries=0,
             temperature=self.settings.llm_temperature,
+            stream_usage=True,  # token counts for the model-call log
             **kwargs,
         )
 
@@ -318,6 +474,7 @@ class OpenAICompatibleLLM:
         temperature: float | None = None,
         on_token: TokenCallback | None = None,
         json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
     ) -> str:
         """Stream one completion. A failed attempt that already streamed text is followed by
         `on_token(STREAM_RESET)` before the retry; the returned text is always one whole attempt's."""
@@ -328,7 +485,7 @@ class OpenAICompatibleLLM:
         for attempt in range(attempts):
             streamed: list[str] = []
             try:
-                return self._stream_once(client, lc_messages, max_tokens, extra, on_token, streamed)
+                return self._stream_once(client, lc_messages, max_tokens, extra, on_token, streamed, usage)
             except Exception as exc:  # noqa: BLE001 - classified here
                 error = (
                     exc
@@ -356,11 +513,17 @@ class OpenAICompatibleLLM:
         extra: dict[str, Any],
         on_token: TokenCallback | None,
         streamed: list[str] | None = None,
+        usage: Usage | None = None,
     ) -> str:
         emitted: list[str] = [] if streamed is None else streamed
         finished = False
-        for content, finish_reason in _chunks(client.stream(messages, max_tokens=max_tokens, **extra)):
+        for content, finish_reason, counts in _chunks(
+            client.stream(messages, max_tokens=max_tokens, **extra)
+        ):
             finished = finished or bool(finish_reason)
+            if counts and usage is not None:  # the server's usage chunk (stream_options.include_usage)
+                usage.prompt_tokens = counts.get("input_tokens")
+                usage.completion_tokens = counts.get("output_tokens")
             if content:
                 emitted.append(content)
                 if on_token:
@@ -376,64 +539,23 @@ class OpenAICompatibleLLM:
         return text
 
 
-def _chunks(stream: Iterator[Any]) -> Iterator[tuple[str, str | None]]:
-    """(content, finish_reason) per streamed chunk."""
+def _chunks(stream: Iterator[Any]) -> Iterator[tuple[str, str | None, dict[str, Any] | None]]:
+    """(content, finish_reason, token usage) per streamed chunk."""
     for chunk in stream:
         content = chunk.content if isinstance(chunk.content, str) else ""
         finish_reason = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason")
-        if content or finish_reason:
-            yield content, finish_reason
+        counts = getattr(chunk, "usage_metadata", None) or None
+        if content or finish_reason or counts:
+            yield content, finish_reason, counts
 
 
 def _is_loopback(url: str | None) -> bool:
     return bool(url) and (urlparse(url).hostname or "") in _LOOPBACK
 
 
-def _guard_test_network(url: str | None) -> None:
-    """Under tests (BEIAN_TEST_MODE=1) any request to a non-loopback endpoint fails loudly."""
-    if os.environ.get("BEIAN_TEST_MODE") == "1" and not _is_loopback(url):
-        raise LLMError(f"测试模式禁止访问外部模型服务：{url or '(默认 OpenAI 地址)'}")
-
-
-@register_provider("openai")
+@register_provider(
+    "openai",
+    ProviderProfile(label="OpenAI 兼容接口", max_tokens=3000, articles=5, exemplars=2, parallel=True),
+)
 def _openai(settings: Settings) -> LLM:
     return OpenAICompatibleLLM(settings)
-
-
-# --- fake --------------------------------------------------------------------------------------
-
-
-@dataclass
-class FakeLLM:
-    """Deterministic stand-in for tests: scripted replies in order, or a function of the messages."""
-
-    replies: list[str] = field(default_factory=list)
-    responder: Callable[[list[Message]], str] | None = None
-    name: str = "fake"
-    model: str = "fake"
-    calls: list[list[Message]] = field(default_factory=list)
-
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 1024,
-        temperature: float | None = None,
-        on_token: TokenCallback | None = None,
-        json_schema: dict[str, Any] | None = None,
-    ) -> str:
-        self.calls.append(messages)
-        if self.responder is not None:
-            text = self.responder(messages)
-        elif self.replies:
-            text = self.replies.pop(0)
-        else:
-            text = "测试草稿。"
-        if on_token:
-            on_token(text)
-        return text
-
-
-@register_provider("fake")
-def _fake(settings: Settings) -> LLM:
-    return FakeLLM()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,16 @@ def part_paths(spec: ModelSpec) -> list[Path]:
             ) from exc
         paths.append(Path(module.get_part_path()))
     return paths
+
+
+def installed(key: str) -> bool:
+    """Whether llama-cpp-python and the model's first part package are importable (without importing them)."""
+    spec = MODELS.get(key)
+    return (
+        spec is not None
+        and importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec(f"{spec.package_prefix}1") is not None
+    )
 
 
 def sha256_file(path: Path) -> str:

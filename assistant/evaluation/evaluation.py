@@ -25,7 +25,7 @@ from assistant.checking.matching import fact_strings, markers, mentions
 from assistant.corpus.citations import verify_text
 from assistant.drafting.draft import TEMPLATE_FALLBACK, Drafter, prepare_facts
 from assistant.drafting.drafts import DraftRecord
-from assistant.drafting.llm import LLM, LLMError, Message, get_llm
+from assistant.drafting.llm import LLM, LLMError, Message, get_llm, provider_profile
 from assistant.drafting.prompts import data_block, render
 from assistant.evaluation.evaluation import metrics
 from assistant.facts import Facts, FactsError, load_facts
@@ -437,8 +437,8 @@ def evaluate(
     gold = load_gold(Path(gold_dir), cases)
     filing_ids = check_no_leak(gold, rt)
     wanted = [rt.spec.section(key).id for key in sections] if sections else None
-    if llm is None and provider != "template":
-        llm = get_llm(provider, rt.settings)
+    if llm is None:
+        llm = get_llm(provider, rt.settings)  # None for a provider without a model (the template)
     if judge and judge_llm is None:
         judge_llm = llm or _default_judge(rt)
     facts_note = _facts_note(provider, llm, extract)
@@ -486,7 +486,7 @@ def evaluate(
 
 
 def _default_judge(rt: Runtime) -> LLM:
-    if rt.settings.provider == "template":
+    if not provider_profile(rt.settings.provider).uses_model:
         raise EvalError(
             "评审模型需要大模型：请用 --provider local 或 openai 起草，或设置 BEIAN_PROVIDER 指定评审所用的模型"
         )

@@ -35,14 +35,14 @@ def env_key_present() -> bool:
 
 def model_settings() -> None:
     cfg = state.provider_config()
-    providers = ["template", "local", "openai"] + (["fake"] if cfg["provider"] == "fake" else [])
+    providers = state.provider_names()
     if st.session_state.get("settings.provider") not in providers:
         st.session_state["settings.provider"] = cfg["provider"]
     provider = st.radio(
         "起草与问答使用的模型",
         providers,
         key="settings.provider",
-        format_func=lambda p: state.PROVIDER_LABELS.get(p, p),
+        format_func=state.provider_label,
     )
     cfg["provider"] = provider
     if provider == "template":

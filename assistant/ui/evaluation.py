@@ -98,10 +98,10 @@ def run_form(evaluation: Any) -> None:
     if not cases:
         st.warning(f"没有找到金标准数据（{GOLD_DIR}）。")
         return
-    providers = ["template", "local", "openai"]
+    providers = state.provider_names()
     columns = st.columns([1, 2])
     provider = columns[0].selectbox(
-        "起草方式", providers, key="eval.provider", format_func=lambda p: state.PROVIDER_LABELS.get(p, p)
+        "起草方式", providers, key="eval.provider", format_func=state.provider_label
     )
     label_key = state.keep("eval.label", "")
     columns[1].text_input("本次运行的名称（可选）", key=label_key, placeholder="例如：模板基线")
@@ -115,7 +115,7 @@ def run_form(evaluation: Any) -> None:
         format_func=lambda sid: titles[sid],
         placeholder="全部章节",
     )
-    if provider != "template":
+    if state.provider_uses_model(provider):
         st.caption(
             "使用大模型起草全部金标准章节耗时较长（本地 1.5B 模型每节约 1 分钟）；可先选择少量案例和章节。"
         )
@@ -129,7 +129,7 @@ def run_form(evaluation: Any) -> None:
     try:
         from assistant.drafting.llm import get_llm
 
-        llm = None if provider == "template" else get_llm(provider, state.session_settings())
+        llm = get_llm(provider, state.session_settings())
         with st.spinner("评估进行中……"):
             report = evaluation.evaluate(
                 GOLD_DIR,

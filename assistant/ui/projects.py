@@ -384,7 +384,7 @@ def extraction(project_id: int) -> None:
                 st.error(f"描述文件“{upload.name}”不是 UTF-8 编码的文本。")
                 return
     if st.button("提取事实", type="primary", key="extract.run", icon=":material/auto_awesome:"):
-        if state.provider() == "template":
+        if not state.provider_uses_model(state.provider()):
             st.error("从产品描述提取需要大模型：请先在「设置与语料」中选择内置本地模型或 OpenAI 兼容接口。")
         elif state.save_pending(project_id, "提取"):
             try:

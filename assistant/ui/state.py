@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,12 +50,6 @@ PAGES: dict[str, PageInfo] = {
     "settings": PageInfo("assistant/ui/corpus_settings.py", "设置与语料", ":material/settings:", "settings"),
 }
 
-PROVIDER_LABELS = {
-    "template": "模板（不使用大模型，确定性起草）",
-    "local": "内置本地模型（llama.cpp）",
-    "openai": "OpenAI 兼容接口",
-    "fake": "测试用假模型",
-}
 LOCAL_MODEL_LABELS = {"1.5b": "Qwen2.5 1.5B（质量更好）", "0.5b": "Qwen2.5 0.5B（更快、占用内存更少）"}
 
 
@@ -152,32 +145,53 @@ def sidebar() -> None:
             "local": LOCAL_MODEL_LABELS.get(cfg["local_model"], cfg["local_model"]),
             "openai": cfg["openai_model"],
         }.get(cfg["provider"], "")
-        st.caption(
-            f"起草方式：{PROVIDER_LABELS.get(cfg['provider'], cfg['provider'])}"
-            + (f" · {model}" if model else "")
-        )
+        st.caption(f"起草方式：{provider_label(cfg['provider'])}" + (f" · {model}" if model else ""))
 
 
 # --- model settings for this session -------------------------------------------------------------------
 
 
 def local_model_installed(key: str = "1.5b") -> bool:
-    from assistant.drafting.local_model import MODELS
+    from assistant.drafting.local_model import installed
 
-    spec = MODELS[key]
-    return (
-        importlib.util.find_spec("llama_cpp") is not None
-        and importlib.util.find_spec(f"{spec.package_prefix}1") is not None
-    )
+    return installed(key)
+
+
+def provider_names() -> list[str]:
+    """Every registered provider (the built-ins and any registered by a plug-in or the tests)."""
+    from assistant.drafting.llm import provider_names
+
+    return provider_names()
+
+
+def provider_label(name: str) -> str:
+    from assistant.drafting.llm import provider_label
+
+    return provider_label(name)
+
+
+def provider_uses_model(name: str) -> bool:
+    from assistant.drafting.llm import LLMError, provider_profile
+
+    try:
+        return provider_profile(name).uses_model
+    except LLMError:
+        return False
 
 
 def provider_config() -> dict[str, Any]:
     """The session's provider choice; starts from the configuration (template when the configured local
     model is not installed, so that a fresh clone works without a model or a key)."""
     if "provider_cfg" not in st.session_state:
+        from assistant.drafting.llm import LLMError, provider_available
+
         s = settings()
         provider = s.provider
-        if provider == "local" and not local_model_installed(s.local_model):
+        try:
+            usable = provider_available(provider, s)
+        except LLMError:  # a provider name that is not registered
+            usable = False
+        if not usable:
             provider = "template"
         st.session_state["provider_cfg"] = {
             "provider": provider,
@@ -209,12 +223,9 @@ def provider() -> str:
 
 def make_llm() -> LLM | None:
     """The session's model, or None for the template provider. Raises LLMError with a Chinese message."""
-    name = provider()
-    if name == "template":
-        return None
     from assistant.drafting.llm import get_llm
 
-    return get_llm(name, session_settings())
+    return get_llm(provider(), session_settings())
 
 
 # --- facts: saved versions and the working copy ----------------------------------------------------------

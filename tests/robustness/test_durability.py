@@ -69,7 +69,7 @@ def test_sigkill_during_draft_all_loses_nothing(
         ws.save_draft(pid, "purpose", "早先的人工稿。\n", {"provider": "人工编辑"}, None)
         ws.engine.dispose()
 
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "BEIAN_TEST_MODE": "1"}
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
         command = [
             sys.executable,
             "-m",

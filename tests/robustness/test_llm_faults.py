@@ -233,7 +233,7 @@ def test_draft_all_with_cut_streams_has_no_duplicated_text(monkeypatch: pytest.M
 
 def test_unexpected_error_in_one_section_does_not_lose_the_others() -> None:
     """A bug or a failing save in one section is that section's error; the others are still saved."""
-    from assistant.drafting.llm import FakeLLM
+    from tests.fakes import FakeLLM
 
     facts = facts_with()
     saved: list[str] = []

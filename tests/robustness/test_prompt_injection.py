@@ -19,11 +19,12 @@ from assistant.corpus.importer import import_filing
 from assistant.corpus.index import get_collection
 from assistant.drafting.draft import Drafter
 from assistant.drafting.extract import extract_facts
-from assistant.drafting.llm import FakeLLM, Message
+from assistant.drafting.llm import Message
 from assistant.drafting.template_drafter import draft_section
 from assistant.facts import dump_facts
 from assistant.runtime import Runtime
 from assistant.spec import load_spec
+from tests.fakes import FakeLLM
 from tests.helpers import facts_with
 from tests.robustness.injection_variants import VARIANTS, carried_claim, gullible_addition
 

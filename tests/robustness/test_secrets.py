@@ -132,7 +132,7 @@ def test_key_in_no_log_no_saved_state_no_export(
         ws.record_export(pid, json.loads((docx / "export-record.json").read_text(encoding="utf-8")))
         assert {h.get("authorization") for h in server.state.headers} == {f"Bearer {KEY}"}
 
-        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "BEIAN_TEST_MODE": "1"}
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
         server.state.faults = [Fault("status", 400, echo_auth=True)]
         server.state.responder = good_model(facts)
         run = subprocess.run(
