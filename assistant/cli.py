@@ -322,7 +322,11 @@ def _export(args: argparse.Namespace, rt: Runtime) -> int:
     for path in result.files:
         print(f"已导出：{path}")
     if result.draft_mark:
-        print(f"注意：尚有 {len(report.warnings)} 项警告，文档已标注“草稿”。")
+        print("注意：本次为人工确认的强制导出，文档已标注“草稿”。", file=sys.stderr)
+    if report.warnings:
+        print(f"提示：尚有 {len(report.warnings)} 项警告未处理（见 export-record.json）。")
+    for notice in result.notices:
+        print(f"!!! {notice}", file=sys.stderr)
     return 0
 
 

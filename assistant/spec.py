@@ -103,6 +103,8 @@ class Section(Applicability):
 class Document(Applicability):
     id: str
     title: str
+    cover: bool = False  # the export starts with a cover page and a 目录
+    closing: list[str] = Field(default_factory=list)  # signature / seal lines; {key.path} = a fact
 
 
 class SpecBook(BaseModel):

@@ -1,10 +1,13 @@
-"""The .docx export: files, headings, header table, fonts, page numbers, gate, draft mark, names, figure."""
+"""The .docx export: files, headings, header table, cover and 目录, closing block, template, fonts, page
+numbers, gate, draft mark, names, figure."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,12 +17,13 @@ from docx import Document as open_docx
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Length, Pt
 from pypdf import PdfReader
 
 from assistant.checking.checks import CheckReport, Finding
 from assistant.drafting.template_drafter import draft_all
 from assistant.facts import Facts, parse_facts
-from assistant.output import export
+from assistant.output import docx_template, export, flowchart, markdown
 from assistant.output.export import ExportRefused, export_filing, parse_markdown, safe_filename
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,6 +95,26 @@ def _header_text(doc: DocxDocument) -> str:
     return "\n".join(p.text for p in doc.sections[0].header.paragraphs)
 
 
+def _title_index(doc: DocxDocument) -> int:
+    return next(i for i, p in enumerate(doc.paragraphs) if p.style.name == "Title")
+
+
+def _east_asian_font(doc: DocxDocument, run, paragraph_style_id: str | None) -> str | None:
+    """The East Asian font a run is shown in: its own, else its paragraph style's chain, else the defaults."""
+    fonts = run.find(qn("w:rPr"))
+    fonts = fonts.find(qn("w:rFonts")) if fonts is not None else None
+    if fonts is not None and fonts.get(qn("w:eastAsia")):
+        return fonts.get(qn("w:eastAsia"))
+    style = next((s for s in doc.styles if s.style_id == paragraph_style_id), None) or doc.styles["Normal"]
+    while style is not None:
+        rpr = style.element.rPr
+        if rpr is not None and rpr.rFonts is not None and rpr.rFonts.get(qn("w:eastAsia")):
+            return rpr.rFonts.get(qn("w:eastAsia"))
+        style = style.base_style
+    defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    return defaults.find(qn("w:rFonts")).get(qn("w:eastAsia"))
+
+
 # --- files ----------------------------------------------------------------------------------------
 
 
@@ -129,7 +153,7 @@ def test_technical_service_documents(ts_facts: Facts, tmp_path: Path) -> None:
 
 def test_self_assessment_headings(exported: Path) -> None:
     doc = open_docx(exported / SA)
-    title = doc.paragraphs[0]
+    title = doc.paragraphs[_title_index(doc)]
     assert (title.style.name, title.text) == ("Title", "算法安全自评估报告")
     assert title.style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
     headings = _headings(doc)
@@ -182,30 +206,52 @@ def test_header_table(exported: Path, facts: Facts) -> None:
     assert label._tc.tcPr.find(qn("w:shd")) is not None
     assert all(run.bold for run in label.paragraphs[0].runs)
     body = doc.element.body
-    assert body.index(table._tbl) < body.index(doc.paragraphs[1]._p)  # the table comes before 一、算法情况
+    first = next(p for p in doc.paragraphs if p.text == "一、算法情况" and p.style.name == "Heading 1")
+    title = doc.paragraphs[_title_index(doc)]
+    assert (
+        body.index(title._p) < body.index(table._tbl) < body.index(first._p)
+    )  # after the title, before 一、
+
+
+GBT9704_FONTS = {
+    "Normal": "仿宋",
+    "Title": "宋体",
+    "Heading 1": "黑体",
+    "Heading 2": "楷体",
+    "Heading 3": "仿宋",
+}
 
 
 def test_east_asian_fonts(exported: Path) -> None:
+    """Every run shows in a named Chinese font (its style's, not a theme font); headings follow GB/T 9704."""
     for path in exported.glob("*.docx"):
         doc = open_docx(path)
-        runs = list(doc.element.body.iter(qn("w:r")))
-        assert runs
-        for run in runs:
-            fonts = run.find(qn("w:rPr")).find(qn("w:rFonts"))
-            assert fonts is not None and fonts.get(qn("w:eastAsia")), f"{path.name}: {run.xml[:200]}"
-        for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
+        paragraphs = list(doc.element.body.iter(qn("w:p")))
+        assert paragraphs
+        for p in paragraphs:
+            ppr = p.find(qn("w:pPr"))
+            style = (
+                ppr.find(qn("w:pStyle")).get(qn("w:val"))
+                if ppr is not None and ppr.find(qn("w:pStyle")) is not None
+                else None
+            )
+            for run in p.iter(qn("w:r")):
+                assert _east_asian_font(doc, run, style) in set(GBT9704_FONTS.values()), path.name
+        for name, font in GBT9704_FONTS.items():
             fonts = doc.styles[name].element.rPr.rFonts
-            assert fonts.get(qn("w:eastAsia")) in ("宋体", "黑体")
+            assert fonts.get(qn("w:eastAsia")) == font, (path.name, name)
             assert fonts.get(qn("w:eastAsiaTheme")) is None
-        assert doc.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-        assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+        assert doc.styles["Normal"].font.size == Pt(16) and doc.styles["Heading 1"].font.size == Pt(16)
 
 
 def test_page_setup_and_page_number(exported: Path) -> None:
     doc = open_docx(exported / SA)
     section = doc.sections[0]
     assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
-    assert round(section.top_margin.cm, 2) == 2.54 and round(section.left_margin.cm, 2) == 3.17
+    # GB/T 9704: 天头 37 mm, 订口 28 mm, 版心 156 × 225 mm
+    assert round(section.top_margin.cm, 2) == 3.7 and round(section.left_margin.cm, 2) == 2.8
+    assert round(Length(section.page_width - section.left_margin - section.right_margin).cm, 1) == 15.6
+    assert round(Length(section.page_height - section.top_margin - section.bottom_margin).cm, 1) == 22.5
     footer = section.footer._element
     kinds = [c.get(qn("w:fldCharType")) for c in footer.iter(qn("w:fldChar"))]
     assert kinds[:3] == ["begin", "separate", "end"] or kinds[:2] == ["begin", "separate"]
@@ -234,6 +280,100 @@ def test_lists_keep_numbers_with_hanging_indent(exported: Path) -> None:
     doc = open_docx(exported / SA)
     item = next(p for p in doc.paragraphs if p.text.startswith("1.\t用户在写作页面"))
     assert item.paragraph_format.first_line_indent < 0 < item.paragraph_format.left_indent
+
+
+def test_cover_and_contents(exported: Path, facts: Facts) -> None:
+    """The report opens with a cover page (no page number on it) and a 目录 field listing the headings."""
+    doc = open_docx(exported / SA)
+    title = _title_index(doc)
+    cover = [p for p in doc.paragraphs[:title] if p.style.name == docx_template.COVER_TITLE]
+    assert [p.text for p in cover] == [ALGORITHM, "算法安全自评估报告"]
+    cover_text = "\n".join(p.text for p in doc.paragraphs[:title])
+    assert f"主体名称：{facts.entity.name}" in cover_text and "编制日期：" in cover_text
+    assert doc.sections[0].different_first_page_header_footer
+    assert not any(
+        i.text.strip() == "PAGE" for i in doc.sections[0].first_page_footer._element.iter(qn("w:instrText"))
+    )
+    instructions = [i.text for i in doc.element.body.iter(qn("w:instrText"))]
+    assert any(text.strip().startswith("TOC") for text in instructions)
+    entries = [p.text for p in doc.paragraphs[:title] if p.style.name in ("toc 1", "toc 2")]
+    level1 = [text for style, text in _headings(doc) if style == "Heading1"]
+    assert entries[0] == "一、算法情况" and set(level1) <= set(entries)
+    assert "（一）算法流程" in entries and "（一）输入数据" not in entries  # two levels
+    breaks = doc.element.body.xpath('.//w:br[@w:type="page"]')
+    assert len(breaks) >= 3  # after the cover, after the 目录, after the header table
+    settings = doc.settings.element
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"  # Word fills in page numbers
+
+
+def test_other_documents_have_no_cover(exported: Path) -> None:
+    doc = open_docx(exported / PUBLICITY)
+    assert doc.paragraphs[0].style.name == "Title"
+    assert not any(i.text.strip().startswith("TOC") for i in doc.element.body.iter(qn("w:instrText")))
+
+
+def test_closing_signature_and_seal(exported: Path, facts: Facts) -> None:
+    doc = open_docx(exported / SA)
+    closing = [p for p in doc.paragraphs if p.style.name == docx_template.CLOSING]
+    assert [p.text.split("：")[0] for p in closing] == ["主体名称（盖章）", "算法安全负责人（签名）", "日期"]
+    assert closing[0].text == f"主体名称（盖章）：{facts.entity.name}"
+    assert doc.paragraphs[-1].style.name == docx_template.CLOSING  # the block ends the report
+    assert doc.styles[docx_template.CLOSING].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    publicity = [
+        p.text for p in open_docx(exported / PUBLICITY).paragraphs if p.style.name == docx_template.CLOSING
+    ]
+    assert f"统一社会信用代码：{facts.entity.credit_code}" in publicity
+    assert f"算法安全负责人：{facts.entity.security_officer.name}" in publicity
+
+
+def test_closing_missing_fact_is_a_marker(facts_data: dict) -> None:
+    data = json.loads(json.dumps(facts_data, default=str))
+    del data["entity"]["credit_code"]
+    lines = export.fill_closing(parse_facts(data), ["统一社会信用代码：{entity.credit_code}"])
+    assert lines == ["统一社会信用代码：【待补充：entity.credit_code】"]
+
+
+# --- the reference template -----------------------------------------------------------------------
+
+
+def test_template_is_built_by_the_script(tmp_path: Path) -> None:
+    """The committed template.docx is what scripts/build_docx_template.py makes (styles and page setup)."""
+    out = tmp_path / "template.docx"
+    subprocess.run(
+        [sys.executable, str(REPO / "scripts/build_docx_template.py"), str(out)], check=True, cwd=tmp_path
+    )
+    for part in ("word/styles.xml", "word/settings.xml"):
+        with zipfile.ZipFile(out) as built, zipfile.ZipFile(docx_template.TEMPLATE_PATH) as committed:
+            assert built.read(part) == committed.read(part), f"{part} 与脚本生成的不一致：请重新运行脚本"
+    built, committed = open_docx(out), open_docx(docx_template.TEMPLATE_PATH)
+    assert built.sections[0].top_margin == committed.sections[0].top_margin
+
+
+def test_restyled_template_is_used(facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user restyles the template (as in Word) and the export follows it: the look lives in template.docx."""
+    restyled = open_docx(docx_template.TEMPLATE_PATH)
+    docx_template.set_fonts(restyled.styles["Heading 1"].element, "微软雅黑")
+    restyled.styles["Normal"].font.size = Pt(14)
+    restyled.sections[0].left_margin = docx_template.Cm(3.0)
+    path = tmp_path / "mine.docx"
+    restyled.save(str(path))
+    monkeypatch.setenv(docx_template.TEMPLATE_ENV, str(path))
+    export_filing(facts, draft_all(facts), tmp_path / "out", CLEAN)
+    doc = open_docx(tmp_path / "out" / SA)
+    assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "微软雅黑"
+    assert doc.styles["Normal"].font.size == Pt(14)
+    assert round(doc.sections[0].left_margin.cm, 2) == 3.0
+    assert "样式模板" not in _all_text(doc)  # the template's sample text is not exported
+    heading = next(p for p in doc.paragraphs if p.text == "一、算法情况" and p.style.name == "Heading 1")
+    assert all(r._element.rPr is None or r._element.rPr.rFonts is None for r in heading.runs)
+
+
+def test_missing_template_is_a_clear_error(
+    facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(docx_template.TEMPLATE_ENV, str(tmp_path / "nope.docx"))
+    with pytest.raises(FileNotFoundError, match="样式模板不存在"):
+        export_filing(facts, draft_all(facts), tmp_path / "out", CLEAN)
 
 
 # --- gate, override, draft mark -------------------------------------------------------------------
@@ -267,18 +407,24 @@ def test_override_is_recorded(facts: Facts, tmp_path: Path) -> None:
     note = f"本稿在 1 项阻断性检查未通过的情况下经人工确认导出，理由：{reason}"
     for path in result.files:
         doc = open_docx(path)
-        assert note in [p.text for p in doc.paragraphs[:3]], path.name
+        start = _title_index(doc)
+        assert note in [p.text for p in doc.paragraphs[start : start + 3]], path.name
         assert "草稿" in _header_text(doc)
+        assert "草稿" in "\n".join(p.text for p in doc.sections[0].even_page_header.paragraphs)
+        run = doc.sections[0].header.paragraphs[0].runs[-1]
+        assert run.font.color.rgb is not None and str(run.font.color.rgb) == "C00000"
+        assert (
+            "草稿" in doc.core_properties.subject and doc.core_properties.title == path.stem.split("-", 1)[1]
+        )
 
 
-def test_draft_mark_with_warnings(facts: Facts, tmp_path: Path) -> None:
+def test_no_draft_mark_when_only_warnings(facts: Facts, tmp_path: Path) -> None:
+    """Blocking checks pass: the paper is clean; the open warnings stay in the export record."""
     result = export_filing(facts, draft_all(facts), tmp_path, CheckReport([WARNING]))
-    assert result.draft_mark
+    assert not result.draft_mark
     doc = open_docx(tmp_path / SA)
-    assert "草稿 — 尚有 1 项警告未处理" in _header_text(doc)
-    run = doc.sections[0].header.paragraphs[0].runs[0]
-    assert run.font.color.rgb is not None and str(run.font.color.rgb) == "C00000"
-    assert "草稿" in doc.core_properties.subject and doc.core_properties.title == "算法安全自评估报告"
+    assert "草稿" not in _header_text(doc) and "草稿" not in (doc.core_properties.subject or "")
+    assert result.record["warnings"][0]["check"] == "length"
 
 
 def test_no_draft_mark_when_clean(exported: Path) -> None:
@@ -363,7 +509,7 @@ def test_parse_markdown() -> None:
     ]
     assert blocks[3].number == "1." and blocks[3].text == "第一步。"
     assert blocks[6].rows == [["项目", "内容"], ["主体名称", "某公司"]]
-    assert list(export._inline("含**加粗**和【待补充：名称（a.b）】")) == [
+    assert list(markdown.inline("含**加粗**和【待补充：名称（a.b）】")) == [
         ("含", False, False),
         ("加粗", True, False),
         ("和", False, False),
@@ -375,7 +521,7 @@ def test_parse_markdown() -> None:
 
 
 def _figure_position(doc: DocxDocument) -> tuple[int, int, int]:
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text if p.style.name.startswith("Heading") else "" for p in doc.paragraphs]
     picture = next(i for i, p in enumerate(doc.paragraphs) if p._p.xpath(".//pic:pic"))
     return texts.index("（一）算法流程"), picture, texts.index("（二）算法数据")
 
@@ -387,15 +533,57 @@ def test_flow_chart_embedded(exported: Path) -> None:
     assert flow < picture < data
     assert doc.paragraphs[picture + 1].text == "图 1 算法流程图"
     record = json.loads((exported / "export-record.json").read_text(encoding="utf-8"))
-    if export.find_cjk_font() is not None:
-        assert record["notices"] == []
+    assert flowchart.find_cjk_font() is not None, (
+        "未找到中文字体：请安装 fonts-noto-cjk（.ci/apt-packages.txt）"
+    )
+    assert record["notices"] == []
+
+
+def test_flow_chart_draws_chinese_labels(facts: Facts) -> None:
+    """The chart's boxes carry text: drawn with the CJK font there is far more ink than boxes and numbers."""
+    from PIL import Image
+
+    steps = list(facts.algorithm.pipeline)
+    png, notices = flowchart.render_flowchart(steps)
+    assert notices == []
+    ink = sum(
+        1 for px in Image.open(io.BytesIO(png)).convert("L").get_flattened_data() if px < 40
+    )  # text, not box outlines
+    no_font = flowchart._cjk_font
+    try:
+        flowchart._cjk_font = lambda: None
+        bare, bare_notices = flowchart.render_flowchart(steps)
+    finally:
+        flowchart._cjk_font = no_font
+    bare_ink = sum(
+        1 for px in Image.open(io.BytesIO(bare)).convert("L").get_flattened_data() if px < 40
+    )  # text, not box outlines
+    assert bare_notices and ink > 3 * bare_ink
+
+
+def test_declared_font_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    located = flowchart.find_cjk_font()
+    if located is None:
+        pytest.skip("没有中文字体")
+    monkeypatch.setenv(flowchart.FONT_ENV, located[0])
+    flowchart.find_cjk_font.cache_clear()
+    try:
+        assert flowchart.find_cjk_font() == (located[0], 0)
+    finally:
+        monkeypatch.delenv(flowchart.FONT_ENV)
+        flowchart.find_cjk_font.cache_clear()
 
 
 def test_flow_chart_without_cjk_font(facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export, "find_cjk_font", lambda: None)
+    """No CJK font: said loudly in the record, in the document under the chart, and by the CLI."""
+    monkeypatch.setattr(flowchart, "find_cjk_font", lambda: None)
     result = export_filing(facts, draft_all(facts), tmp_path, CLEAN)
-    assert any("中文字体" in notice for notice in result.record["notices"])
-    assert len(open_docx(tmp_path / SA).inline_shapes) == 1
+    assert any("中文字体" in notice for notice in result.notices)
+    doc = open_docx(tmp_path / SA)
+    assert len(doc.inline_shapes) == 1
+    texts = [p.text for p in doc.paragraphs]
+    caption = texts.index("图 1 算法流程图")
+    assert "中文字体" in texts[caption + 1] and "fonts-noto-cjk" in texts[caption + 1]
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -405,15 +593,17 @@ FONTS_CONF = """<?xml version="1.0"?>
 <fontconfig>
   <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
   <alias binding="same"><family>宋体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>仿宋</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
+  <alias binding="same"><family>楷体</family><prefer><family>Noto Serif CJK SC</family></prefer></alias>
   <alias binding="same"><family>黑体</family><prefer><family>Noto Sans CJK SC</family></prefer></alias>
 </fontconfig>
 """
 
 
-def _render_first_page(docx: Path, work: Path, stem: str) -> tuple[Path, int]:
-    """docx → PDF with LibreOffice, page 1 → test-artifacts/<stem>.png; returns the PNG and the page count.
+def _render_first_page(docx: Path, work: Path, stem: str, page: int = 1) -> tuple[Path, int]:
+    """docx → PDF with LibreOffice, one page → test-artifacts/<stem>.png; returns the PNG and the page count.
 
-    A fontconfig file maps 宋体/黑体 to the Simplified-Chinese Noto faces, as Windows would show them."""
+    A fontconfig file maps 宋体/仿宋/楷体/黑体 to the Simplified-Chinese Noto faces, as Windows would show them."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None or shutil.which("pdftoppm") is None:
         pytest.skip("需要 libreoffice（soffice）和 pdftoppm（poppler-utils）")
@@ -444,9 +634,9 @@ def _render_first_page(docx: Path, work: Path, stem: str) -> tuple[Path, int]:
             "-r",
             "80",
             "-f",
-            "1",
+            str(page),
             "-l",
-            "1",
+            str(page),
             "-singlefile",
             str(pdf),
             str(ARTIFACTS / stem),
@@ -463,5 +653,22 @@ def test_render_with_libreoffice(facts: Facts, tmp_path: Path) -> None:
     files = {p.name: p for p in result.files}
     png, pages = _render_first_page(files[SA], tmp_path, "export-self-assessment-p1")
     assert pages >= 2 and png.is_file() and png.stat().st_size > 0
+    for page in (2, 4, 5):  # 目录, the header table, the body with the flow chart
+        png, _ = _render_first_page(files[SA], tmp_path, f"export-self-assessment-p{page}", page)
+        assert png.stat().st_size > 0
     png, _ = _render_first_page(files[PUBLICITY], tmp_path, "export-publicity-p1")
     assert png.is_file()
+
+
+def test_cli_says_loudly_without_cjk_font(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+
+    drafts = tmp_path / "drafts"
+    assert main(["draft", str(FIXTURE), "--provider", "template", "-o", str(drafts)]) == 0
+    monkeypatch.setattr(flowchart, "find_cjk_font", lambda: None)
+    capsys.readouterr()
+    assert main(["export", str(FIXTURE), str(drafts), "-o", str(tmp_path / "docx")]) == 0
+    err = capsys.readouterr().err
+    assert "!!! 警告：未找到可用的中文字体" in err and "fonts-noto-cjk" in err

@@ -158,7 +158,7 @@ def render_export(
     if not blocking:
         st.success(
             "所有阻断性检查均已通过。"
-            + (f"另有 {len(report.warnings)} 项提示，导出的文档会带草稿标记。" if report.warnings else "")
+            + (f"另有 {len(report.warnings)} 项提示，建议处理后再导出。" if report.warnings else "")
         )
         if st.button("导出 .docx", type="primary", key="review.export", icon=":material/description:"):
             do_export(project_id, facts, drafts, report, version, None)
@@ -206,7 +206,7 @@ def render_downloads(project_id: int) -> None:
     if record.get("override"):
         st.warning(f"强制导出，理由：{record['override'].get('reason')}")
     for notice in record.get("notices", []):
-        st.caption(notice)
+        st.warning(notice, icon=":material/warning:")
     files = sorted(directory.glob("*.docx"))
     for index, path in enumerate(files):
         st.download_button(
