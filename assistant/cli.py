@@ -134,14 +134,27 @@ def _check(args: argparse.Namespace, rt: Runtime) -> int:
         )
     else:
         print("需要办理：" + "、".join(decision.filings) + "（" + "；".join(decision.reasons) + "）")
+        print(f"共 {report.problem_count()} 个问题：")
+        titles = {s.id: s.title for s in rt.spec.sections}
         for finding in report.findings:
             level = "阻断" if finding.blocking else "警告"
-            where = " / ".join(filter(None, [finding.section, finding.field]))
-            print(f"[{level}] {finding.title}｜{finding.message}" + (f"  ({where})" if where else ""))
+            print(f"[{level}] {finding.title}｜{finding.message}" + _where(finding, titles))
         print(
             f"结论：{'通过' if report.passed else '未通过'}（阻断 {len(report.blocking)} 项，警告 {len(report.warnings)} 项）"
         )
     return 0 if report.passed else 1
+
+
+def _where(finding: Any, titles: dict[str, str]) -> str:
+    """Where a finding applies, in Chinese: the facts fields (labels) and the sections (titles)."""
+    from assistant.drafting.template_drafter import label_for
+
+    if finding.kind == "missing_fact":  # its message names the fact and the sections it affects
+        return ""
+    parts = ["、".join(label_for(p) for p in finding.paths)] if finding.paths else []
+    if finding.sections:
+        parts.append("、".join(f"《{titles.get(s, s)}》" for s in finding.sections))
+    return f"  （{'；'.join(parts)}）" if parts else ""
 
 
 # --- draft / export / facts / ask -----------------------------------------------------------------

@@ -287,7 +287,9 @@ def test_check_page_blocks_export_when_a_fact_is_removed() -> None:
     save_example_without(("safety", "complaint", "feedback_deadline"))
     goto(at, "review")
     markdown = texts(at, "markdown")
-    assert any("阻断" in m and "safety.complaint.feedback_deadline" in m for m in markdown)
+    # Chinese labels, not key paths; one finding for the missing fact, naming the sections it affects
+    assert any("阻断" in m and "缺少事实“投诉举报反馈时限”" in m and "风险防控情况" in m for m in markdown)
+    assert not any("safety.complaint.feedback_deadline" in m for m in markdown)
     assert at.button(key="review.export").disabled
     assert any("导出不可用" in e for e in texts(at, "error"))
     assert any("项阻断" in e.label for e in at.expander)

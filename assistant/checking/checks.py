@@ -3,9 +3,11 @@ points at a section and/or a facts key path. Export is refused while a blocking 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -13,9 +15,10 @@ from rapidfuzz import fuzz
 
 from assistant import SPEC_DIR
 from assistant.checking.fabrication import FabricationDetector
-from assistant.checking.matching import fact_strings, markers, mentions_fact
+from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
 from assistant.corpus.citations import CitationStatus, verify_text
 from assistant.corpus.regulations import ArticleRegistry
+from assistant.drafting.template_drafter import label_for
 from assistant.facts import (
     ALGORITHM_TYPES,
     FILING_KINDS,
@@ -42,20 +45,80 @@ def check_data() -> dict[str, Any]:
     return load_yaml(CHECKS_FILE.read_text(encoding="utf-8"))
 
 
+class FindingKind(StrEnum):
+    """What kind of problem a finding is; code decides from this (and the fields), never from the message."""
+
+    MISSING_FACT = "missing_fact"  # the facts file lacks an applicable fact (paths)
+    INVALID_FACT = "invalid_fact"  # a fact's value is malformed or insufficient (paths, evidence: the value)
+    INJECTION = "injection"  # instruction-like text in a fact (paths, evidence: the sentence)
+    NOT_DRAFTED = "not_drafted"  # a section has no draft yet
+    MISSING_ELEMENT = "missing_element"  # the draft does not state an element (paths not mentioned, evidence)
+    PLACEHOLDER = "placeholder"  # 【待补充】 markers or template leftovers (evidence: the leftovers)
+    FABRICATED = "fabricated"  # a value in the draft that no fact supports (evidence: the values)
+    TEXT_PROBLEM = "text_problem"  # puffery, boilerplate, length (evidence: the words or sentences)
+    CITATION = "citation"  # a citation that does not verify (evidence: the citation)
+    CONSISTENCY = "consistency"  # names or numbers that differ from the facts (paths, evidence: the variants)
+    SENSITIVE = "sensitive"  # internal identifiers in a public document (evidence: the hit)
+
+
+KIND_LABELS: dict[FindingKind, str] = {
+    FindingKind.MISSING_FACT: "缺少事实",
+    FindingKind.INVALID_FACT: "事实取值有误",
+    FindingKind.INJECTION: "疑似指令注入",
+    FindingKind.NOT_DRAFTED: "尚未起草",
+    FindingKind.MISSING_ELEMENT: "缺少要素",
+    FindingKind.PLACEHOLDER: "待补充与模板残留",
+    FindingKind.FABRICATED: "无依据的事实",
+    FindingKind.TEXT_PROBLEM: "文字问题",
+    FindingKind.CITATION: "引用问题",
+    FindingKind.CONSISTENCY: "前后不一致",
+    FindingKind.SENSITIVE: "不宜公开的信息",
+}
+# Kinds only the facts file can resolve: redrafting the text does not fix them.
+FACT_KINDS = frozenset({FindingKind.MISSING_FACT, FindingKind.INVALID_FACT, FindingKind.INJECTION})
+
+
 @dataclass
 class Finding:
+    """One problem. `message` is for people only; `kind`, `paths` (fact key paths), `evidence` (the offending
+    values, words, quotes or sentences) and `sections` (every section it affects) are for code."""
+
     check: str
     blocking: bool
     message: str
     section: str | None = None
-    field: str | None = None
+    field: str | None = None  # the main fact path (= paths[0]); kept for links to the facts form
+    kind: FindingKind = FindingKind.TEXT_PROBLEM
+    paths: list[str] = dataclasses.field(default_factory=list)
+    evidence: list[str] = dataclasses.field(default_factory=list)
+    sections: list[str] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.field and self.field not in self.paths:
+            self.paths.insert(0, self.field)
+        if self.paths and not self.field:
+            self.field = self.paths[0]
+        if self.section and self.section not in self.sections:
+            self.sections.insert(0, self.section)
+        if self.sections and not self.section:
+            self.section = self.sections[0]
 
     @property
     def title(self) -> str:
         return check_data()["checks"].get(self.check, {}).get("title", self.check)
 
+    @property
+    def fixable_in_text(self) -> bool:
+        """Whether redrafting the section can fix it (not a fact only the facts file can supply)."""
+        return self.kind not in FACT_KINDS and self.kind != FindingKind.NOT_DRAFTED
+
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "title": self.title}
+        return {
+            **dataclasses.asdict(self),
+            "kind": str(self.kind),
+            "title": self.title,
+            "labels": [label_for(p) for p in self.paths],
+        }
 
 
 @dataclass
@@ -75,7 +138,15 @@ class CheckReport:
         return not self.blocking
 
     def for_section(self, section_id: str) -> list[Finding]:
-        return [f for f in self.findings if f.section == section_id]
+        """The findings that affect the section (a missing fact affects every section that needs it)."""
+        return [f for f in self.findings if section_id in f.sections]
+
+    def for_path(self, path: str) -> list[Finding]:
+        return [f for f in self.findings if path in f.paths]
+
+    def problem_count(self) -> int:
+        """Distinct problems: a missing fact counts once however many sections it affects."""
+        return len(self.findings)
 
     def failed_checks(self) -> list[str]:
         return sorted({f.check for f in self.blocking})
@@ -133,7 +204,12 @@ def _enum_finding(path: str, value: Any, allowed: tuple[str, ...]) -> Finding | 
     if value in (None, "") or value in allowed:
         return None
     return Finding(
-        "facts_valid", True, f"{path} 的取值“{value}”无效，应为：{' | '.join(allowed)}", field=path
+        "facts_valid",
+        True,
+        f"{label_for(path)}的取值“{value}”无效，应为：{' | '.join(allowed)}",
+        field=path,
+        kind=FindingKind.INVALID_FACT,
+        evidence=[str(value)],
     )
 
 
@@ -154,9 +230,23 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
         if finding := _enum_finding(f"product.forms[{index}]", form, PRODUCT_FORMS):
             yield finding
     if f.entity.credit_code and (problem := credit_code_problem(f.entity.credit_code)):
-        yield Finding("facts_valid", True, f"统一社会信用代码无效：{problem}", field="entity.credit_code")
+        yield Finding(
+            "facts_valid",
+            True,
+            f"统一社会信用代码无效：{problem}",
+            field="entity.credit_code",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[f.entity.credit_code],
+        )
     if f.product.launch_date and (problem := date_problem(f.product.launch_date)):
-        yield Finding("facts_valid", True, f"上线日期{problem}", field="product.launch_date")
+        yield Finding(
+            "facts_valid",
+            True,
+            f"上线日期{problem}",
+            field="product.launch_date",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[f.product.launch_date],
+        )
     numbers = [
         (f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
         for i, m in enumerate(f.models)
@@ -168,6 +258,8 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”",
                 field=path,
+                kind=FindingKind.INVALID_FACT,
+                evidence=[number],
             )
     if f.product.icp_number and not ICP_RE.match(f.product.icp_number.strip()):
         yield Finding(
@@ -175,6 +267,8 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
             False,
             f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）",
             field="product.icp_number",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[f.product.icp_number],
         )
 
 
@@ -184,22 +278,27 @@ def _element_missing(ctx: CheckContext, element: Element) -> list[str]:
 
 @register
 def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
-    """An applicable element's fact that the facts file does not hold, reported by its key path."""
-    seen: set[str] = set()
+    """One finding per applicable fact the facts file does not hold, by its key path, listing every section
+    whose elements need it."""
+    found: dict[str, tuple[Element, list[Section]]] = {}
     for section in ctx.sections:
         for element in section.applicable_elements(ctx.facts):
             for path in _element_missing(ctx, element):
-                if path in seen:
-                    continue
-                seen.add(path)
-                check = element.check if element.check != "elements" else "missing_facts"
-                yield Finding(
-                    check,
-                    element.blocking,
-                    f"缺少事实 {path}：{element.name}（{section.title}）",
-                    section=section.id,
-                    field=path,
-                )
+                first, sections = found.setdefault(path, (element, []))
+                if section not in sections:
+                    sections.append(section)
+                if element.blocking and not first.blocking:
+                    found[path] = (element, sections)
+    for path, (element, sections) in found.items():
+        yield Finding(
+            element.check if element.check != "elements" else "missing_facts",
+            element.blocking,
+            f"缺少事实“{label_for(path)}”（{element.name}），影响："
+            + "、".join(f"《{s.title}》" for s in sections),
+            field=path,
+            kind=FindingKind.MISSING_FACT,
+            sections=[s.id for s in sections],
+        )
 
 
 @register
@@ -214,6 +313,8 @@ def check_labeling_facts(ctx: CheckContext) -> Iterable[Finding]:
             f"显式标识须同时包含“人工智能”或“AI”要素和“生成”或“合成”要素（当前：{explicit[:40]}）",
             section="labeling",
             field="safety.labeling.explicit",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[explicit],
         )
 
 
@@ -225,7 +326,12 @@ def check_logs(ctx: CheckContext) -> Iterable[Finding]:
     months = [cn_to_int(n) * (12 if unit == "年" else 1) for n, unit in MONTHS_RE.findall(retention)]
     if not months or max(months) < 6:
         yield Finding(
-            "logs", True, f"网络日志留存期限应不少于六个月（当前：{retention}）", field="safety.log_retention"
+            "logs",
+            True,
+            f"网络日志留存期限应不少于六个月（当前：{retention}）",
+            field="safety.log_retention",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[retention],
         )
 
 
@@ -244,9 +350,11 @@ def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
             yield Finding(
                 "responsibility",
                 True,
-                f"管理制度缺少“{required.name}”（organization.systems）",
+                f"管理制度缺少“{required.name}”",
                 section=section.id,
                 field="organization.systems",
+                kind=FindingKind.MISSING_FACT,
+                evidence=[required.name],
             )
         elif text and not re.search(required.match, text):
             yield Finding(
@@ -254,10 +362,17 @@ def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》未写明“{required.name}”的内容和落实方式",
                 section=section.id,
+                kind=FindingKind.MISSING_ELEMENT,
+                evidence=[required.name],
             )
     if ctx.facts.organization.staff_count and not re.search(r"\d", ctx.facts.organization.staff_count):
         yield Finding(
-            "responsibility", True, "算法安全工作人员配备规模应写明人数", field="organization.staff_count"
+            "responsibility",
+            True,
+            "算法安全工作人员配备规模应写明人数",
+            field="organization.staff_count",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[ctx.facts.organization.staff_count],
         )
 
 
@@ -268,7 +383,13 @@ def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
 def check_completeness(ctx: CheckContext) -> Iterable[Finding]:
     for section in ctx.sections:
         if not ctx.text(section.id).strip():
-            yield Finding("completeness", True, f"章节“{section.title}”尚未起草", section=section.id)
+            yield Finding(
+                "completeness",
+                True,
+                f"章节“{section.title}”尚未起草",
+                section=section.id,
+                kind=FindingKind.NOT_DRAFTED,
+            )
 
 
 @register
@@ -290,7 +411,9 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                     filter(
                         None,
                         [
-                            "未写明 " + "、".join(unmentioned) if unmentioned else "",
+                            "未写明" + "、".join(f"“{label_for(p)}”" for p in unmentioned)
+                            if unmentioned
+                            else "",
                             f"缺少与“{'、'.join(unmatched)}”相关的表述" if unmatched else "",
                         ],
                     )
@@ -300,7 +423,9 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                     element.blocking,
                     f"《{section.title}》缺少要素“{element.name}”：{detail}",
                     section=section.id,
-                    field=unmentioned[0] if unmentioned else None,
+                    kind=FindingKind.MISSING_ELEMENT,
+                    paths=unmentioned,
+                    evidence=unmatched,
                 )
 
 
@@ -316,6 +441,9 @@ def check_hygiene(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》仍有 {len(pending)} 处待补充：" + "；".join(pending[:5]),
                 section=section.id,
+                kind=FindingKind.PLACEHOLDER,
+                paths=list(dict.fromkeys(p for m in pending if (p := marker_path(m)))),
+                evidence=pending,
             )
         others = [m for m in found if not m.startswith("【待补充")]
         if others:
@@ -324,6 +452,8 @@ def check_hygiene(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》含有模板残留：{'、'.join(sorted(set(others))[:5])}",
                 section=section.id,
+                kind=FindingKind.PLACEHOLDER,
+                evidence=sorted(set(others)),
             )
 
 
@@ -344,7 +474,14 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
                 result.status == CitationStatus.UNKNOWN_REGULATION and not title_only
             )
             message = result.message + ("，无法核实" if title_only else "")
-            yield Finding("citations", blocking, f"《{section.title}》：{message}", section=section.id)
+            yield Finding(
+                "citations",
+                blocking,
+                f"《{section.title}》：{message}",
+                section=section.id,
+                kind=FindingKind.CITATION,
+                evidence=[text[result.citation.start : result.citation.end]],
+            )
 
 
 @register
@@ -359,6 +496,8 @@ def check_unsupported_facts(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》出现事实文件中没有的{item.describe()}",
                 section=section.id,
+                kind=FindingKind.FABRICATED,
+                evidence=[item.value],
             )
 
 
@@ -377,6 +516,8 @@ def check_puffery(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》使用了无法证实的夸大用语：{'、'.join(hits)}",
                 section=section.id,
+                kind=FindingKind.TEXT_PROBLEM,
+                evidence=hits,
             )
 
 
@@ -432,9 +573,11 @@ def check_identity(ctx: CheckContext) -> Iterable[Finding]:
                 yield Finding(
                     "identity",
                     True,
-                    f"《{section.title}》中“{name}”（{path}）被写成了：{'、'.join(sorted(variants)[:3])}",
+                    f"《{section.title}》中“{name}”（{label_for(path)}）被写成了：{'、'.join(sorted(variants)[:3])}",
                     section=section.id,
                     field=path,
+                    kind=FindingKind.CONSISTENCY,
+                    evidence=sorted(variants),
                 )
         code = ctx.facts.entity.credit_code
         for other in re.findall(r"(?<![0-9A-Z])[0-9A-HJ-NPQRTUWXY]{18}(?![0-9A-Z])", text):
@@ -445,6 +588,8 @@ def check_identity(ctx: CheckContext) -> Iterable[Finding]:
                     f"《{section.title}》中的统一社会信用代码 {other} 与事实文件不一致",
                     section=section.id,
                     field="entity.credit_code",
+                    kind=FindingKind.CONSISTENCY,
+                    evidence=[other],
                 )
 
 
@@ -461,6 +606,8 @@ def check_risk_control(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"风险研判列出了“{category}”风险，但风险防控情况和干预策略中没有对应的防控措施",
                 section="risk_controls",
+                kind=FindingKind.MISSING_ELEMENT,
+                evidence=[category],
             )
     for name in re.findall(
         r"(?m)^\s*(?:#+\s*)?(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、])\s*([^\s，。：:；]{2,16}?)风险",
@@ -473,6 +620,8 @@ def check_risk_control(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"风险“{name}风险”在风险防控情况中没有对应的防控措施",
                 section="risk_controls",
+                kind=FindingKind.MISSING_ELEMENT,
+                evidence=[f"{name}风险"],
             )
 
 
@@ -500,6 +649,8 @@ def check_publicity(ctx: CheckContext) -> Iterable[Finding]:
                 True,
                 f"《{section.title}》将公开发布，不得包含内部标识或敏感信息：{hit.group(0)}",
                 section=section.id,
+                kind=FindingKind.SENSITIVE,
+                evidence=[hit.group(0)],
             )
 
 
@@ -519,6 +670,8 @@ def check_boilerplate(ctx: CheckContext) -> Iterable[Finding]:
                 f"《{section.title}》有 {len(vague)}/{len(sentences)} 句是不涉及本产品事实的套话，"
                 f"例如：“{vague[0].strip()[:30]}”",
                 section=section.id,
+                kind=FindingKind.TEXT_PROBLEM,
+                evidence=[v.strip() for v in vague],
             )
         if (
             ctx.library is not None
@@ -531,6 +684,8 @@ def check_boilerplate(ctx: CheckContext) -> Iterable[Finding]:
                 f"《{section.title}》与往期备案“{score.filing_id}”的文字重合度为 "
                 f"{score.score:.0%}，疑似套用模板",
                 section=section.id,
+                kind=FindingKind.TEXT_PROBLEM,
+                evidence=[score.filing_id],
             )
 
 
@@ -544,6 +699,7 @@ def check_length(ctx: CheckContext) -> Iterable[Finding]:
                 False,
                 f"《{section.title}》仅 {size} 字，少于建议的 {section.length.min} 字，描述可能过于简略",
                 section=section.id,
+                kind=FindingKind.TEXT_PROBLEM,
             )
         elif size > section.length.max:
             yield Finding(
@@ -551,6 +707,7 @@ def check_length(ctx: CheckContext) -> Iterable[Finding]:
                 False,
                 f"《{section.title}》{size} 字，超过建议的 {section.length.max} 字",
                 section=section.id,
+                kind=FindingKind.TEXT_PROBLEM,
             )
 
 
@@ -573,6 +730,8 @@ def check_numeric_consistency(ctx: CheckContext) -> Iterable[Finding]:
                     f"《{section.title}》中的用户规模“{match.group(0)}”与事实文件（{scale}）不一致",
                     section=section.id,
                     field="product.user_scale",
+                    kind=FindingKind.CONSISTENCY,
+                    evidence=[match.group(0)],
                 )
 
 
@@ -594,14 +753,34 @@ def run_checks(
             if key not in seen:
                 seen.add(key)
                 findings.append(finding)
-    findings.sort(key=lambda f: (not f.blocking, f.section or "", f.check))
+    findings = _fold_markers(findings)
+    findings.sort(
+        key=lambda f: (not f.blocking, f.kind != FindingKind.MISSING_FACT, f.section or "", f.check)
+    )
     return CheckReport(findings)
+
+
+def _fold_markers(findings: list[Finding]) -> list[Finding]:
+    """A section's 【待补充】 markers that only stand for facts already reported missing are not a second
+    problem: the section joins the missing fact's list of affected sections instead."""
+    missing = {f.field: f for f in findings if f.kind == FindingKind.MISSING_FACT and f.field}
+    kept = []
+    for finding in findings:
+        paths = [marker_path(m) for m in finding.evidence] if finding.kind == FindingKind.PLACEHOLDER else []
+        if paths and all(p in missing for p in paths):
+            for path in paths:
+                if finding.section not in missing[path].sections:
+                    missing[path].sections.append(finding.section)
+                missing[path].blocking = True  # a marker left in a draft always blocks export
+            continue
+        kept.append(finding)
+    return kept
 
 
 @dataclass
 class FilingDecision:
-    filings: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    filings: list[str] = dataclasses.field(default_factory=list)
+    reasons: list[str] = dataclasses.field(default_factory=list)
 
 
 def decide_filings(facts: Facts) -> FilingDecision:

@@ -99,3 +99,12 @@ def markers(text: str) -> list[str]:
 
 def marker(description: str, path: str) -> str:
     return f"【待补充：{description}（{path}）】"
+
+
+_MARKER_PATH_RE = re.compile(r"[（(]([A-Za-z_][\w.\[\]=*-]*)[）)]\s*$")
+
+
+def marker_path(content: str) -> str | None:
+    """The fact key path a marker's content names (`标签（key.path）` → `key.path`), if any."""
+    match = _MARKER_PATH_RE.search(content.strip())
+    return match.group(1) if match else None

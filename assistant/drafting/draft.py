@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.checking.checks import Finding, check_data, run_checks
+from assistant.checking.checks import Finding, FindingKind, run_checks
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import markers, mentions_fact
 from assistant.drafting.drafts import (
@@ -101,7 +101,7 @@ def section_findings(rt: Runtime, facts: Facts, section: Section, text: str) -> 
 
 def _fixable(finding: Finding) -> bool:
     """Findings the text can fix (not absent facts, which only the facts file can supply)."""
-    return finding.blocking and not finding.message.startswith("缺少事实") and finding.check != "completeness"
+    return finding.blocking and finding.fixable_in_text
 
 
 class Drafter:
@@ -473,12 +473,11 @@ def fill_from_template(
     element still missing and a marker for each absent fact. Returns the text and what was filled."""
     filled: list[str] = []
     needles = [
-        m.group(1)
+        value
         for f in failures
-        if f.check == "unsupported_facts" and (m := re.search(r"“([^”]+)”", f.message))
+        if f.kind == FindingKind.FABRICATED or (f.kind == FindingKind.TEXT_PROBLEM and f.check == "puffery")
+        for value in f.evidence
     ]
-    if any(f.check == "puffery" for f in failures):
-        needles += [word for word in check_data()["puffery"] if word in text]
     for needle in dict.fromkeys(needles):
         if needle in text:
             text = _drop_sentences(text, needle)

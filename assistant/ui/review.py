@@ -1,4 +1,5 @@
-"""检查与导出: the check report grouped by document, each finding linked to its section or facts field; export
+"""检查与导出: the check report grouped by section (per document) and by fact, with Chinese labels, each
+finding linked to the facts field or the section that fixes it and a count of distinct problems; export
 to .docx (refused while a blocking check fails unless a reason of at least 10 characters is recorded);
 download of each document and a zip of all."""
 
@@ -45,73 +46,106 @@ def zip_bytes(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
-def group_findings(report: CheckReport, facts: Facts) -> dict[str, list[Finding]]:
+def group_by_document(report: CheckReport, facts: Facts) -> dict[str, list[Finding]]:
+    """Findings per document of the filing (a finding appears under each document whose sections it
+    affects); findings about the facts file alone under FACTS_GROUP."""
     spec = state.runtime().spec
     document_of = {s.id: s.document for s in spec.sections}
     groups: dict[str, list[Finding]] = {d.id: [] for d in spec.applicable_documents(facts)}
     groups[FACTS_GROUP] = []
     for finding in report.findings:
-        key = document_of.get(finding.section or "", FACTS_GROUP)
-        groups.setdefault(key, []).append(finding)
+        keys = dict.fromkeys(document_of.get(s, FACTS_GROUP) for s in finding.sections) or {FACTS_GROUP: None}
+        for key in keys:
+            groups.setdefault(key, []).append(finding)
     return groups
 
 
-def render_finding(finding: Finding, index: int, titles: dict[str, str]) -> None:
+def group_by_fact(report: CheckReport) -> dict[str, list[Finding]]:
+    """Findings per fact key path (the first path a finding names); findings about no fact are left out."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if finding.field:
+            groups.setdefault(finding.field, []).append(finding)
+    return groups
+
+
+def render_finding(finding: Finding, key: str, titles: dict[str, str], here: str | None = None) -> None:
+    """One finding: level, check, message; where it applies in Chinese; a button to the facts field that fixes
+    it and one to the section (`here`: the section this listing is under, else the finding's first)."""
     from assistant.drafting.template_drafter import label_for
 
     text, actions = st.columns([5, 2])
     color = "red" if finding.blocking else "orange"
     where = []
-    if finding.section and finding.section not in titles:
-        where.append(f"章节：{finding.section}")
-    if finding.field:
-        where.append(f"字段：{label_for(finding.field)}（{finding.field}）")
+    if finding.paths:
+        where.append("字段：" + "、".join(label_for(p) for p in finding.paths))
+    affected = [titles.get(s, s) for s in finding.sections]
+    if affected:
+        where.append("涉及章节：" + "、".join(affected))
     text.markdown(
         f":{color}[**{'阻断' if finding.blocking else '提示'}**] **{finding.title}**　{finding.message}"
         + (f"  \n:gray[{' · '.join(where)}]" if where else "")
     )
+    section = here or finding.section
     with actions:
         if finding.field and st.button(
-            f"修改事实：{label_for(finding.field)}", key=f"review.field.{index}", icon=":material/edit:"
+            f"修改事实：{label_for(finding.field)}", key=f"{key}.field", icon=":material/edit:"
         ):
             state.goto_field(finding.field)
         if (
-            finding.section
-            and finding.section in titles
+            section
+            and section in titles
             and st.button(
-                f"前往章节：{titles[finding.section]}",
-                key=f"review.section.{index}",
-                icon=":material/arrow_forward:",
+                f"前往章节：{titles[section]}", key=f"{key}.section", icon=":material/arrow_forward:"
             )
         ):
-            state.goto_section(finding.section)
+            state.goto_section(section)
+
+
+def _summary(title: str, findings: list[Finding]) -> tuple[str, str]:
+    blocking = sum(f.blocking for f in findings)
+    label = (
+        f"{title}：{blocking} 项阻断，{len(findings) - blocking} 项提示" if findings else f"{title}：全部通过"
+    )
+    icon = ":material/block:" if blocking else ":material/warning:" if findings else ":material/check_circle:"
+    return label, icon
+
+
+def render_by_section(report: CheckReport, facts: Facts, titles: dict[str, str]) -> None:
+    spec = state.runtime().spec
+    document_of = {s.id: s.document for s in spec.sections}
+    for doc_id, findings in group_by_document(report, facts).items():
+        title = "事实文件" if doc_id == FACTS_GROUP else f"《{spec.document(doc_id).title}》"
+        label, icon = _summary(title, findings)
+        with st.expander(label, expanded=any(f.blocking for f in findings), icon=icon):
+            if not findings:
+                st.caption("没有发现问题。")
+            for index, finding in enumerate(findings):
+                here = next((s for s in finding.sections if document_of.get(s) == doc_id), None)
+                render_finding(finding, f"review.doc.{doc_id}.{index}", titles, here)
+
+
+def render_by_fact(report: CheckReport, titles: dict[str, str]) -> None:
+    from assistant.drafting.template_drafter import label_for
+
+    groups = group_by_fact(report)
+    if not groups:
+        st.caption("没有与事实文件中具体字段有关的问题。")
+    for group, (path, findings) in enumerate(groups.items()):
+        label, icon = _summary(label_for(path), findings)
+        with st.expander(label, expanded=any(f.blocking for f in findings), icon=icon):
+            for index, finding in enumerate(findings):
+                render_finding(finding, f"review.fact.{group}.{index}", titles)
 
 
 def render_report(report: CheckReport, facts: Facts, titles: dict[str, str]) -> None:
-    spec = state.runtime().spec
-    groups = group_findings(report, facts)
-    index = 0
-    for key, findings in groups.items():
-        title = "事实文件" if key == FACTS_GROUP else f"《{spec.document(key).title}》"
-        blocking = sum(f.blocking for f in findings)
-        label = (
-            f"{title}：{blocking} 项阻断，{len(findings) - blocking} 项提示"
-            if findings
-            else f"{title}：全部通过"
-        )
-        icon = (
-            ":material/block:"
-            if blocking
-            else ":material/warning:"
-            if findings
-            else ":material/check_circle:"
-        )
-        with st.expander(label, expanded=bool(blocking), icon=icon):
-            if not findings:
-                st.caption("没有发现问题。")
-            for finding in findings:
-                render_finding(finding, index, titles)
-                index += 1
+    state.lazy_tabs(
+        "review.view",
+        {
+            "按章节": lambda: render_by_section(report, facts, titles),
+            "按事实": lambda: render_by_fact(report, titles),
+        },
+    )
 
 
 def do_export(
@@ -245,11 +279,14 @@ def render() -> None:
     report = state.check_report(project_id, facts, drafts, version.version)
     if state.unsaved(project_id):
         st.info(f"「项目」页有未保存的事实修改；检查和导出使用已保存的第 {version.version} 版，请先保存。")
-    columns = st.columns(4)
-    columns[0].metric("阻断性问题", len(report.blocking))
-    columns[1].metric("提示", len(report.warnings))
-    columns[2].metric("已起草章节", f"{len(drafts)}/{len(sections)}")
-    columns[3].metric("事实文件版本", f"第 {version.version} 版")
+    columns = st.columns(5)
+    columns[0].metric(
+        "问题", report.problem_count(), help="不同问题的个数：缺少的一项事实只计一次，无论影响几个章节"
+    )
+    columns[1].metric("阻断", len(report.blocking))
+    columns[2].metric("提示", len(report.warnings))
+    columns[3].metric("已起草章节", f"{len(drafts)}/{len(sections)}")
+    columns[4].metric("事实文件版本", f"第 {version.version} 版")
     render_export(project_id, facts, drafts, report, version.version)
     st.subheader("检查报告")
     render_report(report, facts, titles)

@@ -1,0 +1,96 @@
+"""Structured findings: kind, fact paths, evidence and affected sections are fields that code reads; the
+message is for people. One finding per missing fact; Chinese labels in the text report, key paths in JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.checking.checks import Finding, FindingKind, run_checks
+from assistant.cli import main
+from assistant.config import get_settings
+from assistant.corpus.citations import build_registry
+from assistant.drafting.draft import fill_from_template
+from assistant.drafting.template_drafter import draft_all
+from assistant.spec import load_spec
+from tests.helpers import example_data, facts_with
+
+
+@pytest.fixture(scope="module")
+def registry():  # noqa: ANN201
+    return build_registry(get_settings().regulations_dir)
+
+
+def test_fabricated_value_and_puffery_are_evidence(registry) -> None:  # noqa: ANN001
+    facts = facts_with()
+    drafts = draft_all(facts)
+    drafts["principle"] += "\n本算法性能行业领先，客服热线 13912345678。"
+    report = run_checks(facts, drafts, registry=registry)
+    fabricated = [f for f in report.blocking if f.kind == FindingKind.FABRICATED]
+    assert any("13912345678" in f.evidence for f in fabricated)
+    puffery = [f for f in report.blocking if f.check == "puffery"]
+    assert puffery and puffery[0].kind == FindingKind.TEXT_PROBLEM and puffery[0].evidence == ["行业领先"]
+    assert all(f.section == "principle" and f.sections == ["principle"] for f in fabricated + puffery)
+
+
+def test_one_finding_per_missing_fact_listing_every_section(registry) -> None:  # noqa: ANN001
+    facts = facts_with(lambda d: d["product"].pop("launch_date"))
+    report = run_checks(facts, draft_all(facts), registry=registry)
+    about = report.for_path("product.launch_date")
+    assert len(about) == 1, [f.message for f in about]
+    finding = about[0]
+    assert finding.kind == FindingKind.MISSING_FACT and finding.blocking
+    assert {"sa_header", "service"} <= set(finding.sections)
+    # the drafts' 【待补充】 markers for it are not reported a second time per section
+    assert not [f for f in report.findings if f.kind == FindingKind.PLACEHOLDER]
+    assert "上线" in finding.message and "product.launch_date" not in finding.message
+    assert report.problem_count() == len(report.findings)
+
+
+def test_repair_fill_reads_evidence_not_message() -> None:
+    facts = facts_with()
+    section = load_spec().section("principle")
+    text = draft_all(facts)["principle"] + "\n另设备用热线 4001234567，欢迎来电。"
+    failure = Finding(
+        "unsupported_facts",
+        True,
+        "任意措辞的说明，不含被引用的值",
+        section="principle",
+        kind=FindingKind.FABRICATED,
+        evidence=["4001234567"],
+    )
+    repaired, filled = fill_from_template(facts, section, text, [failure])
+    assert "4001234567" not in repaired and "欢迎来电" not in repaired
+    assert any("4001234567" in item for item in filled)
+
+
+def test_only_text_fixable_findings_go_to_repair() -> None:
+    assert not Finding(
+        "complaint", True, "…", field="safety.x", kind=FindingKind.MISSING_FACT
+    ).fixable_in_text
+    assert not Finding("injection", True, "…", field="safety.x", kind=FindingKind.INJECTION).fixable_in_text
+    assert Finding("puffery", True, "…", section="principle", kind=FindingKind.TEXT_PROBLEM).fixable_in_text
+
+
+def test_check_report_text_in_chinese_json_with_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = example_data()
+    data["safety"]["complaint"].pop("feedback_deadline")
+    facts = tmp_path / "facts.yaml"
+    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "drafts"
+    main(["draft", str(facts), "--provider", "template", "-o", str(out)])
+    capsys.readouterr()
+    assert main(["check", str(facts), str(out)]) == 1
+    text = capsys.readouterr().out
+    assert "投诉举报反馈时限" in text and "safety.complaint" not in text
+    assert "共 1 个问题" in text
+    assert main(["check", str(facts), str(out), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [finding] = [f for f in report["findings"] if "safety.complaint.feedback_deadline" in f["paths"]]
+    assert finding["kind"] == "missing_fact" and finding["labels"] == ["投诉举报反馈时限"]
+    assert "risk_controls" in finding["sections"]
