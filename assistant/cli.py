@@ -147,11 +147,11 @@ def _check(args: argparse.Namespace, rt: Runtime) -> int:
 
 def _where(finding: Any, titles: dict[str, str]) -> str:
     """Where a finding applies, in Chinese: the facts fields (labels) and the sections (titles)."""
-    from assistant.drafting.template_drafter import label_for
+    from assistant.checking.checks import fact_label
 
     if finding.kind == "missing_fact":  # its message names the fact and the sections it affects
         return ""
-    parts = ["、".join(label_for(p) for p in finding.paths)] if finding.paths else []
+    parts = ["、".join(fact_label(p) for p in finding.paths)] if finding.paths else []
     if finding.sections:
         parts.append("、".join(f"《{titles.get(s, s)}》" for s in finding.sections))
     return f"  （{'；'.join(parts)}）" if parts else ""

@@ -122,7 +122,7 @@ def test_facts_form_validates_live_and_saves_a_new_version() -> None:
     at = show_group(start(), "safety")
     field_widget(at, "text_area", "safety.complaint.feedback_deadline").set_value("").run()
     messages = [m for m in texts(at, "markdown") if "投诉举报反馈时限" in m]
-    assert messages and "safety.complaint.feedback_deadline" in messages[0]
+    assert messages and "缺少事实" in messages[0] and "风险防控情况" in messages[0]  # labels, not key paths
     assert "安全措施（1）" in at.radio(key="facts.group.1").options  # the group counts its problems
     show_group(at, "entity")
     field_widget(at, "text_input", "entity.credit_code").set_value("91330106MA2H7K3M8B").run()
@@ -152,7 +152,7 @@ def test_list_items_can_be_added_and_are_validated() -> None:
     at = show_group(start(), "algorithm")
     next(b for b in at.button if b.label == "添加算法模型").click().run()
     assert not at.exception
-    assert any("algorithm.models[2]" in m for m in texts(at, "markdown"))
+    assert any("缺少事实" in m and "第 3 项" in m for m in texts(at, "markdown"))  # the new item's problems
     field_widget(at, "text_input", "algorithm.models[2].name").set_value("灵犀摘要模型").run()
     assert any("灵犀摘要模型" in e.label for e in at.expander)
 

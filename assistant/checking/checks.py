@@ -92,6 +92,7 @@ class Finding:
     paths: list[str] = dataclasses.field(default_factory=list)
     evidence: list[str] = dataclasses.field(default_factory=list)
     sections: list[str] = dataclasses.field(default_factory=list)
+    element: str | None = None  # the section element (sections.yaml) it concerns, if any
 
     def __post_init__(self) -> None:
         if self.field and self.field not in self.paths:
@@ -117,7 +118,7 @@ class Finding:
             **dataclasses.asdict(self),
             "kind": str(self.kind),
             "title": self.title,
-            "labels": [label_for(p) for p in self.paths],
+            "labels": [fact_label(p) for p in self.paths],
         }
 
 
@@ -200,13 +201,23 @@ def register(fn: CheckFn) -> CheckFn:
 # --- facts-level --------------------------------------------------------------------------------
 
 
+_INDEX_RE = re.compile(r"\[(\d+)\]")
+
+
+def fact_label(path: str) -> str:
+    """A fact path in Chinese for people: its label, and the item number when it is inside a list
+    (`algorithm.models[2].name` → `模型名称（第 3 项）`)."""
+    items = [int(i) + 1 for i in _INDEX_RE.findall(path)]
+    return label_for(path) + "".join(f"（第 {i} 项）" for i in items)
+
+
 def _enum_finding(path: str, value: Any, allowed: tuple[str, ...]) -> Finding | None:
     if value in (None, "") or value in allowed:
         return None
     return Finding(
         "facts_valid",
         True,
-        f"{label_for(path)}的取值“{value}”无效，应为：{' | '.join(allowed)}",
+        f"{fact_label(path)}的取值“{value}”无效，应为：{' | '.join(allowed)}",
         field=path,
         kind=FindingKind.INVALID_FACT,
         evidence=[str(value)],
@@ -293,11 +304,14 @@ def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
         yield Finding(
             element.check if element.check != "elements" else "missing_facts",
             element.blocking,
-            f"缺少事实“{label_for(path)}”（{element.name}），影响："
+            f"缺少事实“{fact_label(path)}”"
+            + (f"（{element.name}）" if element.name != label_for(path) else "")
+            + "，影响："
             + "、".join(f"《{s.title}》" for s in sections),
             field=path,
             kind=FindingKind.MISSING_FACT,
             sections=[s.id for s in sections],
+            element=element.id,
         )
 
 
@@ -411,7 +425,7 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                     filter(
                         None,
                         [
-                            "未写明" + "、".join(f"“{label_for(p)}”" for p in unmentioned)
+                            "未写明" + "、".join(f"“{fact_label(p)}”" for p in unmentioned)
                             if unmentioned
                             else "",
                             f"缺少与“{'、'.join(unmatched)}”相关的表述" if unmatched else "",
@@ -426,6 +440,7 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                     kind=FindingKind.MISSING_ELEMENT,
                     paths=unmentioned,
                     evidence=unmatched,
+                    element=element.id,
                 )
 
 
@@ -573,7 +588,7 @@ def check_identity(ctx: CheckContext) -> Iterable[Finding]:
                 yield Finding(
                     "identity",
                     True,
-                    f"《{section.title}》中“{name}”（{label_for(path)}）被写成了：{'、'.join(sorted(variants)[:3])}",
+                    f"《{section.title}》中“{name}”（{fact_label(path)}）被写成了：{'、'.join(sorted(variants)[:3])}",
                     section=section.id,
                     field=path,
                     kind=FindingKind.CONSISTENCY,
@@ -746,10 +761,17 @@ def run_checks(
 ) -> CheckReport:
     ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope)
     findings: list[Finding] = []
-    seen: set[tuple[str, str, str | None]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for fn in REGISTRY.values():
         for finding in fn(ctx):
-            key = (finding.check, finding.message, finding.section)
+            key = (
+                finding.check,
+                finding.kind,
+                finding.section,
+                finding.element,
+                tuple(finding.paths),
+                tuple(finding.evidence),
+            )
             if key not in seen:
                 seen.add(key)
                 findings.append(finding)

@@ -72,13 +72,13 @@ def group_by_fact(report: CheckReport) -> dict[str, list[Finding]]:
 def render_finding(finding: Finding, key: str, titles: dict[str, str], here: str | None = None) -> None:
     """One finding: level, check, message; where it applies in Chinese; a button to the facts field that fixes
     it and one to the section (`here`: the section this listing is under, else the finding's first)."""
-    from assistant.drafting.template_drafter import label_for
+    from assistant.checking.checks import fact_label
 
     text, actions = st.columns([5, 2])
     color = "red" if finding.blocking else "orange"
     where = []
     if finding.paths:
-        where.append("字段：" + "、".join(label_for(p) for p in finding.paths))
+        where.append("字段：" + "、".join(fact_label(p) for p in finding.paths))
     affected = [titles.get(s, s) for s in finding.sections]
     if affected:
         where.append("涉及章节：" + "、".join(affected))
@@ -89,7 +89,7 @@ def render_finding(finding: Finding, key: str, titles: dict[str, str], here: str
     section = here or finding.section
     with actions:
         if finding.field and st.button(
-            f"修改事实：{label_for(finding.field)}", key=f"{key}.field", icon=":material/edit:"
+            f"修改事实：{fact_label(finding.field)}", key=f"{key}.field", icon=":material/edit:"
         ):
             state.goto_field(finding.field)
         if (
@@ -126,13 +126,13 @@ def render_by_section(report: CheckReport, facts: Facts, titles: dict[str, str])
 
 
 def render_by_fact(report: CheckReport, titles: dict[str, str]) -> None:
-    from assistant.drafting.template_drafter import label_for
+    from assistant.checking.checks import fact_label
 
     groups = group_by_fact(report)
     if not groups:
         st.caption("没有与事实文件中具体字段有关的问题。")
     for group, (path, findings) in enumerate(groups.items()):
-        label, icon = _summary(label_for(path), findings)
+        label, icon = _summary(fact_label(path), findings)
         with st.expander(label, expanded=any(f.blocking for f in findings), icon=icon):
             for index, finding in enumerate(findings):
                 render_finding(finding, f"review.fact.{group}.{index}", titles)
