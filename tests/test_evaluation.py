@@ -18,7 +18,7 @@ import pytest
 from assistant.cli import main
 from assistant.config import get_settings
 from assistant.drafting.draft import prepare_facts
-from assistant.evaluation.evaluation import evaluation
+from assistant.evaluation import evaluation
 from assistant.facts import load_facts
 from assistant.runtime import Runtime
 from tests.conftest import ROOT

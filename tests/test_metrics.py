@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.checking.fabrication import FabricationDetector
-from assistant.evaluation.evaluation import metrics
+from assistant.evaluation import metrics
 
 
 def approx(value: float) -> object:

@@ -235,7 +235,7 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
     """The evaluation report opened from disk: its tables and SVG charts lay out with a real size."""
     from playwright.sync_api import expect, sync_playwright
 
-    from assistant.evaluation.evaluation import evaluation
+    from assistant.evaluation import evaluation
     from assistant.runtime import Runtime
 
     report = evaluation.evaluate(

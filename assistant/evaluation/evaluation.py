@@ -27,7 +27,7 @@ from assistant.drafting.draft import TEMPLATE_FALLBACK, Drafter, prepare_facts
 from assistant.drafting.drafts import DraftRecord
 from assistant.drafting.llm import LLM, LLMError, Message, get_llm, provider_profile
 from assistant.drafting.prompts import data_block, render
-from assistant.evaluation.evaluation import metrics
+from assistant.evaluation import metrics
 from assistant.facts import Facts, FactsError, load_facts
 from assistant.runtime import Runtime
 from assistant.yamlfile import load_yaml

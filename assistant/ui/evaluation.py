@@ -16,7 +16,7 @@ UNIT_HINT = "0–1 之间的指标越高越好；编造事实、违规提及、�
 
 def evaluation_module() -> Any | None:
     try:
-        from assistant.evaluation.evaluation import evaluation
+        from assistant.evaluation import evaluation
     except ImportError as exc:
         st.warning(f"评估模块（assistant.evaluation.evaluation）尚不可用：{exc}。请更新代码后重试。")
         return None
