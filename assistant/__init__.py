@@ -5,4 +5,4 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 SPEC_DIR = Path(__file__).parent / "spec"
-"""Domain knowledge as data (sections, checks, labels, aliases, terms), read by the drafter and the checker."""
+"""Domain knowledge as data (sections, checks, aliases, terms), read by the drafter and the checker."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import get_settings
+from assistant.facts import ALGORITHM_TYPES, ROLES
 from assistant.runtime import Runtime
 
 Command = Callable[[argparse.Namespace, Runtime], int]
@@ -539,8 +540,8 @@ def build_parser() -> argparse.ArgumentParser:
         "import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库"
     )
     p.add_argument("file")
-    p.add_argument("--type", choices=["生成合成类", "个性化推送类", "排序精选类", "检索过滤类", "调度决策类"])
-    p.add_argument("--role", choices=["服务提供者", "服务技术支持者"])
+    p.add_argument("--type", choices=ALGORITHM_TYPES)
+    p.add_argument("--role", choices=ROLES)
     p.add_argument("--known-name", action="append", default=[], help="须匿名化的公司或品牌名称，可重复")
 
     p = sub.add_parser("ask", help="就备案规则提问，回答附条文引用")

@@ -3,26 +3,83 @@
 Loading is lenient about what is absent (a partial file loads; absent facts become findings) and strict
 about structure (a list where a mapping is expected is an error naming the key path). Value formats
 (credit code, filing numbers, dates, enumerations) are validated by `validate_facts`.
+
+The model is also the facts *schema*: each field declares its Chinese label, hint, choices, form widget and
+applicability through `fact(...)`. Everything else derives from it — labels in markers and findings
+(`label_for`), the facts form, the CLI choices, and the per-group JSON schemas extraction fills (`FACT_GROUPS`,
+`group_schema`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-ROLES = ("服务提供者", "服务技术支持者")
-ALGORITHM_TYPES = ("生成合成类", "个性化推送类", "排序精选类", "检索过滤类", "调度决策类")
-FILING_KINDS = ("首次备案", "变更备案")
-PROVENANCES = ("自研", "基于开源模型微调", "第三方API")
-PRODUCT_FORMS = ("App", "网站", "小程序", "公众号", "API", "SDK", "客户端", "其他")
+from assistant import factpath
+
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
 WRITTEN_DATE_RE = re.compile(r"^\s*(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?\s*$")
 UNKNOWN_DATE_WORDS = ("未上线",)
+FILING_NUMBER_HINT = "如“网信算备110108000000000240001号”（“网信算备”后 21 位数字）"
+
+# Widget kinds of the facts form: text (one line), long (paragraph), enum (one of `choices`), bool, lines (a
+# list, one item a line), multi (several of `choices`), inline (a short list separated by 、). A sub-model is
+# shown as its fields; a list of sub-models as one block per item.
+WIDGETS = ("text", "long", "enum", "bool", "lines", "multi", "inline")
+
+# Algorithm types the filing system lists separately that the regulation (and so the section specs) treats
+# under one umbrella: an obligation declared for the umbrella applies to each of them.
+TYPE_FAMILIES = {"信息检索类": "检索过滤类", "内容过滤类": "检索过滤类"}
+
+
+def type_family(algorithm_type: str | None) -> str:
+    """The umbrella type an algorithm type's obligations are declared under (信息检索类 → 检索过滤类)."""
+    return TYPE_FAMILIES.get(algorithm_type or "", algorithm_type or "")
+
+
+def type_matches(algorithm_type: str | None, types: list[str] | tuple[str, ...]) -> bool:
+    """Whether obligations declared for `types` apply to `algorithm_type` (itself or its umbrella listed)."""
+    return bool(algorithm_type) and (algorithm_type in types or type_family(algorithm_type) in types)
+
+
+def fact(
+    label: str,
+    hint: str | None = None,
+    *,
+    widget: str | None = None,
+    choices: tuple[str, ...] = (),
+    applies: dict[str, list[str]] | None = None,
+    name_key: str | None = None,
+    default_factory: Any = None,
+) -> Any:
+    """A facts field with its schema metadata: `label` (Chinese, used in markers, findings and the form),
+    `hint` (what the field expects, the form's help), `widget` (see WIDGETS; inferred when omitted),
+    `choices` (the valid values; a value outside them still loads and the checks report it), `applies`
+    (when an optional field or block is required: `roles`, `types`, `when` as in the section specs) and
+    `name_key` (the item field that names a list item in the form)."""
+    extra: dict[str, Any] = {}
+    if widget:
+        assert widget in WIDGETS, widget
+        extra["widget"] = widget
+    if choices:
+        extra["choices"] = list(choices)
+    if applies:
+        extra["applies"] = applies
+    if name_key:
+        extra["name_key"] = name_key
+    if default_factory is not None:
+        return Field(default_factory=default_factory, title=label, description=hint, json_schema_extra=extra)
+    return Field(default=None, title=label, description=hint, json_schema_extra=extra)
 
 
 class _Node(BaseModel):
@@ -41,33 +98,50 @@ def _text(value: Any) -> Any:
 
 
 class Filing(_Node):
-    role: str | None = None
-    algorithm_type: str | None = None
-    algorithm_name: str | None = None
-    filing_kind: str | None = None
-    public_opinion_attribute: bool | None = None
-    existing_filing_number: str | None = None
+    role: str | None = fact("主体角色", choices=("服务提供者", "服务技术支持者"))
+    algorithm_type: str | None = fact(
+        "算法类型",
+        choices=(
+            "生成合成类",
+            "个性化推送类",
+            "排序精选类",
+            "信息检索类",
+            "内容过滤类",
+            "检索过滤类",
+            "调度决策类",
+        ),
+    )
+    algorithm_name: str | None = fact("算法名称")
+    filing_kind: str | None = fact("备案类型", choices=("首次备案", "变更备案"))
+    public_opinion_attribute: bool | None = fact("是否具有舆论属性或社会动员能力")
+    existing_filing_number: str | None = fact(
+        "原备案编号", f"变更备案时填写原备案编号，{FILING_NUMBER_HINT}。", applies={"when": ["change_filing"]}
+    )
 
 
 class Officer(_Node):
-    name: str | None = None
-    title: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    name: str | None = fact("算法安全负责人姓名")
+    title: str | None = fact("算法安全负责人职务")
+    phone: str | None = fact("算法安全负责人联系电话")
+    email: str | None = fact("算法安全负责人电子邮箱")
 
 
 class Entity(_Node):
-    name: str | None = None
-    credit_code: str | None = None
-    address: str | None = None
-    legal_representative: str | None = None
-    security_officer: Officer | None = None
+    name: str | None = fact("主体名称")
+    credit_code: str | None = fact(
+        "统一社会信用代码", "18 位统一社会信用代码；系统会核验组织机构代码和第 18 位两处校验码。"
+    )
+    address: str | None = fact("详细地址")
+    legal_representative: str | None = fact("法定代表人")
+    security_officer: Officer | None = fact("算法安全负责人")
 
 
 class Feature(_Node):
-    name: str | None = None
-    description: str | None = None
-    entry: str | None = None
+    name: str | None = fact("功能名称")
+    description: str | None = fact("功能介绍", widget="long")
+    entry: str | None = fact(
+        "功能入口（访问路径）", "用户在产品中找到该功能的路径，如“App 首页「开始写作」按钮”；API 写接口路径。"
+    )
 
 
 def _date(value: Any) -> Any:
@@ -83,148 +157,197 @@ def _date(value: Any) -> Any:
 
 
 class Product(_Node):
-    name: str | None = None
-    forms: list[str] | None = None
-    urls: list[str] | None = None
-    icp_number: str | None = None
-    launch_date: str | None = None
-    application_field: str | None = None
-    scenarios: list[str] | None = None
-    audience: str | None = None
-    minors_allowed: bool | None = None
-    user_scale: str | None = None
-    features: list[Feature] | None = None
+    name: str | None = fact("产品名称")
+    forms: list[str] | None = fact(
+        "服务形式",
+        widget="multi",
+        choices=("App", "网站", "小程序", "公众号", "API", "SDK", "客户端", "其他"),
+    )
+    urls: list[str] | None = fact(
+        "访问地址",
+        "每行一个访问地址：网站网址、应用商店下载页，或小程序、公众号的名称与打开方式（如“微信搜索小程序「…」”）；"
+        "API 服务写接口地址。",
+    )
+    icp_number: str | None = fact("ICP 备案号", "ICP 备案号或许可证号，如“浙ICP备2024012345号-1”。")
+    launch_date: str | None = fact(
+        "上线时间", "上线日期，如 2025-06-01（也可写 2025年6月1日）；尚未上线写“未上线”。"
+    )
+    application_field: str | None = fact("算法应用领域")
+    scenarios: list[str] | None = fact("算法使用场景")
+    audience: str | None = fact("服务对象（适用人群）", widget="long")
+    minors_allowed: bool | None = fact("是否允许未成年人使用")
+    user_scale: str | None = fact(
+        "用户规模", "注册用户数、月活跃用户数等，写明统计口径，如“注册用户约 35 万，月活跃用户约 8 万”。"
+    )
+    features: list[Feature] | None = fact("产品功能")
 
     _dates = field_validator("launch_date", mode="before")(_date)
 
 
-class DataPort(_Node):
-    modality: str | None = None
-    description: str | None = None
-    formats: list[str] | None = None
+class InputPort(_Node):
+    modality: str | None = fact("输入模态")
+    description: str | None = fact("输入内容说明", widget="long")
+    formats: list[str] | None = fact("输入文件格式", widget="inline")
+
+
+class OutputPort(_Node):
+    modality: str | None = fact("输出模态")
+    formats: list[str] | None = fact("输出文件格式", widget="inline")
+    description: str | None = fact("输出内容说明", widget="long")
 
 
 class Model(_Node):
-    name: str | None = None
-    purpose: str | None = None
-    provenance: str | None = None
-    provider: str | None = None
-    llm_filing_number: str | None = None
-    algorithm_filing_number: str | None = None
-    architecture: str | None = None
-    proof: str | None = None
-    training_data: str | None = None
-    base_model: str | None = None
+    name: str | None = fact("模型名称")
+    purpose: str | None = fact("模型用途")
+    provenance: str | None = fact(
+        "模型来源（自研、基于开源模型微调、第三方API）",
+        "自研、基于开源模型微调，或调用第三方 API；第三方模型须填写提供方、两个备案编号和证明材料。",
+        choices=("自研", "基于开源模型微调", "第三方API"),
+    )
+    provider: str | None = fact("第三方模型提供方")
+    llm_filing_number: str | None = fact(
+        "大模型备案号或上线编号",
+        "第三方大模型的生成式人工智能服务备案号或上线编号，如“Beijing-YunXiu-20240301”。",
+    )
+    algorithm_filing_number: str | None = fact(
+        "第三方模型的算法备案编号", f"第三方模型的算法备案编号，{FILING_NUMBER_HINT.split('（')[0]}。"
+    )
+    architecture: str | None = fact("模型结构")
+    proof: str | None = fact(
+        "第三方模型使用证明材料", "合作协议、接口开通记录等可以证明调用关系的材料名称。", widget="long"
+    )
+    training_data: str | None = fact("模型训练数据", widget="long")
+    base_model: str | None = fact("基础模型")
 
 
 class Algorithm(_Node):
-    summary: str | None = None
-    inputs: list[DataPort] | None = None
-    outputs: list[DataPort] | None = None
-    pipeline: list[str] | None = None
-    models: list[Model] | None = None
-    training_data: str | None = None
-    runtime_data: str | None = None
-    personal_information: str | None = None
+    summary: str | None = fact("算法简介", widget="long")
+    inputs: list[InputPort] | None = fact("输入数据", name_key="modality")
+    outputs: list[OutputPort] | None = fact("输出数据", name_key="modality")
+    pipeline: list[str] | None = fact("算法流程步骤")
+    models: list[Model] | None = fact("算法模型")
+    training_data: str | None = fact("训练数据来源、规模与标注", widget="long")
+    runtime_data: str | None = fact("运行数据的收集、用途与留存", widget="long")
+    personal_information: str | None = fact("个人信息收集与处理", widget="long")
 
 
 class Labeling(_Node):
-    explicit: str | None = None
-    implicit: str | None = None
-    user_agreement: str | None = None
+    explicit: str | None = fact(
+        "显式标识方式",
+        "在生成内容上或界面中怎样提示“由人工智能生成”（文字、角标、语音提示等及其位置）。",
+        widget="long",
+    )
+    implicit: str | None = fact(
+        "隐式标识方式",
+        "在文件元数据中写入哪些信息（生成合成内容属性、服务提供者名称、内容编号等）。",
+        widget="long",
+    )
+    user_agreement: str | None = fact("用户协议中的标识说明", widget="long")
 
 
 class Complaint(_Node):
-    entrance: str | None = None
-    process: str | None = None
-    feedback_deadline: str | None = None
-    contact: str | None = None
+    entrance: str | None = fact("投诉举报入口", widget="long")
+    process: str | None = fact("投诉举报处理流程", widget="long")
+    feedback_deadline: str | None = fact(
+        "投诉举报反馈时限",
+        "写明具体时限，如“自受理之日起 7 个工作日内”；“及时”“尽快”不能通过检查。",
+        widget="long",
+    )
+    contact: str | None = fact("投诉举报联系方式", widget="long")
 
 
 class Safety(_Node):
-    input_review: str | None = None
-    output_review: str | None = None
-    human_review: str | None = None
-    feature_library: str | None = None
-    account_measures: str | None = None
-    labeling: Labeling | None = None
-    complaint: Complaint | None = None
-    rumor_handling: str | None = None
-    minors: str | None = None
-    data_security: str | None = None
-    emergency_response: str | None = None
-    log_retention: str | None = None
-    real_name: str | None = None
+    input_review: str | None = fact("输入审核措施", widget="long")
+    output_review: str | None = fact("输出审核措施", widget="long")
+    human_review: str | None = fact("人工审核措施", widget="long")
+    feature_library: str | None = fact("违法和不良信息特征库", widget="long")
+    account_measures: str | None = fact("违规账号处置措施", widget="long")
+    labeling: Labeling | None = fact("生成合成内容标识")
+    complaint: Complaint | None = fact("投诉举报机制")
+    rumor_handling: str | None = fact("辟谣机制", widget="long")
+    minors: str | None = fact(
+        "未成年人保护措施",
+        "面向未成年人时写未成年人模式、时长限制等措施；不面向时写明不面向及如何防止未成年人使用。",
+        widget="long",
+    )
+    data_security: str | None = fact("数据安全措施", widget="long")
+    emergency_response: str | None = fact("安全事件应急处置", widget="long")
+    log_retention: str | None = fact("网络日志留存期限", widget="long")
+    real_name: str | None = fact("真实身份信息认证", widget="long")
 
 
 class SystemItem(_Node):
-    name: str | None = None
-    content: str | None = None
-    enforcement: str | None = None
+    name: str | None = fact("制度名称")
+    content: str | None = fact("制度主要内容", widget="long")
+    enforcement: str | None = fact("制度落实方式", widget="long")
 
 
 class Organization(_Node):
-    department: str | None = None
-    head: str | None = None
-    staff_count: str | None = None
-    staff_qualifications: str | None = None
-    systems: list[SystemItem | str] | None = None
-    tech_measures: str | None = None
+    department: str | None = fact("算法安全专职机构", widget="long")
+    head: str | None = fact("机构负责人")
+    staff_count: str | None = fact(
+        "算法安全工作人员数量", "专职从事算法安全工作的人数，可写“专职 5 人，兼职 13 人”。"
+    )
+    staff_qualifications: str | None = fact("工作人员任职要求", widget="long")
+    systems: list[SystemItem | str] | None = fact("算法安全管理制度")
+    tech_measures: str | None = fact("技术保障措施", widget="long")
 
 
 class Personalization(_Node):
-    opt_out: str | None = None
-    tag_management: str | None = None
-    tag_rules: str | None = None
-    diversity: str | None = None
-    negative_feedback: str | None = None
+    opt_out: str | None = fact("关闭个性化推荐的入口和效果", widget="long")
+    tag_management: str | None = fact("用户标签管理功能及入口", widget="long")
+    tag_rules: str | None = fact("兴趣点记入规则和标签管理规则", widget="long")
+    diversity: str | None = fact("多样性策略", widget="long")
+    negative_feedback: str | None = fact("负反馈功能", widget="long")
 
 
 class RankingRules(_Node):
-    published_rules: str | None = None
-    anti_manipulation: str | None = None
-    manual_intervention: str | None = None
+    published_rules: str | None = fact("检索、排序、精选规则及其公示位置", widget="long")
+    anti_manipulation: str | None = fact("防止操纵排序和检索结果的措施", widget="long")
+    manual_intervention: str | None = fact("人工干预的情形、审批和记录", widget="long")
 
 
 class Dispatch(_Node):
-    order_allocation: str | None = None
-    pay: str | None = None
-    working_hours: str | None = None
-    rewards_penalties: str | None = None
-    pricing_fairness: str | None = None
+    order_allocation: str | None = fact("派单规则", widget="long")
+    pay: str | None = fact("报酬构成及支付规则", widget="long")
+    working_hours: str | None = fact("工作时间与休息保障", widget="long")
+    rewards_penalties: str | None = fact("奖惩规则", widget="long")
+    pricing_fairness: str | None = fact("防止不合理差别待遇的措施", widget="long")
 
 
 class TechnicalService(_Node):
-    delivery: list[str] | None = None
-    customers: str | None = None
-    onboarding: str | None = None
-    contractual_duties: str | None = None
-    label_support: str | None = None
+    delivery: list[str] | None = fact("技术服务交付方式")
+    customers: str | None = fact("客户类型和数量", widget="long")
+    onboarding: str | None = fact("客户准入与用途核验", widget="long")
+    contractual_duties: str | None = fact("服务协议中约定的客户安全义务", widget="long")
+    label_support: str | None = fact("向客户提供的标识能力", widget="long")
 
 
 class Biometric(_Node):
-    separate_consent: str | None = None
-    tool_assessment: str | None = None
+    separate_consent: str | None = fact("取得被编辑个人单独同意的方式", widget="long")
+    tool_assessment: str | None = fact("生物识别信息编辑工具的安全评估情况", widget="long")
 
 
 class Facts(_Node):
-    filing: Filing = Filing()
-    entity: Entity = Entity()
-    product: Product = Product()
-    algorithm: Algorithm = Algorithm()
-    safety: Safety = Safety()
-    organization: Organization = Organization()
-    personalization: Personalization | None = None
-    ranking_rules: RankingRules | None = None
-    dispatch: Dispatch | None = None
-    technical_service: TechnicalService | None = None
-    biometric: Biometric | None = None
+    filing: Filing = fact("备案信息", default_factory=Filing)
+    entity: Entity = fact("主体信息", default_factory=Entity)
+    product: Product = fact("产品信息", default_factory=Product)
+    algorithm: Algorithm = fact("算法信息", default_factory=Algorithm)
+    safety: Safety = fact("安全措施", default_factory=Safety)
+    organization: Organization = fact("算法安全机构", default_factory=Organization)
+    personalization: Personalization | None = fact("个性化推送", applies={"types": ["个性化推送类"]})
+    ranking_rules: RankingRules | None = fact(
+        "排序与检索规则", applies={"types": ["排序精选类", "检索过滤类"]}
+    )
+    dispatch: Dispatch | None = fact("调度决策", applies={"types": ["调度决策类"]})
+    technical_service: TechnicalService | None = fact("技术服务", applies={"roles": ["服务技术支持者"]})
+    biometric: Biometric | None = fact("生物识别信息编辑", applies={"when": ["biometric_editing"]})
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
 
     def get(self, path: str) -> Any:
-        return get_path(self.as_dict(), path)
+        return factpath.get(self.as_dict(), path)
 
     # Derived properties the section specs and checks refer to by name.
     @property
@@ -244,31 +367,242 @@ class Facts(_Node):
         return [name for name in (self.product.name,) if name]
 
 
+# --- the schema derived from the model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of the facts schema, under its schema path (list items share their list's path)."""
+
+    path: str
+    label: str
+    hint: str | None
+    widget: str  # see WIDGETS; "group" for a sub-model, "items" for a list of sub-models
+    value: str  # JSON type of a value (or of a list's items): string | boolean | object
+    many: bool = False  # a list
+    choices: tuple[str, ...] = ()
+    applies: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    model: type[BaseModel] | None = None  # the sub-model of a group or list
+    strings: bool = False  # list items may also be plain strings (organization.systems)
+    name_key: str = "name"
+
+    @property
+    def leaf(self) -> bool:
+        return self.model is None
+
+
+def _shape(annotation: Any) -> tuple[Any, bool, bool]:
+    """(base type, is a list, list items may be plain strings) of `X | None`, `list[X] | None`, `list[X | str]`."""
+    args = (
+        [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) in _UNIONS else []
+    )
+    if args:
+        annotation = args[0]
+    if get_origin(annotation) is list:
+        (item,) = get_args(annotation)
+        options = get_args(item) if get_origin(item) in _UNIONS else (item,)
+        models = [o for o in options if isinstance(o, type) and issubclass(o, BaseModel)]
+        return (models[0] if models else options[0]), True, bool(models) and str in options
+    return annotation, False, False
+
+
+_UNIONS = (Union, UnionType)
+
+
+def _specs(model: type[BaseModel], prefix: str) -> Iterator[FieldSpec]:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}.{name}" if prefix else name
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        base, many, strings = _shape(info.annotation)
+        sub = base if isinstance(base, type) and issubclass(base, BaseModel) else None
+        choices = tuple(extra.get("choices", ()))
+        value = "object" if sub else "boolean" if base is bool else "string"
+        if sub:
+            widget = "items" if many else "group"
+        elif many:
+            widget = "multi" if choices else "lines"
+        else:
+            widget = "bool" if base is bool else "enum" if choices else "text"
+        yield FieldSpec(
+            path,
+            info.title or path,
+            info.description,
+            str(extra.get("widget", widget)),
+            value,
+            many,
+            choices,
+            dict(extra.get("applies", {})),
+            sub,
+            strings,
+            str(extra.get("name_key", "name")),
+        )
+        if sub:
+            yield from _specs(sub, path)
+
+
+@lru_cache(maxsize=1)
+def field_specs() -> dict[str, FieldSpec]:
+    """Every field of the facts model by schema path (`algorithm.models.name`), in the filing's order."""
+    return {spec.path: spec for spec in _specs(Facts, "")}
+
+
+def field_spec(path: str) -> FieldSpec | None:
+    """The field a key path (concrete or schema) points at; None for a key the model does not declare."""
+    return field_specs().get(factpath.schema_path(path))
+
+
+def label_for(path: str) -> str:
+    """The Chinese label of a key path (list items share their list's label); the path itself if unknown."""
+    spec = field_spec(path)
+    return spec.label if spec else path
+
+
+def hint_for(path: str) -> str | None:
+    """What the field at `path` expects (the facts form's help); None for fields whose label says it all."""
+    spec = field_spec(path)
+    return spec.hint if spec else None
+
+
+def fact_labels() -> dict[str, str]:
+    return {path: spec.label for path, spec in field_specs().items()}
+
+
+def fact_hints() -> dict[str, str]:
+    return {path: spec.hint for path, spec in field_specs().items() if spec.hint}
+
+
+def choices_for(path: str) -> tuple[str, ...]:
+    spec = field_spec(path)
+    return spec.choices if spec else ()
+
+
+ROLES = choices_for("filing.role")
+ALGORITHM_TYPES = choices_for("filing.algorithm_type")
+FILING_KINDS = choices_for("filing.filing_kind")
+PROVENANCES = choices_for("algorithm.models.provenance")
+PRODUCT_FORMS = choices_for("product.forms")
+
+
+# --- per-group JSON schemas (extraction fills one group at a time) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    """A part of the facts small enough for one constrained-decoding call: the subtrees under `roots`,
+    minus any subtree another group roots (the `features` group takes product.features out of `product`)."""
+
+    name: str
+    roots: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return "、".join(label_for(root) for root in self.roots)
+
+    @property
+    def applies(self) -> dict[str, list[str]]:
+        """When the group is needed at all (optional blocks): `roles` / `types` / `when`, as in the specs."""
+        return field_specs()[self.roots[0]].applies
+
+    def paths(self) -> list[str]:
+        """The schema paths of every field in the group (its roots included)."""
+        others = [r for g in FACT_GROUPS for r in g.roots if g is not self]
+        return [
+            path
+            for path in field_specs()
+            if any(_under(path, root) for root in self.roots)
+            and not any(_under(path, o) and len(o) > len(root) for o in others for root in self.roots)
+        ]
+
+    def schema(self) -> dict[str, Any]:
+        """A JSON schema whose objects nest from the top of the facts file (`{"product": {"features": …}}`),
+        so a conforming answer merges into the facts as is. Enumerations are `enum`s; each field carries its
+        label (and hint) as its description; objects are closed."""
+        return _object_schema("", set(self.paths()))
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + ".")
+
+
+FACT_GROUPS: tuple[FactGroup, ...] = (
+    FactGroup("entity", ("entity",)),
+    FactGroup("filing", ("filing",)),
+    FactGroup("product", ("product",)),
+    FactGroup("features", ("product.features",)),
+    FactGroup("algorithm", ("algorithm",)),
+    FactGroup("models", ("algorithm.models",)),
+    FactGroup("safety", ("safety",)),
+    FactGroup("complaint_labeling", ("safety.complaint", "safety.labeling")),
+    FactGroup("organization", ("organization",)),
+    FactGroup("personalization", ("personalization",)),
+    FactGroup("ranking_rules", ("ranking_rules",)),
+    FactGroup("dispatch", ("dispatch",)),
+    FactGroup("technical_service", ("technical_service",)),
+    FactGroup("biometric", ("biometric",)),
+)
+
+
+def fact_group(name: str) -> FactGroup:
+    for group in FACT_GROUPS:
+        if group.name == name:
+            return group
+    raise KeyError(f"未知事实分组“{name}”。可选：{'、'.join(g.name for g in FACT_GROUPS)}")
+
+
+def group_schema(name: str) -> dict[str, Any]:
+    """The JSON schema of one fact group (see FactGroup.schema)."""
+    return fact_group(name).schema()
+
+
+def _value_schema(spec: FieldSpec, paths: set[str]) -> dict[str, Any]:
+    if spec.model is not None:
+        item: dict[str, Any] = _object_schema(spec.path, paths)
+        if spec.strings:
+            item = {"anyOf": [{"type": "string"}, item]}
+    else:
+        item = {"type": spec.value}
+        if spec.choices:
+            item["enum"] = list(spec.choices)
+    schema = {"type": "array", "items": item} if spec.many else item
+    schema["description"] = spec.label + (f"。{spec.hint}" if spec.hint else "")
+    return schema
+
+
+def _object_schema(prefix: str, paths: set[str]) -> dict[str, Any]:
+    """The closed object of the fields directly under `prefix` that lead to any of `paths`."""
+    properties = {}
+    for path, spec in field_specs().items():
+        if factpath.parent(path) != prefix or not any(_under(p, path) for p in paths):
+            continue
+        inside = path in paths
+        properties[path.rsplit(".", 1)[-1]] = (
+            _value_schema(spec, paths)
+            if inside
+            else _object_schema(path, paths) | {"description": spec.label}
+        )
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def schema_leaves(schema: dict[str, Any], prefix: str = "") -> set[str]:
+    """The schema paths of the leaf values a JSON schema (as `group_schema` builds) describes."""
+    if "anyOf" in schema:
+        return set().union(*(schema_leaves(option, prefix) for option in schema["anyOf"]))
+    if schema.get("type") == "array":
+        return schema_leaves(schema["items"], prefix)
+    if schema.get("type") == "object":
+        return set().union(
+            set(),
+            *(schema_leaves(sub, factpath.join(prefix, key)) for key, sub in schema["properties"].items()),
+        )
+    return {prefix}
+
+
 class FactsError(ValueError):
     """The facts file cannot be read; `problems` are Chinese messages, each naming a key path."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("；".join(problems))
-
-
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def get_path(data: Any, path: str) -> Any:
-    """`algorithm.models[0].name` → value, or None when any step is absent."""
-    current = data
-    for key, index in _PATH_TOKEN.findall(path):
-        if key:
-            if not isinstance(current, dict) or key not in current:
-                return None
-            current = current[key]
-        else:
-            position = int(index)
-            if not isinstance(current, list) or position >= len(current):
-                return None
-            current = current[position]
-    return current
 
 
 def is_blank(value: Any) -> bool:

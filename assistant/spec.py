@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant import SPEC_DIR
-from assistant.facts import Facts, is_blank
+from assistant import SPEC_DIR, factpath
+from assistant.facts import Facts, is_blank, type_matches
 from assistant.numerals import cn_to_int
 from assistant.yamlfile import load_yaml
 
@@ -45,7 +45,7 @@ class Applicability(BaseModel):
     def applies(self, facts: Facts) -> bool:
         if self.roles and facts.role not in self.roles:
             return False
-        if self.types and facts.algorithm_type not in self.types:
+        if self.types and not type_matches(facts.algorithm_type, self.types):
             return False
         if not all(PREDICATES[name](facts) for name in self.when):
             return False
@@ -161,59 +161,16 @@ def verify_spec_articles(book: SpecBook, registry: Any) -> list[str]:
 
 # --- fact paths -----------------------------------------------------------------------------------
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
-
-
-def expand_path(data: Any, path: str) -> list[tuple[str, Any]]:
-    """Resolve a spec path to concrete (path, value) pairs. `[*]` expands lists; `[k=v]` filters items.
-
-    A path whose container exists but whose leaf is absent yields (path, None), so the caller can report
-    the missing fact by its concrete key path (e.g. algorithm.models[0].algorithm_filing_number).
-    """
-    results: list[tuple[str, Any]] = [("", data)]
-    for key, selector in _SEGMENT.findall(path):
-        step: list[tuple[str, Any]] = []
-        for prefix, value in results:
-            if key:
-                child = value.get(key) if isinstance(value, dict) else None
-                step.append((f"{prefix}.{key}" if prefix else key, child))
-            elif not isinstance(value, list):
-                if selector in ("*",) or "=" in selector:
-                    continue
-                step.append((f"{prefix}[{selector}]", None))
-            elif selector == "*":
-                step.extend((f"{prefix}[{i}]", item) for i, item in enumerate(value))
-            elif "=" in selector:
-                field, wanted = selector.split("=", 1)
-                step.extend(
-                    (f"{prefix}[{i}]", item)
-                    for i, item in enumerate(value)
-                    if isinstance(item, dict) and str(item.get(field)) == wanted
-                )
-            else:
-                index = int(selector)
-                step.append((f"{prefix}[{index}]", value[index] if index < len(value) else None))
-        results = step
-    return results
-
 
 def missing_paths(data: dict, path: str) -> list[str]:
     """Concrete key paths under `path` whose facts are absent or blank."""
-    resolved = expand_path(data, path)
+    resolved = factpath.expand(data, path)
     if not resolved:
         # the list itself is absent or empty: report the list path
         base = path.split("[", 1)[0]
-        return [base] if is_blank(_plain_get(data, base)) else []
+        return [base] if is_blank(factpath.get(data, base)) else []
     return [concrete for concrete, value in resolved if is_blank(value)]
 
 
 def present_values(data: dict, path: str) -> list[tuple[str, Any]]:
-    return [(p, v) for p, v in expand_path(data, path) if not is_blank(v)]
-
-
-def _plain_get(data: Any, dotted: str) -> Any:
-    for key in dotted.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
+    return [(p, v) for p, v in factpath.expand(data, path) if not is_blank(v)]

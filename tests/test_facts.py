@@ -12,7 +12,7 @@ def test_example_loads_unchanged() -> None:
     facts = load_facts(EXAMPLE_FACTS)
     assert facts.filing.algorithm_name == "灵犀文本生成算法"
     assert facts.product.launch_date == "2025-06-01"
-    assert facts.models[0].algorithm_filing_number == "网信算备110108000000000240001号"
+    assert facts.models[0].algorithm_filing_number == "网信算备110108000000001240001号"
     assert facts.safety.complaint.feedback_deadline == "自受理之日起 7 个工作日内"
     assert facts.organization.staff_count == "18"
     assert facts.get("algorithm.models[1].provenance") == "自研"
@@ -79,3 +79,91 @@ def test_structural_errors_name_the_key_path(text: str, expected: str) -> None:
 def test_credit_code_check_digit(code: str, problem: str | None) -> None:
     result = credit_code_problem(code)
     assert (result is None) if problem is None else (problem in result)
+
+
+# --- the facts schema -------------------------------------------------------------------------------------
+
+
+def test_every_field_of_the_model_has_a_label_and_a_known_widget() -> None:
+    from assistant.facts import WIDGETS, field_specs, label_for
+
+    specs = field_specs()
+    assert {"filing.algorithm_type", "algorithm.models.provenance", "biometric.tool_assessment"} <= set(specs)
+    for path, spec in specs.items():
+        assert spec.label and spec.label != path, path
+        assert spec.widget in (*WIDGETS, "group", "items"), path
+        assert spec.choices == () or spec.widget in ("enum", "multi"), path
+    # concrete paths (list positions) share the label of their list field
+    assert label_for("algorithm.models[1].llm_filing_number") == "大模型备案号或上线编号"
+    assert label_for("no.such.key") == "no.such.key"
+
+
+def test_enumerations_come_from_the_model_and_include_the_new_types() -> None:
+    from assistant.facts import ALGORITHM_TYPES, Filing
+
+    declared = Filing.model_fields["algorithm_type"].json_schema_extra["choices"]
+    assert tuple(declared) == ALGORITHM_TYPES
+    assert {"信息检索类", "内容过滤类", "检索过滤类"} <= set(ALGORITHM_TYPES)
+
+
+def test_new_types_get_the_obligations_of_their_umbrella() -> None:
+    from assistant.facts import parse_facts, type_family
+    from assistant.spec import load_spec
+
+    assert type_family("信息检索类") == type_family("内容过滤类") == "检索过滤类"
+    assert type_family("生成合成类") == "生成合成类"
+    spec = load_spec()
+    umbrella = parse_facts({"filing": {"role": "服务提供者", "algorithm_type": "检索过滤类"}})
+    for algorithm_type in ("信息检索类", "内容过滤类"):
+        facts = parse_facts({"filing": {"role": "服务提供者", "algorithm_type": algorithm_type}})
+        for section in spec.sections:
+            assert section.applies(facts) == section.applies(umbrella)
+            assert [e.id for e in section.applicable_elements(facts)] == [
+                e.id for e in section.applicable_elements(umbrella)
+            ]
+        assert "ctl_rank_rules" in [e.id for e in spec.section("risk_controls").applicable_elements(facts)]
+    generative = parse_facts({"filing": {"role": "服务提供者", "algorithm_type": "生成合成类"}})
+    assert "ctl_rank_rules" not in [
+        e.id for e in spec.section("risk_controls").applicable_elements(generative)
+    ]
+
+
+def _restrict(data: object, schema: dict) -> object:
+    """The part of `data` a closed group schema describes."""
+    if "anyOf" in schema:
+        return data if isinstance(data, str) else _restrict(data, schema["anyOf"][1])
+    if schema.get("type") == "array" and isinstance(data, list):
+        return [_restrict(item, schema["items"]) for item in data]
+    if schema.get("type") == "object" and isinstance(data, dict):
+        kept = {
+            k: _restrict(v, schema["properties"][k]) for k, v in data.items() if k in schema["properties"]
+        }
+        return {k: v for k, v in kept.items() if v != {}}
+    return data
+
+
+def test_group_schemas_accept_the_example_and_enforce_enumerations() -> None:
+    import jsonschema
+
+    from assistant.facts import FACT_GROUPS, group_schema
+
+    example = load_facts(EXAMPLE_FACTS).as_dict()
+    for group in FACT_GROUPS:
+        schema = group_schema(group.name)
+        jsonschema.validate(_restrict(example, schema), schema)
+    filing = group_schema("filing")
+    assert filing["properties"]["filing"]["properties"]["algorithm_type"]["enum"][3:5] == [
+        "信息检索类",
+        "内容过滤类",
+    ]
+    assert (
+        "统一社会信用代码"
+        in group_schema("entity")["properties"]["entity"]["properties"]["credit_code"]["description"]
+    )
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"filing": {"algorithm_type": "推荐类"}}, filing)
+    with pytest.raises(jsonschema.ValidationError):  # closed objects: no invented keys
+        jsonschema.validate({"product": {"features": [{"price": "1"}]}}, group_schema("features"))
+    models = group_schema("models")["properties"]["algorithm"]["properties"]
+    assert set(models) == {"models"}  # the models group holds the models only; `algorithm` holds the rest
+    assert "models" not in group_schema("algorithm")["properties"]["algorithm"]["properties"]

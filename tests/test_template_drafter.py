@@ -98,3 +98,14 @@ def test_fabrication_detector_finds_invented_facts() -> None:
     assert ("数字", "97%") in kinds
     assert any(k == "日期" for k, _ in kinds)
     assert not any("灵犀智能" in v for _, v in kinds) and ("数字", "8") not in kinds
+
+
+@pytest.mark.parametrize("algorithm_type", ["信息检索类", "内容过滤类"])
+def test_split_search_types_are_drafted_like_their_umbrella(algorithm_type: str) -> None:
+    split = draft_all(facts_with(_typed(algorithm_type)))
+    umbrella = draft_all(facts_with(_typed("检索过滤类")))
+    assert set(split) == set(umbrella)
+    assert "检索结果操纵风险" in split["risk_assessment"]
+    assert "ranking_rules.published_rules" in split["risk_controls"]  # its marker: the fact is required
+    for section_id, text in umbrella.items():
+        assert split[section_id] == text.replace("检索过滤类", algorithm_type), section_id

@@ -189,7 +189,7 @@ def test_valid_facts_yaml_upload_becomes_a_new_version() -> None:
 
 
 def test_fields_with_a_non_obvious_form_carry_a_hint() -> None:
-    from assistant.drafting.template_drafter import fact_hints, fact_labels
+    from assistant.facts import fact_hints, fact_labels
 
     assert set(fact_hints()) <= set(fact_labels())  # every hint belongs to a facts key
     at = show_group(start(), "product")

@@ -13,12 +13,11 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from assistant import SPEC_DIR
+from assistant import SPEC_DIR, factpath
 from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
 from assistant.corpus.citations import CitationStatus, verify_text
 from assistant.corpus.regulations import ArticleRegistry
-from assistant.drafting.template_drafter import label_for
 from assistant.facts import (
     ALGORITHM_TYPES,
     FILING_KINDS,
@@ -29,6 +28,7 @@ from assistant.facts import (
     Facts,
     credit_code_problem,
     date_problem,
+    label_for,
 )
 from assistant.numerals import cn_to_int
 from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
@@ -201,13 +201,10 @@ def register(fn: CheckFn) -> CheckFn:
 # --- facts-level --------------------------------------------------------------------------------
 
 
-_INDEX_RE = re.compile(r"\[(\d+)\]")
-
-
 def fact_label(path: str) -> str:
     """A fact path in Chinese for people: its label, and the item number when it is inside a list
     (`algorithm.models[2].name` → `模型名称（第 3 项）`)."""
-    items = [int(i) + 1 for i in _INDEX_RE.findall(path)]
+    items = [step.index + 1 for step in factpath.parse(path) if step.index is not None]
     return label_for(path) + "".join(f"（第 {i} 项）" for i in items)
 
 

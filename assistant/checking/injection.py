@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from assistant import factpath
+
 _DOC = (
     r"(草稿|文档|报告|材料|备案材料|申报材料|回答|答复|正文|全文|每一节|每个章节|所有章节|各章节|各节|每段)"
 )
@@ -77,22 +79,14 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
 
 def clean_data(data: Any, path: str = "") -> tuple[Any, list[InjectionHit]]:
-    """Recursively remove injection sentences from every string in a facts mapping."""
-    if isinstance(data, dict):
-        hits: list[InjectionHit] = []
-        cleaned = {}
-        for key, value in data.items():
-            cleaned[key], found = clean_data(value, f"{path}.{key}" if path else str(key))
-            hits += found
-        return cleaned, hits
-    if isinstance(data, list):
-        hits, cleaned_list = [], []
-        for index, value in enumerate(data):
-            item, found = clean_data(value, f"{path}[{index}]")
-            cleaned_list.append(item)
-            hits += found
-        return cleaned_list, hits
-    if isinstance(data, str):
-        text, removed = clean_text(data)
-        return text, [InjectionHit(path, s.strip()) for s in removed]
-    return data, []
+    """Remove injection sentences from every string in a facts mapping; the hits name each string's path."""
+    hits: list[InjectionHit] = []
+
+    def clean(leaf_path: str, leaf: Any) -> Any:
+        if not isinstance(leaf, str):
+            return leaf
+        text, removed = clean_text(leaf)
+        hits.extend(InjectionHit(leaf_path, s.strip()) for s in removed)
+        return text
+
+    return factpath.map_leaves(data, clean, path), hits

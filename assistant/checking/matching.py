@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from assistant import factpath
 from assistant.textnorm import normalize, segmenter
 
 NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
@@ -48,14 +49,11 @@ SHORT_VALUE = 14
 
 def fact_strings(value: Any) -> list[str]:
     """Flatten a fact value (scalar, list or mapping) into its text pieces."""
-    if value is None or isinstance(value, bool):
-        return []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in fact_strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in fact_strings(v)]
-    text = str(value).strip()
-    return [text] if text else []
+    return [
+        text
+        for _, leaf in factpath.walk(value)
+        if leaf is not None and not isinstance(leaf, bool) and (text := str(leaf).strip())
+    ]
 
 
 @lru_cache(maxsize=4096)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import factpath
 from assistant.checking.checks import Finding, FindingKind, run_checks
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import markers, mentions_fact
@@ -32,8 +33,8 @@ from assistant.drafting.llm import (
     provider_profile,
 )
 from assistant.drafting.prompts import data_block, prompt_hash, render
-from assistant.drafting.template_drafter import draft_section, label_for
-from assistant.facts import Facts, get_path, parse_facts
+from assistant.drafting.template_drafter import draft_section
+from assistant.facts import Facts, label_for, parse_facts
 from assistant.numerals import cn_to_int
 from assistant.runtime import Runtime
 from assistant.spec import Section, missing_paths, present_values
@@ -363,7 +364,7 @@ def facts_block(facts: Facts, section: Section) -> str:
     data = facts.as_dict()
     lines: list[str] = []
     for path in section.facts:
-        _fact_lines(path, get_path(data, path), lines)
+        _fact_lines(path, factpath.get(data, path), lines)
     return "\n".join(lines)
 
 

@@ -8,16 +8,15 @@ reported, so extraction cannot invent facts either."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import factpath
 from assistant.checking.injection import InjectionHit, clean_data, clean_text
 from assistant.checking.matching import mentions
 from assistant.drafting.llm import LLM, Message
 from assistant.drafting.prompts import data_block, render
-from assistant.drafting.template_drafter import label_for
-from assistant.facts import Facts, FactsError, parse_facts
+from assistant.facts import Facts, FactsError, label_for, parse_facts
 from assistant.spec import SpecBook, missing_paths
 
 MAX_DESCRIPTION_CHARS = 20_000
@@ -135,31 +134,29 @@ def _json_object(raw: str) -> Any:
 
 def _prune(value: Any) -> Any:
     """Drop empty strings/lists/maps and schema placeholders the model echoed back."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [v for v in (_prune(v) for v in value) if v not in (None, "", [], {})]
-    if isinstance(value, str) and (
-        "|" in value and value in json.dumps(SCHEMA_HINT, ensure_ascii=False) or value == "YYYY-MM-DD"
-    ):
-        return None
-    return value
+    placeholders = json.dumps(SCHEMA_HINT, ensure_ascii=False)
+
+    def placeholder(_path: str, leaf: Any) -> Any:
+        echoed = isinstance(leaf, str) and ("|" in leaf and leaf in placeholders or leaf == "YYYY-MM-DD")
+        return None if echoed else leaf
+
+    return factpath.prune(factpath.map_leaves(value, placeholder))
 
 
-def _supported(description: str, data: Any, path: str, dropped: list[str]) -> Any:
+def _supported(description: str, data: Any, dropped: list[str]) -> Any:
     """Keep only values the description supports; enumerations and booleans are judged by the facts checks."""
-    key = re.sub(r"\[\d+\]$", "", path).rsplit(".", 1)[-1]
-    if isinstance(data, dict):
-        kept = {k: _supported(description, v, f"{path}.{k}" if path else k, dropped) for k, v in data.items()}
-        return {k: v for k, v in kept.items() if v not in (None, [], {})}
-    if isinstance(data, list):
-        kept_list = [_supported(description, v, f"{path}[{i}]", dropped) for i, v in enumerate(data)]
-        return [v for v in kept_list if v not in (None, [], {})]
-    if isinstance(data, str) and key not in ENUM_KEYS and not mentions(description, data, threshold=0.75):
-        dropped.append(f"{path}：{data[:40]}")
-        return None
-    return data
+
+    def supported(path: str, leaf: Any) -> Any:
+        if (
+            isinstance(leaf, str)
+            and factpath.last_key(path) not in ENUM_KEYS
+            and not mentions(description, leaf, threshold=0.75)
+        ):
+            dropped.append(f"{path}：{leaf[:40]}")
+            return None
+        return leaf
+
+    return factpath.prune(factpath.map_leaves(data, supported), empty=(None, [], {}))
 
 
 def extract_facts(description: str, llm: LLM, spec: SpecBook) -> Extraction:
@@ -178,7 +175,7 @@ def extract_facts(description: str, llm: LLM, spec: SpecBook) -> Extraction:
         try:
             data = _prune(_json_object(raw))
             dropped: list[str] = []
-            data = _supported(cleaned, data, "", dropped)
+            data = _supported(cleaned, data, dropped)
             data, hits = clean_data(data)
             facts = parse_facts(data, "抽取结果")
         except (ValueError, FactsError) as exc:

@@ -8,37 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
-from assistant import SPEC_DIR
+from assistant import factpath
 from assistant.checking.matching import marker
-from assistant.facts import Facts, get_path, is_blank
+from assistant.facts import Facts, is_blank, label_for, type_family
 from assistant.spec import SpecBook, load_spec
-from assistant.yamlfile import load_yaml
-
-LABELS_FILE = SPEC_DIR / "fact_labels.yaml"
-HINTS_FILE = SPEC_DIR / "fact_hints.yaml"
-_INDEX_RE = re.compile(r"\[\d+\]")
-
-
-@lru_cache(maxsize=1)
-def fact_labels() -> dict[str, str]:
-    return load_yaml(LABELS_FILE.read_text(encoding="utf-8"))
-
-
-def label_for(path: str) -> str:
-    return fact_labels().get(_INDEX_RE.sub("", path), path)
-
-
-@lru_cache(maxsize=1)
-def fact_hints() -> dict[str, str]:
-    return load_yaml(HINTS_FILE.read_text(encoding="utf-8"))
-
-
-def hint_for(path: str) -> str | None:
-    """What the field at `path` expects, for the facts form (spec/fact_hints.yaml); None for obvious fields."""
-    return fact_hints().get(_INDEX_RE.sub("", path))
 
 
 def _sentence(text: str) -> str:
@@ -58,7 +33,7 @@ class Composer:
         self.data = facts.as_dict()
 
     def raw(self, path: str) -> Any:
-        return get_path(self.data, path)
+        return factpath.get(self.data, path)
 
     def has(self, path: str) -> bool:
         return not is_blank(self.raw(path))
@@ -85,7 +60,8 @@ class Composer:
 
     @property
     def type(self) -> str:
-        return self.facts.algorithm_type
+        """The algorithm type's umbrella (信息检索类 → 检索过滤类): what type-specific text is keyed by."""
+        return type_family(self.facts.algorithm_type)
 
     @property
     def is_gen(self) -> bool:

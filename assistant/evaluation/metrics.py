@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant import factpath
 from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.matching import MARKER_RE, mentions
 from assistant.textnorm import normalize
@@ -237,18 +238,12 @@ def forbidden_mentions(draft: str, phrases: Sequence[str]) -> list[str]:
 
 def fact_leaves(data: Any, prefix: str = "") -> list[tuple[str, str]]:
     """(normalised key path, value text) for every non-empty leaf; booleans as 'true'/'false'."""
-    if isinstance(data, Mapping):
-        return [
-            leaf
-            for key, value in data.items()
-            for leaf in fact_leaves(value, f"{prefix}.{key}" if prefix else str(key))
-        ]
-    if isinstance(data, list):
-        return [leaf for item in data for leaf in fact_leaves(item, f"{prefix}[]")]
-    if data is None:
-        return []
-    text = ("true" if data else "false") if isinstance(data, bool) else str(data).strip()
-    return [(normalize_path(prefix), text)] if text else []
+    return [
+        (normalize_path(path), text)
+        for path, leaf in factpath.walk(data, prefix)
+        if leaf is not None
+        and (text := ("true" if leaf else "false") if isinstance(leaf, bool) else str(leaf).strip())
+    ]
 
 
 def values_match(predicted: str, gold: str) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from assistant import factpath
 from assistant.drafting.llm import STREAM_RESET
 from assistant.ui import state
 from assistant.ui.diffview import diff_html, diff_stats
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from assistant.spec import Section
     from assistant.store import Version
 
-MARKER_PATH_RE = re.compile(r"（([a-z_]+(?:\.[a-z_]+|\[\d+\])*)）")
+MARKER_PATH_RE = re.compile(rf"（({factpath.PATH_PATTERN})）")
 
 
 def editor_key(project_id: int, section_id: str, version: int) -> str:
@@ -222,7 +223,7 @@ def render_section(
     titles: dict[str, str],
 ) -> None:
     from assistant.checking.matching import markers
-    from assistant.drafting.template_drafter import label_for
+    from assistant.facts import label_for
     from assistant.store import StaleWrite
 
     rt = state.runtime()

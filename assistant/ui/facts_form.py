@@ -14,13 +14,13 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.drafting.template_drafter import hint_for, label_for
-from assistant.facts import ALGORITHM_TYPES, FILING_KINDS, PRODUCT_FORMS, PROVENANCES, ROLES
+from assistant import factpath
+from assistant.facts import Facts, FactsError, FieldSpec, field_specs, hint_for, label_for, parse_facts
+from assistant.spec import Applicability
 
 UNSET = "未填写"
 BOOL_OPTIONS = (UNSET, "是", "否")
 SPLIT_RE = re.compile(r"[、,，;；\n]+")
-TOKEN_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -49,217 +49,52 @@ class Group:
     applies: Predicate | None = None  # optional block: shown when this holds or the block is present
 
 
-def _get(data: Any, path: str) -> Any:
-    current = data
-    for key, index in TOKEN_RE.findall(path):
-        if key:
-            if not isinstance(current, dict):
-                return None
-            current = current.get(key)
-        else:
-            if not isinstance(current, list) or int(index) >= len(current):
-                return None
-            current = current[int(index)]
-    return current
+def _facts(data: dict[str, Any]) -> Facts:
+    """The form's data as facts for applicability; when other groups do not validate yet, the filing alone."""
+    for candidate in (data, {"filing": data.get("filing") or {}}):
+        try:
+            return parse_facts(candidate)
+        except (FactsError, ValueError):
+            continue
+    return Facts()
 
 
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    keys = path.split(".")
-    current = data
-    for key in keys[:-1]:
-        child = current.get(key)
-        if not isinstance(child, dict):
-            if value in (None, "", []):
-                return
-            child = {}
-            current[key] = child
-        current = child
-    if value in (None, "", []):
-        current.pop(keys[-1], None)
-    else:
-        current[keys[-1]] = value
+def _predicate(rule: dict[str, list[str]]) -> Predicate | None:
+    """The schema's applicability (`roles` / `types` / `when`) as a test on the form's data."""
+    if not rule:
+        return None
+    applicability = Applicability.model_validate(rule)
+    return lambda data: applicability.applies(_facts(data))
 
 
-def _filing(data: dict[str, Any], key: str) -> Any:
-    return (data.get("filing") or {}).get(key) if isinstance(data.get("filing"), dict) else None
+def _field(spec: FieldSpec, path: str) -> Field:
+    return Field(path, spec.widget, spec.choices, _predicate(spec.applies))
 
 
-def _biometric(data: dict[str, Any]) -> bool:
-    from assistant.facts import FactsError, parse_facts
-    from assistant.spec import PREDICATES
-
-    try:
-        return PREDICATES["biometric_editing"](parse_facts(data))
-    except (FactsError, ValueError):
-        return False
-
-
-GROUPS: tuple[Group, ...] = (
-    Group(
-        "filing",
-        "备案信息",
-        (
-            Field("filing.role", "enum", ROLES),
-            Field("filing.algorithm_type", "enum", ALGORITHM_TYPES),
-            Field("filing.algorithm_name"),
-            Field("filing.filing_kind", "enum", FILING_KINDS),
-            Field("filing.public_opinion_attribute", "bool"),
-            Field("filing.existing_filing_number", when=lambda d: _filing(d, "filing_kind") == "变更备案"),
-        ),
-    ),
-    Group(
-        "entity",
-        "主体信息",
-        (
-            Field("entity.name"),
-            Field("entity.credit_code"),
-            Field("entity.address"),
-            Field("entity.legal_representative"),
-            Field("entity.security_officer.name"),
-            Field("entity.security_officer.title"),
-            Field("entity.security_officer.phone"),
-            Field("entity.security_officer.email"),
-        ),
-    ),
-    Group(
-        "product",
-        "产品信息",
-        (
-            Field("product.name"),
-            Field("product.forms", "multi", PRODUCT_FORMS),
-            Field("product.urls", "lines"),
-            Field("product.icp_number"),
-            Field("product.launch_date"),
-            Field("product.application_field"),
-            Field("product.scenarios", "lines"),
-            Field("product.audience", "long"),
-            Field("product.minors_allowed", "bool"),
-            Field("product.user_scale"),
-            ListField("product.features", (Field("name"), Field("description", "long"), Field("entry"))),
-        ),
-    ),
-    Group(
-        "algorithm",
-        "算法信息",
-        (
-            Field("algorithm.summary", "long"),
-            ListField(
-                "algorithm.inputs", (Field("modality"), Field("description", "long")), name_key="modality"
-            ),
-            ListField(
-                "algorithm.outputs",
-                (Field("modality"), Field("formats", "inline"), Field("description", "long")),
-                name_key="modality",
-            ),
-            Field("algorithm.pipeline", "lines"),
-            ListField(
-                "algorithm.models",
-                (
-                    Field("name"),
-                    Field("purpose"),
-                    Field("provenance", "enum", PROVENANCES),
-                    Field("provider"),
-                    Field("llm_filing_number"),
-                    Field("algorithm_filing_number"),
-                    Field("architecture"),
-                    Field("proof", "long"),
-                    Field("training_data", "long"),
-                    Field("base_model"),
-                ),
-            ),
-            Field("algorithm.training_data", "long"),
-            Field("algorithm.runtime_data", "long"),
-            Field("algorithm.personal_information", "long"),
-        ),
-    ),
-    Group(
-        "safety",
-        "安全措施",
-        tuple(
-            Field(f"safety.{key}", "long")
-            for key in (
-                "input_review",
-                "output_review",
-                "human_review",
-                "feature_library",
-                "account_measures",
-                "labeling.explicit",
-                "labeling.implicit",
-                "labeling.user_agreement",
-                "complaint.entrance",
-                "complaint.process",
-                "complaint.feedback_deadline",
-                "complaint.contact",
-                "rumor_handling",
-                "minors",
-                "data_security",
-                "emergency_response",
-                "log_retention",
-                "real_name",
+def _fields(parent: str) -> tuple[Field | ListField, ...]:
+    """The widgets of a block: its scalar and list fields, sub-models flattened, lists of sub-models as blocks."""
+    fields: list[Field | ListField] = []
+    for path, spec in field_specs().items():
+        if factpath.parent(path) != parent:
+            continue
+        if spec.widget == "group":
+            fields.extend(_fields(path))
+        elif spec.widget == "items":
+            item = tuple(
+                _field(s, p.removeprefix(path + "."))
+                for p, s in field_specs().items()
+                if factpath.parent(p) == path
             )
-        ),
-    ),
-    Group(
-        "organization",
-        "算法安全机构",
-        (
-            Field("organization.department", "long"),
-            Field("organization.head"),
-            Field("organization.staff_count"),
-            Field("organization.staff_qualifications", "long"),
-            ListField(
-                "organization.systems",
-                (Field("name"), Field("content", "long"), Field("enforcement", "long")),
-                strings=True,
-            ),
-            Field("organization.tech_measures", "long"),
-        ),
-    ),
-    Group(
-        "personalization",
-        "个性化推送",
-        tuple(
-            Field(f"personalization.{k}", "long")
-            for k in ("opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")
-        ),
-        applies=lambda d: _filing(d, "algorithm_type") == "个性化推送类",
-    ),
-    Group(
-        "ranking_rules",
-        "排序与检索规则",
-        tuple(
-            Field(f"ranking_rules.{k}", "long")
-            for k in ("published_rules", "anti_manipulation", "manual_intervention")
-        ),
-        applies=lambda d: _filing(d, "algorithm_type") in ("排序精选类", "检索过滤类"),
-    ),
-    Group(
-        "dispatch",
-        "调度决策",
-        tuple(
-            Field(f"dispatch.{k}", "long")
-            for k in ("order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")
-        ),
-        applies=lambda d: _filing(d, "algorithm_type") == "调度决策类",
-    ),
-    Group(
-        "technical_service",
-        "技术服务",
-        (
-            Field("technical_service.delivery", "lines"),
-            *(
-                Field(f"technical_service.{k}", "long")
-                for k in ("customers", "onboarding", "contractual_duties", "label_support")
-            ),
-        ),
-        applies=lambda d: _filing(d, "role") == "服务技术支持者",
-    ),
-    Group(
-        "biometric",
-        "生物识别信息编辑",
-        (Field("biometric.separate_consent", "long"), Field("biometric.tool_assessment", "long")),
-        applies=_biometric,
-    ),
+            fields.append(ListField(path, item, spec.name_key, spec.strings))
+        else:
+            fields.append(_field(spec, path))
+    return tuple(fields)
+
+
+GROUPS: tuple[Group, ...] = tuple(
+    Group(path, spec.label, _fields(path), _predicate(spec.applies))
+    for path, spec in field_specs().items()
+    if "." not in path
 )
 
 
@@ -333,13 +168,13 @@ def _widget_value(state: FormState, f: Field, path: str, value: Any, keep: bool 
 
 def _count(state: FormState, lf: ListField, data: dict[str, Any]) -> int:
     if lf.path not in state.counts:
-        current = _get(data, lf.path)
+        current = factpath.get(data, lf.path)
         state.counts[lf.path] = len(current) if isinstance(current, list) else 0
     return state.counts[lf.path]
 
 
 def _visible(f: Field, data: dict[str, Any]) -> bool:
-    return f.when is None or f.when(data) or _get(data, f.path) not in (None, "", [])
+    return f.when is None or f.when(data) or factpath.get(data, f.path) not in (None, "", [])
 
 
 def visible_groups(data: dict[str, Any], show_all: bool) -> list[Group]:
@@ -361,12 +196,16 @@ def compose(state: FormState, data: dict[str, Any], active: str | None = None) -
             if isinstance(item, ListField):
                 _compose_list(state, item, result, keep)
             elif _visible(item, result):
-                _set(result, item.path, _widget_value(state, item, item.path, _get(data, item.path), keep))
+                factpath.assign(
+                    result,
+                    item.path,
+                    _widget_value(state, item, item.path, factpath.get(data, item.path), keep),
+                )
     return result
 
 
 def _compose_list(state: FormState, lf: ListField, result: dict[str, Any], keep: bool = True) -> None:
-    existing = _get(result, lf.path)
+    existing = factpath.get(result, lf.path)
     existing = existing if isinstance(existing, list) else []
     items: list[Any] = []
     for index in range(_count(state, lf, result)):
@@ -382,7 +221,7 @@ def _compose_list(state: FormState, lf: ListField, result: dict[str, Any], keep:
             items.append(entry[lf.name_key])
         else:
             items.append(entry)
-    _set(result, lf.path, items)
+    factpath.assign(result, lf.path, items)
 
 
 # --- messages beside fields -----------------------------------------------------------------------------
@@ -415,10 +254,7 @@ def anchor(path: str, known: set[str]) -> str | None:
     while current:
         if current in known:
             return current
-        stripped = re.sub(r"(\[\d+\]|\.[^.\[\]]+)$", "", current)
-        if stripped == current:
-            break
-        current = stripped
+        current = factpath.parent(current)
     return None
 
 
@@ -439,7 +275,7 @@ def _show_messages(messages: list[Message]) -> None:
 def _widget(state: FormState, f: Field, path: str, label: str, data: dict[str, Any]) -> None:
     key = state.key(path)
     if key not in st.session_state:  # normally set by compose(); never render a field empty by accident
-        st.session_state[key] = to_widget(f, _get(data, path))
+        st.session_state[key] = to_widget(f, factpath.get(data, path))
     current = from_widget(f, st.session_state.get(key))
     hint = hint_for(path)
     if f.kind in ("enum", "bool"):
@@ -505,7 +341,7 @@ def _render_list(
     st.markdown(f"**{label}**")
     _show_messages(messages.get(lf.path, []))
     count = state.counts.get(lf.path, 0)
-    items = _get(data, lf.path) or []
+    items = factpath.get(data, lf.path) or []
     for index in range(count):
         item = items[index] if index < len(items) else {}
         name = item.get(lf.name_key) if isinstance(item, dict) else item

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 import yaml
 
+from assistant import factpath
 from assistant.ui import facts_form as ff
 from assistant.ui import state
 
@@ -27,7 +28,7 @@ def validate(data: dict[str, Any]) -> tuple[list[ff.Message], bool]:
 
     messages: list[ff.Message] = []
     try:
-        facts = parse_facts(state.prune(data, keep_items=True), "事实文件")
+        facts = parse_facts(factpath.prune(data, keep_items=True, strip=True), "事实文件")
     except FactsError as exc:
         for problem in exc.problems:
             match = PROBLEM_PATH_RE.search(problem)
@@ -42,7 +43,7 @@ def validate(data: dict[str, Any]) -> tuple[list[ff.Message], bool]:
 
 
 def labelled_problem(problem: str) -> str:
-    from assistant.drafting.template_drafter import label_for
+    from assistant.facts import label_for
 
     match = PROBLEM_PATH_RE.search(problem)
     return f"【{label_for(match.group(1))}】{problem}" if match else problem
@@ -69,7 +70,7 @@ def _add_item(project_id: int, path: str) -> None:
 def _remove_item(project_id: int, path: str, index: int) -> None:
     entry = state.work(project_id)
     data = ff.compose(_form_state(project_id), entry["data"])
-    items = ff._get(data, path)
+    items = factpath.get(data, path)
     if isinstance(items, list) and index < len(items):
         items.pop(index)
     counts = {k: v for k, v in entry["counts"].items() if k != path}
@@ -203,7 +204,7 @@ def conflict(project_id: int) -> None:
 
 
 def facts_editor(project_id: int) -> None:
-    from assistant.drafting.template_drafter import label_for
+    from assistant.facts import label_for
 
     state.sync_work(project_id)
     entry = state.work(project_id)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 import yaml
 
+from assistant import factpath
 from assistant.config import PROJECT_ROOT, Settings, get_settings
 from assistant.yamlfile import load_yaml
 
@@ -252,25 +253,11 @@ def facts_yaml(data: dict[str, Any]) -> str:
     """Data → the YAML stored as a facts version (validated when possible, key order of the contract)."""
     from assistant.facts import FactsError, dump_facts, parse_facts
 
-    cleaned = prune(data)
+    cleaned = factpath.prune(data, strip=True)  # an emptied field is an absent fact
     try:
         return dump_facts(parse_facts(cleaned))
     except FactsError:
         return yaml.safe_dump(cleaned, allow_unicode=True, sort_keys=False, width=120)
-
-
-def prune(value: Any, keep_items: bool = False) -> Any:
-    """Drop empty strings, lists and mappings (an emptied field is an absent fact). `keep_items` keeps empty
-    list items in place, so that validation names them by their position (algorithm.models[2].name)."""
-    if isinstance(value, dict):
-        items = {k: prune(v, keep_items) for k, v in value.items()}
-        return {k: v for k, v in items.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        pruned = [prune(v, keep_items) for v in value]
-        return [v for v in pruned if (keep_items and isinstance(v, dict)) or v not in (None, "", [], {})]
-    if isinstance(value, str):
-        return value.strip()
-    return value
 
 
 def work(project_id: int) -> dict[str, Any]:
@@ -325,7 +312,9 @@ def _base_data(project_id: int, base: int | None) -> dict[str, Any]:
 def unsaved(project_id: int) -> bool:
     """The working copy differs from the version it was based on (edits not yet saved)."""
     entry = work(project_id)
-    return prune(entry["data"]) != prune(_base_data(project_id, entry["base"]))
+    return factpath.prune(entry["data"], strip=True) != factpath.prune(
+        _base_data(project_id, entry["base"]), strip=True
+    )
 
 
 def sync_work(project_id: int) -> None:
