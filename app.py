@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assistant.ui import state
+from assistant.ui import access, state
 
 st.set_page_config(page_title="备案助手", page_icon=":material/verified:", layout="wide")
+if not access.allowed():  # a login is configured and this session has not logged in
+    st.stop()
 
 pages = {
     key: st.Page(

@@ -27,6 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from assistant import factpath
 
+from assistant.yamlfile import yaml_error_text
+
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
 WRITTEN_DATE_RE = re.compile(r"^\s*(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?\s*$")
 UNKNOWN_DATE_WORDS = ("未上线",)
@@ -696,15 +698,7 @@ def load_facts_text(text: str, source: str = "事实文件") -> Facts:
             )
         data = yaml.load(text, Loader=_FactsLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列"
-        elif isinstance(exc, yaml.reader.ReaderError):
-            where = f"第 {text.count(chr(10), 0, exc.position) + 1} 行"
-        else:
-            where = "第 1 行"
-        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or exc
-        raise FactsError([f"{source} 不是有效的 YAML {where}：{problem}"]) from exc
+        raise FactsError([yaml_error_text(exc, text, source)]) from exc
     return parse_facts(data, source)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.facts import FactsError, credit_code_problem, date_problem, load_facts, load_facts_text
@@ -57,7 +59,7 @@ def test_partial_facts_load() -> None:
             "filing.public_opinion_attribute：应为 true 或 false",
         ),
         ("algorithm:\n  models:\n    - name: [a]\n", "algorithm.models[0].name：应为文本"),
-        ("a: [", "不是有效的 YAML 第 1 行"),
+        ("a: [", "第 1 行第 5 列不是有效的 YAML"),
         ("- 1\n- 2\n", "顶层应为键值映射"),
     ],
 )
@@ -167,3 +169,27 @@ def test_group_schemas_accept_the_example_and_enforce_enumerations() -> None:
     models = group_schema("models")["properties"]["algorithm"]["properties"]
     assert set(models) == {"models"}  # the models group holds the models only; `algorithm` holds the rest
     assert "models" not in group_schema("algorithm")["properties"]["algorithm"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("filing:\n  algorithm_name: 甲\n  role: [服务提供者\n\nproduct:\n  name: 乙\n", 3, 9, "方括号"),
+        ('entity:\n  name: "某公司\n  credit_code: x\nproduct: {}\n', 2, 9, "引号没有闭合"),
+        ("entity:\n  name: 某公司\n credit_code: x\n", 3, 2, "缩进"),
+        ("product:\n\t- name: 乙\n", 2, 1, "制表符"),
+        ("entity:\n  name: 某公司: 北京\n", 2, 12, "冒号"),
+        ('entity:\n  name: "C:\\dir"\n', 2, 13, "转义"),
+    ],
+)
+def test_yaml_syntax_errors_in_chinese_at_the_real_place(
+    text: str, line: int, column: int, words: str
+) -> None:
+    """The mistake's own line and column (an unclosed quote or bracket where it opens), in Chinese."""
+    with pytest.raises(FactsError) as info:
+        load_facts_text(text, "上传的事实文件")
+    (problem,) = info.value.problems
+    assert problem.startswith(f"上传的事实文件 第 {line} 行第 {column} 列不是有效的 YAML："), problem
+    assert words in problem and text.splitlines()[line - 1].strip() in problem
+    message = problem.split("（该行内容")[0].replace("YAML", "")
+    assert not re.search(r"[a-z]{4,}", message), problem  # no PyYAML English left

@@ -434,3 +434,52 @@ def test_drafting_and_review_ask_for_saved_facts(saved: str | None) -> None:
         goto(at, page)
         assert any("尚未保存或无法读取" in w for w in texts(at, "warning")), page
     assert "review.export" not in [b.key for b in at.button]  # the page stops before the export controls
+
+
+# --- 链接中的项目与章节 -------------------------------------------------------------------------------
+
+
+def test_current_project_is_in_the_url_and_survives_a_new_session() -> None:
+    at = start()
+    assert at.query_params["project"] == "1"
+    ws = workspace()
+    second = ws.create_project("第二个项目")
+    ws.save_facts(second, yaml.safe_dump(example_data(), allow_unicode=True), None)
+    at.run()
+    assert at.query_params["project"] == "1"  # a new project elsewhere does not switch this session
+    at.selectbox(key="sidebar.project").set_value(second).run()
+    assert at.query_params["project"] == str(second)
+    # a refresh is a new session with the same URL: the same project opens, not the first one
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.query_params["project"] = str(second)
+    again.run()
+    assert not again.exception, again.exception
+    assert again.selectbox(key="sidebar.project").value == second
+    assert again.session_state["project_id"] == second
+
+
+def test_missing_project_in_the_url_says_so_and_opens_nothing() -> None:
+    start()  # creates the example project
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["project"] = "99"
+    at.run()
+    assert not at.exception, at.exception
+    errors = texts(at, "error")
+    assert any("编号 99" in e and "不存在或已被删除" in e for e in errors), errors
+    assert at.query_params["project"] == "99"  # the link is not silently rewritten to another project
+    assert not [w for w in at.text_input if w.key and w.key.endswith(":filing.algorithm_name")]
+    assert at.selectbox(key="sidebar.project").value is None
+    goto(at, "drafting")
+    assert any("不存在或已被删除" in e for e in texts(at, "error"))
+    assert not at.get("radio")
+
+
+def test_drafting_section_is_in_the_url() -> None:
+    at = goto(start(), "drafting")
+    at.radio(key="draft.section").set_value("risk_assessment").run()
+    assert at.query_params["section"] == "risk_assessment"
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.query_params.update(project="1", section="risk_assessment")
+    again.run()
+    goto(again, "drafting")
+    assert again.radio(key="draft.section").value == "risk_assessment"

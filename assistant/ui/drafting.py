@@ -340,8 +340,8 @@ def render() -> None:
         if saved_facts is not None:
             run_drafting(project_id, saved_facts, todo, titles)
 
-    nav = st.session_state.pop("nav.section", None)
-    if nav in titles:
+    nav = st.session_state.pop("nav.section", None) or state.url_section()
+    if nav in titles and nav != st.session_state.get("draft.section.last"):
         st.session_state["draft.section"] = nav
     if st.session_state.get("draft.section") not in titles:
         last = st.session_state.get("draft.section.last")
@@ -355,6 +355,7 @@ def render() -> None:
             format_func=lambda sid: f"{state.STATUS_ICONS[statuses[sid]]} {titles[sid]} · {statuses[sid]}",
         )
     st.session_state["draft.section.last"] = chosen
+    state.set_url_section(chosen)  # a refresh or a bookmark opens the same section
     with right:
         section = next(s for s in sections if s.id == chosen)
         findings = [f for f in report.for_section(section.id) if f.check != "completeness"]

@@ -369,7 +369,7 @@ def extraction(project_id: int) -> None:
     )
     state.remember(text_key)
     upload = st.file_uploader(
-        "或上传描述文件（.md / .txt）",
+        f"或上传描述文件（.md / .txt，不超过 {state.size_text(state.settings().max_upload_bytes)}）",
         type=["md", "txt"],
         key=f"extract.upload.{project_id}",
         max_upload_size=state.upload_limit_mb(),
@@ -463,6 +463,8 @@ def render() -> None:
         st.success(flash)
     project_id = state.current_project_id()
     if project_id is None:
+        if state.show_missing_project():
+            open_project()
         new_project()
         return
     if "nav.field" in st.session_state:  # a link from a check finding to a field
