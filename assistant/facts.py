@@ -26,7 +26,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant import factpath
-
 from assistant.yamlfile import yaml_error_text
 
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
