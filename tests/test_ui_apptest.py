@@ -483,3 +483,31 @@ def test_drafting_section_is_in_the_url() -> None:
     again.run()
     goto(again, "drafting")
     assert again.radio(key="draft.section").value == "risk_assessment"
+
+
+# --- 登录 --------------------------------------------------------------------------------------------------
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32}
+
+
+def test_no_login_by_default() -> None:
+    at = start()
+    assert "access.login" not in [b.key for b in at.button]
+    assert at.title[0].value == "项目"
+
+
+def test_configured_login_is_required_before_any_page() -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.key for b in at.button] == ["access.login"]
+    assert any("登录" in i for i in texts(at, "info"))
+    assert not workspace().projects() or not [w for w in at.text_input if w.key]  # no project data shown
+    at.user = {"is_logged_in": True, "email": "consultant@example.com"}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "项目"
+    assert "access.logout" in [b.key for b in at.button]
+    assert any("consultant@example.com" in c for c in texts(at, "caption"))
