@@ -269,6 +269,96 @@ def test_drafting_one_section_with_the_template_provider() -> None:
     assert html and "+ 本段为人工补充说明" in html[0] and "class='ins'" in html[0]
 
 
+def use_fake_model(monkeypatch: pytest.MonkeyPatch, responder) -> None:  # noqa: ANN001
+    """The session drafts with the tests' fake provider, answering with `responder(messages)`."""
+    from assistant.drafting.llm import PROVIDERS, Provider
+    from tests.fakes import FakeLLM
+
+    fake = PROVIDERS["fake"]
+    monkeypatch.setitem(
+        PROVIDERS, "fake", Provider("fake", fake.profile, lambda settings: FakeLLM(responder=responder))
+    )
+    monkeypatch.setenv("BEIAN_PROVIDER", "fake")
+    get_settings.cache_clear()
+
+
+def test_drafting_shows_a_template_fallback_with_the_discarded_model_text_and_the_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looping = "\n\n".join(f"【{i}】灵犀文本生成算法的输入数据{i}：文本" for i in range(1, 40))
+    use_fake_model(monkeypatch, lambda messages: looping)
+    at = goto(start(), "drafting")
+    at.radio(key="draft.section").set_value("principle").run()
+    at.button(key="draft.one.principle").click().run()
+    assert not at.exception, at.exception
+    record = workspace().latest_drafts(1)["principle"].record
+    assert record["provenance"] == "template" and record["discarded_text"].startswith("【1】")
+    captions = texts(at, "caption")
+    assert any("来源：模板文本" in c and "已替换为模板文本" in c for c in captions), captions
+    assert not any(c.startswith("来源：模型改写") for c in captions)
+    assert any(e.label == "被替换的模型草稿（未采用）" for e in at.expander)
+    assert any(looping[:40] in c.value for c in at.code)
+    calls = workspace().model_calls(1, "principle")
+    assert [c["round"] for c in calls] == ["generate"]
+    assert any(e.label == "模型调用记录（1 次）" for e in at.expander)
+    table = at.dataframe[0].value
+    assert list(table["轮次"]) == ["起草（改写模板稿）"] and list(table["提供方"]) == ["测试用假模型"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", table["时间"][0])
+
+
+def test_drafting_shows_model_text_with_paragraph_sources_and_repair_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.drafting.template_drafter import draft_section
+    from tests.helpers import facts_with
+
+    template = draft_section(facts_with(), "risk_controls")  # the example project's facts
+    complaint = next(line for line in template.splitlines() if "投诉举报：" in line)
+    without = template.replace(complaint + "\n", "")
+    use_fake_model(monkeypatch, lambda messages: without)
+    at = goto(start(), "drafting")
+    at.radio(key="draft.section").set_value("risk_controls").run()
+    at.button(key="draft.one.risk_controls").click().run()
+    assert not at.exception, at.exception
+    record = workspace().latest_drafts(1)["risk_controls"].record
+    assert record["provenance"] == "mixed"
+    captions = texts(at, "caption")
+    assert any(c.startswith("来源：模型改写，部分段落由模板补入") and "模型：fake" in c for c in captions)
+    rounds = [c["round"] for c in workspace().model_calls(1, "risk_controls")]
+    assert rounds[0] == "generate" and rounds[1:] == [
+        f"repair {n}" for n in range(1, record["repair_rounds"] + 1)
+    ]
+    sources = next(e for e in at.expander if e.label.startswith("逐段来源"))
+    lines = [m.value for m in sources.markdown]
+    assert any(m.startswith(":orange[模板]") and "投诉举报：" in m for m in lines)
+    assert any(m.startswith(":blue[模型]") for m in lines)
+    # the rendered preview shows the same text as the editor
+    editor = at.text_area(
+        key=next(k for k in at.session_state if str(k).startswith("draft.edit.1.risk_controls"))
+    )
+    assert complaint.strip() in editor.value
+    assert any(complaint.strip()[:20] in m.value for m in at.markdown)
+
+
+def test_drafting_progress_estimate() -> None:
+    from assistant.ui.drafting import drafting_estimate, progress_text
+
+    assert drafting_estimate(0, 3.0, 500) == (0.0, None)  # nothing streamed yet: no rate, no estimate
+    rate, left = drafting_estimate(40, 10.0, 200)
+    assert rate == 4.0 and left == 50.0
+    assert "4.0 词元/秒" in progress_text(40, 10.0, 200) and "50 秒" in progress_text(40, 10.0, 200)
+    assert "2 分 0 秒" in progress_text(40, 10.0, 480)
+
+
+def test_local_times_follow_the_browser_zone() -> None:
+    from assistant.ui.localtime import local_time, zone
+
+    assert local_time("2026-01-02T03:04:05+00:00", zone("Asia/Shanghai")) == "2026-01-02 11:04:05"
+    assert local_time("2026-01-02T03:04:05+00:00", zone("Europe/Berlin")) == "2026-01-02 04:04:05"
+    assert local_time("2026-01-02T03:04:05+00:00", zone("Not/AZone")) == "2026-01-02 11:04:05"  # fallback
+    assert local_time("2026-01-02T03:04:05", zone(None)) == "2026-01-02 11:04:05"  # naive stamps are UTC
+
+
 def test_draft_all_passes_every_section_and_marks_missing_facts() -> None:
     at = draft_all(start())
     options = at.radio(key="draft.section").options

@@ -1,5 +1,8 @@
 """起草: the applicable sections with their status; one-click drafting per section and 全部起草 with progress
-and streaming text; edit in place (saved as a new version); versions with a diff; the sources beside the draft.
+(tokens/s and an estimate while a model streams) and streaming text; a rendered preview and an editor (saved
+as a new version); who wrote the text (model, template, or both, per paragraph), the discarded model text,
+model, tokens and seconds; the section's logged model calls; versions with a diff; the sources beside it.
+Times are shown in the browser's time zone.
 
 Facts (and unsaved editor text) are saved before any model call, and each section is saved the moment it is
 finished, from the drafting thread, so a refresh or a crash loses nothing."""
@@ -18,6 +21,7 @@ from assistant import factpath
 from assistant.drafting.llm import STREAM_RESET
 from assistant.ui import state
 from assistant.ui.diffview import diff_html, diff_stats
+from assistant.ui.localtime import local_time
 
 if TYPE_CHECKING:
     from assistant.facts import Facts
@@ -25,6 +29,47 @@ if TYPE_CHECKING:
     from assistant.store import Version
 
 MARKER_PATH_RE = re.compile(rf"（({factpath.PATH_PATTERN})）")
+CHARS_PER_TOKEN = 1.3  # Chinese text, as the engine assumes
+PROVENANCE_LABELS = {
+    "model": "模型改写",
+    "mixed": "模型改写，部分段落由模板补入",
+    "template": "模板文本",
+}
+PARAGRAPH_LABELS = {"model": ":blue[模型]", "template": ":orange[模板]"}
+
+
+def drafting_estimate(tokens: int, seconds: float, tokens_left: int) -> tuple[float, float | None]:
+    """(tokens per second so far, seconds still needed for `tokens_left` at that rate, None before any)."""
+    rate = tokens / seconds if seconds > 0 and tokens > 0 else 0.0
+    return rate, (max(0, tokens_left) / rate if rate else None)
+
+
+def expected_tokens(facts: Facts, sections: list[Section], max_tokens: int) -> dict[str, int]:
+    """Tokens each section's model rewrite will take: about the template draft's length, at most the cap."""
+    from assistant.drafting.template_drafter import draft_section
+
+    return {
+        s.id: min(
+            max_tokens, int(s.length.max * 0.9), int(len(draft_section(facts, s.id)) / CHARS_PER_TOKEN) + 1
+        )
+        for s in sections
+        if s.mode == "draft"
+    }
+
+
+def progress_text(tokens: int, seconds: float, tokens_left: int) -> str:
+    rate, left = drafting_estimate(tokens, seconds, tokens_left)
+    if not rate:
+        return ""
+    estimate = f"，预计还需约 {_duration(left)}" if left is not None else ""
+    return f"已生成 {tokens} 个词元，{rate:.1f} 词元/秒{estimate}（修订轮次另计）"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    return f"{seconds // 60} 分 {seconds % 60} 秒" if seconds >= 60 else f"{seconds} 秒"
 
 
 def editor_key(project_id: int, section_id: str, version: int) -> str:
@@ -62,13 +107,22 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
     rt = state.runtime()
     ws = state.workspace()
     provider = state.provider()
+    events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+
+    def on_call(call: Any) -> None:
+        try:
+            ws.log_model_call(project_id, call.model_dump())
+        except Exception as exc:  # noqa: BLE001 - the draft is still saved; the missing log entry is reported
+            events.put(("error", call.section, f"模型调用记录未能保存：{exc}"))
+
     try:
-        drafter = Drafter(rt, provider, llm=state.make_llm())
+        drafter = Drafter(rt, provider, llm=state.make_llm(), on_call=on_call)
     except LLMError as exc:
         st.error(f"无法使用所选模型：{exc}")
         return
-    total = len(keys) if keys else len(rt.spec.applicable_sections(facts))
-    events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+    chosen = [rt.spec.section(k) for k in keys] if keys else rt.spec.applicable_sections(facts)
+    total = len(chosen)
+    expected = expected_tokens(facts, chosen, drafter.profile.max_tokens) if drafter.llm is not None else {}
 
     started_from = {sid: v.version for sid, v in ws.latest_drafts(project_id).items()}
 
@@ -108,6 +162,9 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
     worker.start()
     done, saved, errors = False, [], []
     buffers: dict[str, str] = {}
+    streamed: dict[str, int] = {}  # tokens per section, failed attempts included (they took the time)
+    first_token: float | None = None
+    rate_line = st.empty()
     last_paint = 0.0
     while not done:
         try:
@@ -121,9 +178,16 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
         if kind == "token":
             # STREAM_RESET (an empty piece) means the model is retrying: drop the failed attempt's text
             buffers[event[1]] = buffers.get(event[1], "") + event[2] if event[2] != STREAM_RESET else ""
+            if event[2] != STREAM_RESET:
+                first_token = first_token or time.monotonic()
+                streamed[event[1]] = streamed.get(event[1], 0) + 1
             if time.monotonic() - last_paint > 0.15:
                 current.markdown(f"正在起草：**{titles.get(event[1], event[1])}**")
                 stream.code(buffers[event[1]][-1500:], language=None, wrap_lines=True)
+                left = sum(n for sid, n in expected.items() if sid not in saved) - streamed.get(event[1], 0)
+                rate_line.caption(
+                    progress_text(sum(streamed.values()), time.monotonic() - (first_token or 0), left)
+                )
                 last_paint = time.monotonic()
         elif kind == "saved":
             saved.append(event[1])
@@ -182,6 +246,106 @@ def render_sources(section: Section, facts: Facts, record: dict[str, Any]) -> No
         st.caption("本章节没有对应的条文或范例。")
 
 
+def provenance_line(record: dict[str, Any]) -> str:
+    """Who wrote the text, with model, tokens and seconds; a template fallback is never called a model draft."""
+    from assistant.drafting.drafts import DraftRecord, record_provenance
+
+    if record.get("edited"):
+        return "来源：人工编辑"
+    try:
+        parsed = DraftRecord.model_validate(record)
+    except ValueError:
+        return f"来源：{record.get('provider', '')}"
+    provenance = record_provenance(parsed)
+    if parsed.provider == "template":
+        return "来源：模板文本（确定性起草，未使用大模型）"
+    parts = [f"来源：{PROVENANCE_LABELS.get(provenance, provenance)}"]
+    if provenance == "template":
+        parts[0] += f"（{state.provider_label(parsed.provider)} 的草稿不可用或未通过检查，已替换为模板文本）"
+    if parsed.model:
+        parts.append(f"模型：{parsed.model}")
+    if parsed.tokens:
+        parts.append(
+            f"词元：输入 {parsed.tokens.get('prompt', 0)} / 输出 {parsed.tokens.get('completion', 0)}"
+            f"（{parsed.tokens.get('calls', 0)} 次调用）"
+        )
+    if parsed.repair_rounds:
+        parts.append(f"修订 {parsed.repair_rounds} 轮")
+    if parsed.timings.get("total") is not None:
+        parts.append(f"用时 {parsed.timings['total']:.1f} 秒")
+    return " · ".join(parts)
+
+
+def render_provenance(text: str, record: dict[str, Any]) -> None:
+    from assistant.drafting.drafts import TEMPLATE, paragraphs_of
+
+    st.caption(provenance_line(record))
+    labels = record.get("paragraphs") or []
+    lines = paragraphs_of(text)
+    if record.get("provenance") == "mixed" and not record.get("edited") and len(labels) == len(lines):
+        count = labels.count(TEMPLATE)
+        with st.expander(f"逐段来源（{len(lines) - count} 段模型改写，{count} 段模板补入）"):
+            for label, line in zip(labels, lines, strict=True):
+                st.markdown(f"{PARAGRAPH_LABELS.get(label, label)}　{line}")
+    if record.get("discarded_text"):
+        with st.expander("被替换的模型草稿（未采用）"):
+            st.caption("模型的这份草稿不可用或未通过检查，正文已改用模板文本；原文保留在此供核对。")
+            st.code(record["discarded_text"], language=None, wrap_lines=True)
+    dropped = [note for note in record.get("filled_from_template") or [] if note.startswith("删除了")]
+    if dropped:
+        st.caption("从模型草稿中" + "；".join(dropped) + "（无事实依据或夸大用语）")
+
+
+def render_calls(project_id: int, section_id: str) -> None:
+    """The section's logged model calls: round, model, tokens, seconds; the prompt and reply of one call."""
+    calls = state.workspace().model_calls(project_id, section_id)
+    if not calls:
+        return
+    with st.expander(f"模型调用记录（{len(calls)} 次）"):
+        rows = [
+            {
+                "时间": local_time(c["started"]),
+                "轮次": round_label(c["round"]),
+                "提供方": state.provider_label(c["provider"]),
+                "模型": c["model"],
+                "输入词元": c["prompt_tokens"],
+                "输出词元": c["completion_tokens"],
+                "用时（秒）": c["seconds"],
+                "结果": c["error"] or "成功",
+            }
+            for c in calls
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
+        index = st.selectbox(
+            "查看一次调用的提示词与回复",
+            list(range(len(calls))),
+            index=len(calls) - 1,
+            format_func=lambda i: f"{rows[i]['时间']} · {rows[i]['轮次']}",
+            key=f"draft.calls.{project_id}.{section_id}",
+        )
+        call = calls[index]
+        for message in call["prompt"]:
+            st.markdown(f"**{ROLE_LABELS.get(message['role'], message['role'])}**")
+            st.code(message["content"], language=None, wrap_lines=True)
+        st.markdown("**模型回复**")
+        st.code(call["response"] or call["error"] or "（空）", language=None, wrap_lines=True)
+
+
+ROLE_LABELS = {"system": "系统提示词", "user": "用户提示词", "assistant": "助手"}
+
+
+def round_label(name: str) -> str:
+    """generate → 起草，repair 2 → 第 2 轮修订，extract GROUP → 抽取 GROUP，chat → 问答."""
+    kind, _, rest = name.partition(" ")
+    return {
+        "generate": "起草（改写模板稿）",
+        "repair": f"第 {rest} 轮修订",
+        "extract": f"事实抽取 {rest}",
+        "chat": "问答",
+        "judge": "评审",
+    }.get(kind, name)
+
+
 def render_versions(project_id: int, section: Section) -> None:
     history = state.workspace().draft_history(project_id, section.id)
     if len(history) < 2:
@@ -207,8 +371,8 @@ def render_versions(project_id: int, section: Section) -> None:
     a, b = by_number[old], by_number[new]
     added, removed = diff_stats(a.text, b.text)
     st.caption(
-        f"第 {old} 版（{a.created}，{(a.record or {}).get('provider', '')}）→ 第 {new} 版（{b.created}，"
-        f"{(b.record or {}).get('provider', '')}）：新增 {added} 行，删除 {removed} 行"
+        f"第 {old} 版（{local_time(a.created)}，{(a.record or {}).get('provider', '')}）→ 第 {new} 版"
+        f"（{local_time(b.created)}，{(b.record or {}).get('provider', '')}）：新增 {added} 行，删除 {removed} 行"
     )
     st.html(diff_html(a.text, b.text))
 
@@ -247,13 +411,17 @@ def render_section(
         else:
             record = draft.record or {}
             st.caption(
-                f"第 {draft.version} 版 · {draft.created} · 起草方式：{record.get('provider', '')}"
-                + (f" · {record['model']}" if record.get("model") else "")
+                f"第 {draft.version} 版 · {local_time(draft.created)}"
                 + (" · 需人工复核" if record.get("needs_review") else "")
             )
+            render_provenance(draft.text, record)
             key = state.keep(editor_key(project_id, section.id, draft.version), draft.text)
-            text = st.text_area("草稿（可直接修改）", key=key, height=420)
+            preview, editor = st.tabs(["预览", "编辑"])
+            with editor:
+                text = st.text_area("草稿（可直接修改，Markdown）", key=key, height=420)
             state.remember(key)
+            with preview:
+                st.markdown(text)
             changed = text != draft.text
             columns = st.columns([2, 1.3, 2])
             if columns[0].button(
@@ -297,6 +465,7 @@ def render_section(
                     st.markdown(f":{color}[**{icon}** {finding.title}：{finding.message}]")
             with st.expander("版本与差异"):
                 render_versions(project_id, section)
+        render_calls(project_id, section.id)
     with side:
         render_sources(section, facts, (draft.record or {}) if draft else {})
 
