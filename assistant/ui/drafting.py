@@ -418,7 +418,7 @@ def render_section(
             key = state.keep(editor_key(project_id, section.id, draft.version), draft.text)
             preview, editor = st.tabs(["预览", "编辑"])
             with editor:
-                text = st.text_area("草稿（可直接修改，Markdown）", key=key, height=420)
+                text = st.text_area("草稿（可直接修改）", key=key, height=420)
             state.remember(key)
             with preview:
                 st.markdown(text)
