@@ -13,53 +13,15 @@ import argparse
 import os
 import statistics
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from assistant.config import Settings, get_settings
 from assistant.drafting.draft import Drafter
-from assistant.drafting.llm import LLM, LocalLLM, Message, TokenCallback
+from assistant.drafting.llm import LocalLLM, Message, ModelCall
 from assistant.facts import load_facts
 from assistant.runtime import Runtime
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts-example.yaml"
-
-
-@dataclass
-class Recording:
-    """Wraps an LLM and records each call's messages, output and seconds."""
-
-    inner: LLM
-    calls: list[tuple[list[Message], str, float]] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def model(self) -> str:
-        return self.inner.model
-
-    def complete(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 1024,
-        temperature: float | None = None,
-        on_token: TokenCallback | None = None,
-        json_schema: dict[str, Any] | None = None,
-    ) -> str:
-        started = time.perf_counter()
-        text = self.inner.complete(
-            messages,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            on_token=on_token,
-            json_schema=json_schema,
-        )
-        self.calls.append((messages, text, time.perf_counter() - started))
-        return text
 
 
 def bench_template(rt: Runtime, facts_path: Path) -> None:
@@ -102,12 +64,12 @@ def bench_local(facts_path: Path, size: str, sections: list[str]) -> None:
     llama = local._llama()  # load (join + verify + mmap) outside the timings
     print(f"<!-- {local.model}: {llama.n_threads} llama.cpp threads -->")
     for section in sections:
-        recorder = Recording(local)
+        calls: list[ModelCall] = []  # the model-call log's records: prompt, reply, tokens, seconds
         started = time.perf_counter()
-        record = Drafter(rt, "local", recorder).draft(facts, [section])[section]
+        record = Drafter(rt, "local", local, on_call=calls.append).draft(facts, [section])[section]
         total = time.perf_counter() - started
-        messages, text, first = recorder.calls[0]
-        tokens = len(local._llama().tokenize(text.encode("utf-8"), add_bos=False))
+        messages = [Message(m["role"], m["content"]) for m in calls[0].prompt]
+        first, tokens = calls[0].seconds, calls[0].completion_tokens or 1
         raw = raw_generation(local, messages, tokens)
         print(
             f"| local {size} | {record.title} | {total:.1f} | 首次生成 {first:.1f}（{tokens} tokens） | {raw:.1f} | "

@@ -329,3 +329,50 @@ def test_unknown_provider_names_the_registered_ones() -> None:
     with pytest.raises(LLMError) as info:
         Drafter(Runtime(get_settings()), "nonexistent")
     assert all(name in str(info.value) for name in ("template", "local", "openai"))
+
+
+def test_a_rewrite_that_keeps_the_markers_of_absent_facts_is_kept() -> None:
+    """The template's own markers (absent facts) are not the model's to fix: a faithful rewrite that keeps
+    them is the model's text, not replaced by the template."""
+    facts = facts_with(lambda d: d["safety"]["complaint"].pop("feedback_deadline"))
+    marker = "【待补充：投诉举报反馈时限（safety.complaint.feedback_deadline）】"
+    template = draft_section(facts, "risk_controls")
+    rewrite = template.replace(
+        "（一）风险防范机制建设\n", "（一）风险防范机制建设\n\n本节说明风险防范机制。\n"
+    )
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(replies=[rewrite])).draft(
+        facts, ["risk_controls"]
+    )["risk_controls"]
+    assert marker in record.text and "本节说明风险防范机制。" in record.text
+    assert record.provenance == "model" and record.discarded_text == "" and record.repair_rounds == 0
+
+
+def test_cli_draft_logs_its_calls_in_the_project(tmp_path) -> None:  # noqa: ANN001
+    from assistant.cli import main
+    from assistant.store import Workspace
+    from tests.conftest import EXAMPLE_FACTS
+
+    out = tmp_path / "out"
+    args = ["draft", str(EXAMPLE_FACTS), "--provider", "fake", "--section", "principle", "-o", str(out)]
+    assert main([*args, "--project", "命令行项目"]) == 0
+    ws = Workspace(get_settings().workspace_url)
+    pid = ws.project_id("命令行项目")
+    calls = ws.model_calls(pid, "principle")
+    assert calls and calls[0]["round"] == "generate" and calls[0]["provider"] == "fake"
+    assert calls[0]["response"] == "测试草稿。"  # the fake provider's default reply, as sent back
+    assert main(args) == 0  # without a project: logged with no project
+    assert [c["round"] for c in ws.model_calls(None, "principle")][:1] == ["generate"]
+
+
+def test_template_drafting_makes_no_calls_and_creates_no_log(tmp_path) -> None:  # noqa: ANN001
+    from assistant.cli import main
+    from tests.conftest import EXAMPLE_FACTS
+
+    out = tmp_path / "out"
+    assert (
+        main(
+            ["draft", str(EXAMPLE_FACTS), "--provider", "template", "--section", "principle", "-o", str(out)]
+        )
+        == 0
+    )
+    assert not (get_settings().data_dir / "workspace.db").exists()

@@ -105,6 +105,22 @@ def _fixable(finding: Finding) -> bool:
     return finding.blocking and finding.fixable_in_text
 
 
+def _finding_key(finding: Finding) -> tuple[Any, ...]:
+    """Identity of a finding, to tell whether a model text has the same problem as the template draft."""
+    return (finding.check, finding.section, finding.field, finding.message)
+
+
+@dataclass
+class Fixable:
+    """The blocking problems a model text must not have: fixable in text, and not already in the template
+    draft it rewrites (e.g. the 【待补充】 markers of absent facts, which the model must keep)."""
+
+    baseline: set[tuple[Any, ...]]
+
+    def __call__(self, finding: Finding) -> bool:
+        return _fixable(finding) and _finding_key(finding) not in self.baseline
+
+
 class Drafter:
     def __init__(
         self,
@@ -237,6 +253,7 @@ class Drafter:
         )
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
         call = self._caller(system, section, timings, usage)
+        fixable = Fixable({_finding_key(f) for f in section_findings(self.rt, facts, section, template)})
         text = call(user, "generate", on_token)
         filled: list[str] = []
         discarded = ""
@@ -245,7 +262,7 @@ class Drafter:
             # nothing usable (empty, the prompt repeated, or degenerate repetition): the template text instead
             discarded, text, filled = text, template, [TEMPLATE_FALLBACK]
         rounds = 0
-        failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
+        failures = [f for f in section_findings(self.rt, facts, section, text) if fixable(f)]
         while failures and rounds < self.rt.settings.repair_rounds and not discarded:
             rounds += 1
             problems = "\n".join(f"- {f.message}" for f in failures)
@@ -260,13 +277,13 @@ class Drafter:
             # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
             if not unusable(repaired, repair.replace(data_block(text), "")):
                 text = repaired
-            failures = [f for f in section_findings(self.rt, facts, section, text) if _fixable(f)]
+            failures = [f for f in section_findings(self.rt, facts, section, text) if fixable(f)]
         model_text = text
         if not discarded and (failures or _unmarked_missing(facts, section, text)):
             text, more = fill_from_template(facts, section, text, failures)
             filled += more
         findings = section_findings(self.rt, facts, section, text)
-        if not discarded and any(_fixable(f) for f in findings):
+        if not discarded and any(fixable(f) for f in findings):
             # repairs and the fill did not clear every blocking problem: never keep a failing model draft
             discarded, text, filled = text, template, [TEMPLATE_FALLBACK]
             findings = section_findings(self.rt, facts, section, text)
