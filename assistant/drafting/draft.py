@@ -107,7 +107,14 @@ def _fixable(finding: Finding) -> bool:
 
 def _finding_key(finding: Finding) -> tuple[Any, ...]:
     """Identity of a finding, to tell whether a model text has the same problem as the template draft."""
-    return (finding.check, finding.section, finding.field, finding.message)
+    return (
+        finding.check,
+        finding.kind,
+        finding.section,
+        finding.element,
+        frozenset(finding.paths),
+        frozenset(finding.evidence),
+    )
 
 
 @dataclass
