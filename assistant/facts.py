@@ -118,6 +118,15 @@ class Filing(_Node):
     existing_filing_number: str | None = fact(
         "原备案编号", f"变更备案时填写原备案编号，{FILING_NUMBER_HINT}。", applies={"when": ["change_filing"]}
     )
+    # Optional keys the official templates need beyond the contract (基本情况表).
+    assessment_date: str | None = fact(
+        "自评估时间", "完成算法安全自评估的日期，如 2025-06-01；缺省时在签署时手填。"
+    )
+    report_date: str | None = fact(
+        "报告撰写时间", "自评估报告的撰写日期，如 2025-06-05；缺省时在签署时手填。"
+    )
+
+    _dates = field_validator("assessment_date", "report_date", mode="before")(lambda v: _date(v))
 
 
 class Officer(_Node):
@@ -181,6 +190,16 @@ class Product(_Node):
         "用户规模", "注册用户数、月活跃用户数等，写明统计口径，如“注册用户约 35 万，月活跃用户约 8 万”。"
     )
     features: list[Feature] | None = fact("产品功能")
+    # Optional template keys (评估算法描述 5–6; the news-information licence a news product needs).
+    deployment: str | None = fact(
+        "软硬件设施及部署位置",
+        "服务器与算力设施、所用云服务及部署地域，如“阿里云华东 2（上海）地域，GPU 服务器 8 台”。",
+        widget="long",
+    )
+    social_impact: str | None = fact(
+        "社会影响情况", "服务对舆论、社会动员和公众的影响及其范围。", widget="long"
+    )
+    news_license: str | None = fact("互联网新闻信息服务许可", "许可证编号，或不提供新闻信息服务的说明。")
 
     _dates = field_validator("launch_date", mode="before")(_date)
 
@@ -275,12 +294,36 @@ class Safety(_Node):
     emergency_response: str | None = fact("安全事件应急处置", widget="long")
     log_retention: str | None = fact("网络日志留存期限", widget="long")
     real_name: str | None = fact("真实身份信息认证", widget="long")
+    # Optional controls of product-specific risks (assistant/spec/risks.yaml).
+    pricing_fairness: str | None = fact("公平交易（不实施不合理差别待遇）措施", widget="long")
+    accuracy_measures: str | None = fact(
+        "专业领域内容准确性保障与提示措施",
+        "法律、医疗、金融等专业回答的提示、拒答个案和转介执业人员的做法。",
+        widget="long",
+    )
+    advertising_review: str | None = fact(
+        "营销宣传内容合规审核措施", "对绝对化用语、虚假功效等的识别与处置。", widget="long"
+    )
 
 
 class SystemItem(_Node):
     name: str | None = fact("制度名称")
     content: str | None = fact("制度主要内容", widget="long")
     enforcement: str | None = fact("制度落实方式", widget="long")
+
+
+class MonitoringArea(_Node):
+    rule: str | None = fact("监测规则", widget="long")
+    support: str | None = fact("技术支撑", widget="long")
+
+
+class Monitoring(_Node):
+    """算法安全监测制度 in the template's four areas, each a rule and its technical support (optional)."""
+
+    information: MonitoringArea | None = fact("信息安全监测")
+    data: MonitoringArea | None = fact("数据安全监测")
+    personal_information: MonitoringArea | None = fact("用户个人信息安全监测")
+    algorithm: MonitoringArea | None = fact("算法安全监测")
 
 
 class Organization(_Node):
@@ -292,6 +335,7 @@ class Organization(_Node):
     staff_qualifications: str | None = fact("工作人员任职要求", widget="long")
     systems: list[SystemItem | str] | None = fact("算法安全管理制度")
     tech_measures: str | None = fact("技术保障措施", widget="long")
+    monitoring: Monitoring | None = fact("算法安全监测制度")
 
 
 class Personalization(_Node):

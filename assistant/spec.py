@@ -75,6 +75,15 @@ class RequiredSystem(Applicability):
     match: str
 
 
+class Evidence(Applicability):
+    """A screenshot or attachment a section's claims need (附件清单). `each` repeats the item per output
+    modality, per third-party model or per listed management system."""
+
+    name: str
+    proves: str
+    each: Literal["output", "third_party_model", "system"] | None = None
+
+
 class Length(BaseModel):
     min: int = 0
     max: int = 100_000
@@ -92,6 +101,7 @@ class Section(Applicability):
     title_only: list[str] = []
     length: Length = Length()
     systems_required: list[RequiredSystem] = []
+    evidence: list[Evidence] = []
 
     def applicable_elements(self, facts: Facts) -> list[Element]:
         return [e for e in self.elements if e.applies(facts)]

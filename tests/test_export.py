@@ -190,7 +190,11 @@ def test_other_documents_numbering(exported: Path) -> None:
     ]
     duty = open_docx(exported / f"{ALGORITHM}-落实算法安全主体责任基本情况.docx")
     headings = _headings(duty)
-    assert [t for s, t in headings if s == "Heading1"] == ["一、算法安全专职机构", "二、算法安全管理制度建设"]
+    assert [t for s, t in headings if s == "Heading1"] == [
+        "一、算法安全专职机构",
+        "二、算法安全管理制度建设",
+        "三、附件",
+    ]
     assert ("Heading2", "（一）算法安全专职机构设置") in headings
 
 

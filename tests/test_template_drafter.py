@@ -105,7 +105,24 @@ def test_split_search_types_are_drafted_like_their_umbrella(algorithm_type: str)
     split = draft_all(facts_with(_typed(algorithm_type)))
     umbrella = draft_all(facts_with(_typed("检索过滤类")))
     assert set(split) == set(umbrella)
-    assert "检索结果操纵风险" in split["risk_assessment"]
+    assert "排序规则不透明风险" in split["risk_assessment"]  # a register risk of 检索过滤类
     assert "ranking_rules.published_rules" in split["risk_controls"]  # its marker: the fact is required
     for section_id, text in umbrella.items():
         assert split[section_id] == text.replace("检索过滤类", algorithm_type), section_id
+
+
+def test_evidence_list_ties_each_item_to_its_section() -> None:
+    from assistant.drafting.evidence import evidence_items
+
+    provider = evidence_items(facts_with())
+    by_name = {item.name: item.section_id for item in provider}
+    assert by_name["投诉举报入口截图"] == "risk_controls"
+    assert by_name["文本生成结果显式标识截图"] == "labeling"  # one per output modality
+    assert by_name["与第三方模型提供方的合作协议或接口开通记录（云岫大模型）"] == "algo_model"
+    assert by_name["第三方模型提供方的备案公示截图（云岫大模型）"] == "algo_model"
+    assert "关闭个性化推荐开关截图" not in by_name
+    push = {item.name for item in evidence_items(facts_with(as_push))}
+    assert "关闭个性化推荐开关截图" in push and "文本生成结果显式标识截图" not in push
+    drafts = draft_all(facts_with())
+    assert "投诉举报入口截图" in drafts["other_matters"] and "•" not in "".join(drafts.values())
+    assert "《辟谣机制》管理制度文本" in drafts["attachments"]

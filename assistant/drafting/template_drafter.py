@@ -12,7 +12,10 @@ from typing import Any
 
 from assistant import factpath
 from assistant.checking.matching import marker
+from assistant.drafting.evidence import evidence_items
+from assistant.drafting.risks import Risk, applicable_risks, control_paths, flow_steps, load_register
 from assistant.facts import Facts, is_blank, label_for, type_family
+from assistant.numerals import int_to_cn
 from assistant.spec import SpecBook, load_spec
 
 
@@ -99,6 +102,55 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str] = ("项目", "�
 # --- 算法安全自评估报告 ---------------------------------------------------------------------------
 
 
+def _dated(c: Composer, path: str) -> str:
+    """A document date: the fact when the facts hold it, else the blank the signatory fills in at signing."""
+    return c.get(path) if c.has(path) else "    年  月  日（签署时填写）"
+
+
+def _social_impact(c: Composer) -> str:
+    if c.has("product.social_impact"):
+        return c.get("product.social_impact")
+    attribute = c.facts.filing.public_opinion_attribute
+    if attribute is None:
+        return marker(label_for("product.social_impact"), "product.social_impact")
+    return f"本算法{'具有' if attribute else '不具有'}舆论属性或者社会动员能力"
+
+
+def _deployment(c: Composer) -> str:
+    if c.has("product.deployment"):
+        return c.get("product.deployment")
+    if c.has("safety.data_security") and c.has("organization.tech_measures"):
+        return f"{c.get('organization.tech_measures')}；{c.get('safety.data_security')}"
+    return marker(label_for("product.deployment"), "product.deployment")
+
+
+def _model_overview(c: Composer) -> str:
+    parts = []
+    for i, model in enumerate(c.items("algorithm.models")):
+        p = f"algorithm.models[{i}]"
+        origin = c.get(p + ".provenance")
+        if model.get("provenance") == "第三方API" and c.has(p + ".provider"):
+            origin += f"，由{c.get(p + '.provider')}提供"
+        parts.append(f"{c.get(p + '.name')}（{origin}）")
+    return (
+        "所用模型：" + "、".join(parts)
+        if parts
+        else marker(label_for("algorithm.models"), "algorithm.models")
+    )
+
+
+def _risk_overview(c: Composer) -> str:
+    risks = applicable_risks(c.facts)
+    lines = []
+    for i, category in enumerate(load_register().categories, 1):
+        names = [r.name for r in risks if r.category == category]
+        lines.append(
+            f"（{int_to_cn(i)}）{category}："
+            + ("、".join(names) if names else "对照风险库未识别出适用的此类风险")
+        )
+    return "；".join(lines) + "（详见报告三、风险研判）"
+
+
 @writer("sa_header")
 def _sa_header(c: Composer) -> str:
     launch = c.raw("product.launch_date")
@@ -113,10 +165,13 @@ def _sa_header(c: Composer) -> str:
         officer += f"（{c.get('entity.security_officer.title')}）"
     description = "；".join(
         [
-            f"算法简介：{c.get('algorithm.summary')}",
-            f"应用范围：{c.get('product.application_field')}领域的{c.get('product.scenarios')}等场景",
-            f"服务群体：{c.get('product.audience')}",
-            f"用户数量：{c.get('product.user_scale')}",
+            f"（一）算法简介：{c.get('algorithm.summary')}",
+            f"（二）应用范围：{c.get('product.application_field')}领域的{c.get('product.scenarios')}等场景",
+            f"（三）服务群体：{c.get('product.audience')}",
+            f"（四）用户数量：{c.get('product.user_scale')}",
+            f"（五）社会影响：{_social_impact(c)}",
+            f"（六）软硬件设施及部署位置：{_deployment(c)}",
+            f"（七）其他：{_model_overview(c)}",
         ]
     )
     rows = [
@@ -128,17 +183,21 @@ def _sa_header(c: Composer) -> str:
         ("算法应用领域", c.get("product.application_field")),
         ("算法使用场景", c.get("product.scenarios")),
         ("算法上线情况", launched),
-        ("算法备案类型", kind),
+        ("自评估时间", _dated(c, "filing.assessment_date")),
+        ("报告撰写时间", _dated(c, "filing.report_date")),
         (
             "算法基本情况",
-            f"{c.get('filing.algorithm_name')}应用于{c.get('product.name')}（{c.get('product.forms')}），"
-            f"{c.get('algorithm.summary')}",
+            f"{c.get('filing.algorithm_name')}应用于{c.get('product.name')}（{c.get('product.forms')}）",
         ),
+        ("算法备案类型", kind),
+        ("拟公示内容", "见附件《拟公示内容》"),
+        ("落实主体责任基本情况", "见附件《落实算法安全主体责任基本情况》"),
         ("评估算法描述", description),
-        ("拟公示内容", "见《拟公示内容》"),
-        ("落实算法安全主体责任基本情况", "见《落实算法安全主体责任基本情况》"),
-        ("算法安全负责人", officer),
+        ("评估算法风险描述", _risk_overview(c)),
+        ("真实性声明", "本单位承诺本报告所填写的内容真实、准确、完整，并对其真实性承担法律责任。"),
+        ("算法安全负责人（签名）", f"{officer}（签名）"),
         ("联系电话", c.get("entity.security_officer.phone")),
+        ("主体名称（盖章）", f"{c.get('entity.name')}（盖章）"),
     ]
     return _table(rows)
 
@@ -157,14 +216,16 @@ def _algo_flow(c: Composer) -> str:
             f"“{c.get(f'algorithm.models[{i}].name')}”节点：{c.get(f'algorithm.models[{i}].purpose')}"
             for i in range(len(models))
         ]
-        parts.append("流程中的模型节点：\n" + "\n".join(f"- {_sentence(n)}" for n in nodes))
+        parts.append(
+            "流程中的模型节点：\n" + "\n".join(f"（{k}）{_sentence(n)}" for k, n in enumerate(nodes, 1))
+        )
     else:
         parts.append(f"流程中的模型节点：{marker(label_for('algorithm.models'), 'algorithm.models')}")
     parts.append(
         f"输入审核节点采用{c.get('safety.input_review')}；输出审核节点采用{c.get('safety.output_review')}；"
         f"人工审核节点：{c.get('safety.human_review')}。"
     )
-    return "\n\n".join(parts)
+    return _with_basis(c, "algo_flow", "\n\n".join(parts))
 
 
 def _ports(c: Composer, key: str, title: str) -> str:
@@ -177,24 +238,24 @@ def _ports(c: Composer, key: str, title: str) -> str:
         if key == "outputs" and (c.is_gen or "formats" in item):
             line += f"；输出文件格式为{c.get(f'algorithm.{key}[{i}].formats')}"
         lines.append(_sentence(line))
-    return f"{title}：\n" + "\n".join(f"- {line}" for line in lines)
+    return f"{title}：\n" + "\n".join(f"（{k}）{line}" for k, line in enumerate(lines, 1))
 
 
 @writer("algo_data")
 def _algo_data(c: Composer) -> str:
     parts = [
-        "（一）输入数据\n\n" + _ports(c, "inputs", "本算法接收的输入数据"),
-        "（二）输出数据\n\n" + _ports(c, "outputs", "本算法产生的输出数据"),
-        "（三）训练数据\n\n" + _sentence(c.get("algorithm.training_data")),
+        "1. 输入数据\n\n" + _ports(c, "inputs", "本算法接收的输入数据"),
+        "2. 输出数据\n\n" + _ports(c, "outputs", "本算法产生的输出数据"),
+        "3. 训练数据\n\n" + _sentence(c.get("algorithm.training_data")),
     ]
     own = [m for m in c.items("algorithm.models") if m.get("training_data")]
     if own:
         parts[-1] += "\n\n" + "\n".join(
-            f"- {m.get('name', '')}：{_sentence(str(m['training_data']))}" for m in own
+            f"（{k}）{m.get('name', '')}：{_sentence(str(m['training_data']))}" for k, m in enumerate(own, 1)
         )
-    parts.append("（四）运行数据\n\n" + _sentence(c.get("algorithm.runtime_data")))
-    parts.append("（五）个人信息\n\n" + _sentence(c.get("algorithm.personal_information")))
-    return "\n\n".join(parts)
+    parts.append("4. 运行数据\n\n" + _sentence(c.get("algorithm.runtime_data")))
+    parts.append("5. 个人信息\n\n" + _sentence(c.get("algorithm.personal_information")))
+    return _with_basis(c, "algo_data", "\n\n".join(parts))
 
 
 def _model_block(c: Composer, i: int) -> str:
@@ -216,7 +277,7 @@ def _model_block(c: Composer, i: int) -> str:
         lines.append(f"基础模型：{c.get(p + '.base_model')}")
     if c.has(p + ".training_data"):
         lines.append(f"训练数据：{c.get(p + '.training_data')}")
-    return f"{i + 1}. {c.get(p + '.name')}\n\n" + "\n".join(f"- {_sentence(line)}" for line in lines)
+    return f"{i + 1}. {c.get(p + '.name')}\n\n" + "".join(_sentence(line) for line in lines)
 
 
 @writer("algo_model")
@@ -227,32 +288,40 @@ def _algo_model(c: Composer) -> str:
     names = "、".join(c.get(f"algorithm.models[{i}].name") for i in range(len(models)))
     intro = f"{c.get('filing.algorithm_name')}由以下模型组成：{names}。各模型情况如下："
     blocks = [_model_block(c, i) for i in range(len(models))]
-    return "\n\n".join([intro, *blocks])
+    return _with_basis(c, "algo_model", "\n\n".join([intro, *blocks]))
 
 
 @writer("intervention")
 def _intervention(c: Composer) -> str:
-    return "\n\n".join(
-        [
-            "（一）输入审核\n\n" + _sentence(c.get("safety.input_review")),
-            "（二）输出审核\n\n" + _sentence(c.get("safety.output_review")),
-            "（三）人工审核\n\n" + _sentence(c.get("safety.human_review")),
-            "（四）违法和不良信息特征库\n\n" + _sentence(c.get("safety.feature_library")),
-            "（五）违规账号处置\n\n" + _sentence(c.get("safety.account_measures")),
-        ]
+    return _with_basis(
+        c,
+        "intervention",
+        "\n\n".join(
+            [
+                "1. 输入审核\n\n" + _sentence(c.get("safety.input_review")),
+                "2. 输出审核\n\n" + _sentence(c.get("safety.output_review")),
+                "3. 人工审核\n\n" + _sentence(c.get("safety.human_review")),
+                "4. 违法和不良信息特征库\n\n" + _sentence(c.get("safety.feature_library")),
+                "5. 违规账号处置\n\n" + _sentence(c.get("safety.account_measures")),
+            ]
+        ),
     )
 
 
 @writer("labeling")
 def _labeling(c: Composer) -> str:
     outputs = c.modalities("outputs")
-    return "\n\n".join(
-        [
-            f"本算法生成的{outputs}内容均按要求添加显式标识和隐式标识。",
-            "（一）显式标识\n\n" + _sentence(c.get("safety.labeling.explicit")),
-            "（二）隐式标识\n\n" + _sentence(c.get("safety.labeling.implicit")),
-            "（三）用户协议中的标识说明\n\n" + _sentence(c.get("safety.labeling.user_agreement")),
-        ]
+    return _with_basis(
+        c,
+        "labeling",
+        "\n\n".join(
+            [
+                f"本算法生成的{outputs}内容均按要求添加显式标识和隐式标识。",
+                "1. 显式标识\n\n" + _sentence(c.get("safety.labeling.explicit")),
+                "2. 隐式标识\n\n" + _sentence(c.get("safety.labeling.implicit")),
+                "3. 用户协议中的标识说明\n\n" + _sentence(c.get("safety.labeling.user_agreement")),
+            ]
+        ),
     )
 
 
@@ -261,7 +330,7 @@ def _service(c: Composer) -> str:
     features = c.items("product.features")
     if features:
         feature_lines = "\n".join(
-            f"- {c.get(f'product.features[{i}].name')}：{_clause(c.get(f'product.features[{i}].description'))}；"
+            f"{i + 1}. {c.get(f'product.features[{i}].name')}：{_clause(c.get(f'product.features[{i}].description'))}；"
             f"入口位置：{_sentence(c.get(f'product.features[{i}].entry'))}"
             for i in range(len(features))
         )
@@ -291,202 +360,241 @@ def _tech_service_info(c: Composer) -> str:
     ]
     if c.is_gen:
         parts.append("（五）标识能力支持\n\n" + _sentence(c.get("technical_service.label_support")))
-    return "\n\n".join(parts)
-
-
-def risk_catalogue(c: Composer) -> list[tuple[str, str, str]]:
-    """(risk name, description, impact) — the risks this filing assesses, each tied to the product's own
-    functions, models, inputs, outputs and data as the facts state them."""
-    product, scenarios = c.get("product.name"), c.get("product.scenarios")
-    output = c.modalities("outputs") if c.items("algorithm.outputs") else "输出"
-    inputs = c.modalities("inputs") if c.items("algorithm.inputs") else "输入"
-    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name")) or "各项功能"
-    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name")) or "所用模型"
-    personal = (
-        _clause(c.get("algorithm.personal_information"))
-        if c.has("algorithm.personal_information")
-        else "用户个人信息"
-    )
-    runtime = f"（{_clause(c.get('algorithm.runtime_data'))}）" if c.has("algorithm.runtime_data") else ""
-    risks = [
-        (
-            "算法滥用风险",
-            f"用户可能超出{scenarios}等预期场景使用{product}的{features}功能，批量制作或传播不当{output}内容",
-            "偏离服务目的，损害他人合法权益或扰乱网络秩序",
-        ),
-        (
-            "算法漏洞风险",
-            f"{models}、审核规则或系统实现存在缺陷，导致审核遗漏、结果异常或服务中断",
-            "违法和不良信息未被拦截，或用户无法正常使用服务",
-        ),
-        (
-            "算法被恶意利用风险",
-            f"攻击者通过构造{inputs}输入、绕过审核或批量注册账号等方式诱导算法产出违规结果",
-            "算法被用于制作、传播违法和不良信息",
-        ),
-        (
-            "违法和不良信息风险",
-            f"{product}的{inputs}输入或{output}输出中可能出现违法和不良信息",
-            "违法和不良信息被生成、存储或传播扩散",
-        ),
-        (
-            "数据和个人信息泄露风险",
-            f"运行数据{runtime}和个人信息（{personal}）在收集、存储、传输和使用环节可能被泄露或滥用",
-            "侵害用户个人信息权益，造成数据安全事件",
-        ),
-    ]
-    extra = {
-        "个性化推送类": (
-            "信息茧房风险",
-            "基于用户兴趣的持续推荐可能使用户接触的信息趋于单一",
-            "影响用户获取多元信息",
-        ),
-        "排序精选类": (
-            "排序操纵风险",
-            "刷榜、虚假流量或不当人工干预可能操纵排序和精选结果",
-            "损害用户知情权和公平竞争",
-        ),
-        "检索过滤类": (
-            "检索结果操纵风险",
-            "屏蔽信息、过度推荐或操纵检索结果顺序",
-            "损害用户知情权和公平竞争",
-        ),
-        "调度决策类": (
-            "劳动者权益受损风险",
-            "派单、报酬和考核规则设置不当可能压缩劳动者休息时间或收入",
-            "损害劳动者合法权益",
-        ),
-    }
-    if c.type in extra:
-        risks.append(extra[c.type])
-    if c.facts.product.minors_allowed:
-        risks.append(
-            ("未成年人沉迷风险", "未成年人可能过度使用本服务或接触不适宜内容", "影响未成年人身心健康")
-        )
-    return risks
-
-
-@writer("risk_assessment")
-def _risk_assessment(c: Composer) -> str:
-    intro = (
-        f"结合{c.get('product.name')}的应用场景（{c.get('product.scenarios')}）、服务对象"
-        f"（{_clause(c.get('product.audience'))}）和所用模型，对{c.get('filing.algorithm_name')}的主要风险研判如下："
-    )
-    blocks = [
-        f"（{_CN[i]}）{name}\n\n风险描述：{_sentence(desc)}可能影响：{_sentence(impact)}"
-        for i, (name, desc, impact) in enumerate(risk_catalogue(c))
-    ]
-    return "\n\n".join([intro, *blocks])
+    return _with_basis(c, "tech_service_info", "\n\n".join(parts))
 
 
 _CN = "一二三四五六七八九十"
 
 
-def _risk_controls_map(c: Composer) -> dict[str, str]:
-    controls = {
-        "算法滥用风险": f"{c.get('safety.account_measures')}；{c.get('safety.real_name')}",
-        "算法漏洞风险": f"按照算法安全自评估和安全评估监测制度定期审核、评估、验证算法机制机理和模型；"
-        f"{c.get('safety.emergency_response')}",
-        "算法被恶意利用风险": f"输入审核：{c.get('safety.input_review')}；{c.get('safety.account_measures')}",
-        "违法和不良信息风险": f"输出审核：{c.get('safety.output_review')}；人工审核：{c.get('safety.human_review')}；"
-        f"特征库：{c.get('safety.feature_library')}",
-        "数据和个人信息泄露风险": f"{c.get('safety.data_security')}；{c.get('algorithm.personal_information')}",
-        "信息茧房风险": f"{c.get('personalization.diversity')}；{c.get('personalization.negative_feedback')}",
-        "排序操纵风险": f"{c.get('ranking_rules.anti_manipulation')}；{c.get('ranking_rules.manual_intervention')}",
-        "检索结果操纵风险": f"{c.get('ranking_rules.anti_manipulation')}；{c.get('ranking_rules.manual_intervention')}",
-        "劳动者权益受损风险": f"{c.get('dispatch.order_allocation')}；{c.get('dispatch.working_hours')}",
-        "未成年人沉迷风险": c.get("safety.minors"),
+def _first_clause(text: str) -> str:
+    return re.split(r"[，；。]", text, maxsplit=1)[0].removeprefix("面向").strip()
+
+
+def risk_slots(c: Composer) -> dict[str, str]:
+    """The product's own words the register's risk descriptions are filled with."""
+    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
+    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    return {
+        "product": c.get("product.name"),
+        "algorithm": c.get("filing.algorithm_name"),
+        "features": f"{features}功能" if features else "各项功能",
+        "inputs": c.modalities("inputs") if c.items("algorithm.inputs") else "输入",
+        "outputs": c.modalities("outputs") if c.items("algorithm.outputs") else "输出结果",
+        "scenarios": c.get("product.scenarios"),
+        "audience": _first_clause(c.get("product.audience")) if c.has("product.audience") else "用户",
+        "models": models or "所用模型",
+        "field": c.get("product.application_field"),
+        "personal": _first_clause(c.get("algorithm.personal_information"))
+        if c.has("algorithm.personal_information")
+        else "用户个人信息",
+        "runtime": _first_clause(c.get("algorithm.runtime_data"))
+        if c.has("algorithm.runtime_data")
+        else "运行数据",
+        "own_models": "、".join(
+            str(m["name"])
+            for m in c.items("algorithm.models")
+            if m.get("name") and m.get("provenance") != "第三方API"
+        )
+        or models
+        or "所用模型",
     }
-    return {name: controls[name] for name, _, _ in risk_catalogue(c)}
+
+
+def quote_article(risk: Risk) -> str:
+    return f"{risk.article.citation}“{risk.article.quote}”"
+
+
+def _risk_paragraph(c: Composer, risk: Risk, slots: dict[str, str]) -> str:
+    text = _sentence(risk.arises.format_map(slots))
+    steps = flow_steps(c.facts, risk)
+    if steps:
+        where = "和".join(f"第{int_to_cn(n)}步“{_clause(step)}”" for n, step in steps)
+        text += f"对应本产品算法流程的{where}。"
+    return text + f"受影响者：{_clause(risk.harmed.format_map(slots))}（{risk.article.citation}）。"
+
+
+def _by_category(risks: list[Risk]) -> list[tuple[str, list[Risk]]]:
+    return [
+        (category, [r for r in risks if r.category == category])
+        for category in load_register().categories
+        if any(r.category == category for r in risks)
+    ]
+
+
+@writer("risk_assessment")
+def _risk_assessment(c: Composer) -> str:
+    risks = applicable_risks(c.facts)
+    slots = risk_slots(c)
+    intro = (
+        f"对照风险库，结合{c.get('product.name')}的功能、数据和流程（见一、算法情况），"
+        f"{c.get('filing.algorithm_name')}共识别出{int_to_cn(len(risks))}项风险，按自评估报告的风险类型归类研判如下。"
+    )
+    blocks = [intro]
+    for i, (category, members) in enumerate(_by_category(risks)):
+        items = [f"{j}. {r.name}\n\n{_risk_paragraph(c, r, slots)}" for j, r in enumerate(members, 1)]
+        blocks.append(f"（{_CN[i]}）{category}\n\n" + "\n\n".join(items))
+    return "\n\n".join(blocks)
+
+
+def risk_controls_of(c: Composer, risk: Risk) -> tuple[list[str], list[str]]:
+    """(concrete key paths holding the risk's controls, markers for the controls that are missing)."""
+    held, missing = [], []
+    for control in risk.controls:
+        paths, marker_path = control_paths(c.data, control)
+        if paths:
+            held += [p for p in paths if p not in held]
+        else:
+            missing.append(marker(label_for(marker_path), marker_path))
+    return held, missing
+
+
+_TYPE_RIGHTS = {
+    "个性化推送类": ["opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback"],
+    "排序精选类": ["published_rules", "anti_manipulation", "manual_intervention"],
+    "检索过滤类": ["published_rules", "anti_manipulation", "manual_intervention"],
+    "调度决策类": ["order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness"],
+}
+_TYPE_ROOT = {"个性化推送类": "personalization", "排序精选类": "ranking_rules", "检索过滤类": "ranking_rules"}
+# Facts another section of the report states; 风险防控情况 refers to them instead of repeating them.
+_STATED_ELSEWHERE = {
+    "safety.input_review": "一、（四）干预策略",
+    "safety.output_review": "一、（四）干预策略",
+    "safety.human_review": "一、（四）干预策略",
+    "safety.feature_library": "一、（四）干预策略",
+    "safety.account_measures": "一、（四）干预策略",
+    "safety.labeling.explicit": "一、（五）结果标识",
+    "safety.labeling.implicit": "一、（五）结果标识",
+    "algorithm.runtime_data": "一、（二）算法数据",
+    "algorithm.training_data": "一、（二）算法数据",
+    "organization.tech_measures": "《落实算法安全主体责任基本情况》一、（五）",
+}
 
 
 def _type_rights(c: Composer) -> list[str]:
-    paths = {
-        "个性化推送类": [
-            "personalization.opt_out",
-            "personalization.tag_management",
-            "personalization.tag_rules",
-            "personalization.diversity",
-            "personalization.negative_feedback",
-        ],
-        "排序精选类": [
-            "ranking_rules.published_rules",
-            "ranking_rules.anti_manipulation",
-            "ranking_rules.manual_intervention",
-        ],
-        "检索过滤类": [
-            "ranking_rules.published_rules",
-            "ranking_rules.anti_manipulation",
-            "ranking_rules.manual_intervention",
-        ],
-        "调度决策类": [
-            "dispatch.order_allocation",
-            "dispatch.pay",
-            "dispatch.working_hours",
-            "dispatch.rewards_penalties",
-            "dispatch.pricing_fairness",
-        ],
-    }.get(c.type, [])
+    root = _TYPE_ROOT.get(c.type, "dispatch")
+    return [f"{root}.{key}" for key in _TYPE_RIGHTS.get(c.type, [])]
+
+
+def _rights_paths(c: Composer) -> list[str]:
+    paths = ["algorithm.personal_information", "safety.minors"]
+    if c.is_gen:
+        paths.append("safety.real_name")
+    if c.facts.biometric is not None or c.has("biometric"):
+        paths += ["biometric.separate_consent", "biometric.tool_assessment"]
+    return paths + _type_rights(c)
+
+
+def _labelled(c: Composer, paths: list[str]) -> list[str]:
     return [f"{label_for(p)}：{_sentence(c.get(p))}" for p in paths]
+
+
+def _complaint(c: Composer) -> str:
+    text = (
+        f"投诉举报：在{c.get('safety.complaint.entrance')}设置投诉举报入口，处理流程为"
+        f"{c.get('safety.complaint.process')}，反馈时限为{c.get('safety.complaint.feedback_deadline')}，"
+        "处理结果反馈投诉举报人"
+    )
+    if c.has("safety.complaint.contact"):
+        text += f"；{c.get('safety.complaint.contact')}"
+    return text + "。"
+
+
+def _control_text(c: Composer, paths: list[str], stated: dict[str, str]) -> str:
+    parts = []
+    for path in paths:
+        where = stated.get(path) or _STATED_ELSEWHERE.get(path)
+        if where:
+            parts.append(f"{label_for(path)}（见{where}）")
+        else:
+            parts.append(f"{label_for(path)}：{c.get(path)}")
+    return "；".join(parts)
 
 
 @writer("risk_controls")
 def _risk_controls(c: Composer) -> str:
-    mechanism = [f"应急处置：{_sentence(c.get('safety.emergency_response'))}"]
-    if c.is_gen:
-        mechanism.append(f"辟谣机制：{_sentence(c.get('safety.rumor_handling'))}")
-    rights = [
-        f"知情权：在{c.get('product.name')}中以显著方式告知用户算法服务的情况，并公示算法基本原理、目的意图和主要运行机制。",
-        f"个人信息保护：{_sentence(c.get('algorithm.personal_information'))}",
-        f"投诉举报：设置投诉举报入口（{c.get('safety.complaint.entrance')}），处理流程为{c.get('safety.complaint.process')}，"
-        f"反馈时限为{c.get('safety.complaint.feedback_deadline')}，处理结果及时反馈投诉举报人"
-        + (
-            f"；联系方式：{c.get('safety.complaint.contact')}。"
-            if c.has("safety.complaint.contact")
-            else "。"
-        ),
-        ("未成年人保护：" if c.facts.product.minors_allowed else "未成年人：")
-        + _sentence(c.get("safety.minors")),
+    mechanism = ["safety.emergency_response"] + (["safety.rumor_handling"] if c.is_gen else [])
+    rights = _rights_paths(c)
+    data = ["safety.data_security", "safety.log_retention"]
+    stated = {p: "本节（一）" for p in mechanism} | {p: "本节（二）" for p in rights}
+    stated |= {p: "本节（四）" for p in data}
+    rights_lines = [
+        f"知情权：在{c.get('product.name')}中以显著方式告知用户提供算法服务的情况，并通过《拟公示内容》"
+        "公示算法的基本原理、目的意图和主要运行机制。",
+        _complaint(c),
+        *_labelled(c, rights),
     ]
-    if c.is_gen:
-        rights.append(f"真实身份信息认证：{_sentence(c.get('safety.real_name'))}")
-    if c.facts.biometric is not None or c.has("biometric"):
-        rights += [
-            f"生物识别信息编辑：{_sentence(c.get('biometric.separate_consent'))}",
-            f"编辑工具安全评估：{_sentence(c.get('biometric.tool_assessment'))}",
-        ]
-    rights += _type_rights(c)
-    ecology = [
-        f"输入审核：{_sentence(c.get('safety.input_review'))}",
-        f"输出审核：{_sentence(c.get('safety.output_review'))}",
-        f"人工审核：{_sentence(c.get('safety.human_review'))}",
-    ]
-    data = [
-        f"数据安全：{_sentence(c.get('safety.data_security'))}",
-        f"网络日志留存：{_sentence(c.get('safety.log_retention'))}",
-    ]
-    mapping = [f"- 针对{name}：{_sentence(control)}" for name, control in _risk_controls_map(c).items()]
+    ecology = (
+        f"{c.get('product.name')}对输入和输出的机器审核、人工审核、违法和不良信息特征库以及违规账号处置措施"
+        "见一、（四）干预策略，本节不再重复。"
+    )
     sections = [
-        ("风险防范机制建设", mechanism),
-        ("用户权益保护", rights),
+        ("风险防范机制建设", _numbered(_labelled(c, mechanism))),
+        ("用户权益保护", _numbered(rights_lines)),
         ("内容生态治理", ecology),
-        ("数据安全防护", data),
+        ("数据安全防护", _numbered(_labelled(c, data))),
     ]
-    body = [
-        f"（{_CN[i]}）{title}\n\n" + "\n".join(f"{j}. {line}" for j, line in enumerate(lines, 1))
-        for i, (title, lines) in enumerate(sections)
-    ]
-    body.append(f"（{_CN[len(sections)]}）风险与防控措施对应关系\n\n" + "\n".join(mapping))
-    return "\n\n".join(body)
+    body = [f"（{_CN[i]}）{title}\n\n{text}" for i, (title, text) in enumerate(sections)]
+    mapping = []
+    for category, members in _by_category(applicable_risks(c.facts)):
+        lines = []
+        for r in members:
+            held, missing = risk_controls_of(c, r)
+            control = "；".join(filter(None, [_control_text(c, held, stated), *missing]))
+            lines.append(f"{r.name}：{control}（{quote_article(r)}）")
+        mapping.append(f"{category}：\n\n" + _numbered(lines))
+    body.append(f"（{_CN[len(sections)]}）风险与防控措施对应关系\n\n" + "\n\n".join(mapping))
+    return "\n\n".join(body) + "\n\n" + _basis(c, "risk_controls")
 
 
 @writer("conclusion")
 def _conclusion(c: Composer) -> str:
-    return (
-        f"经对{c.get('filing.algorithm_name')}在{c.get('product.name')}中的算法流程、数据、模型、干预策略和服务情况逐项评估，"
-        "本单位已针对风险研判中识别的各项风险建立了对应的防控措施和管理制度，评估结论为：相关风险总体可控。\n\n"
-        "本单位将定期开展算法安全自评估；算法备案信息发生变更的，将在变更之日起十个工作日内办理变更手续。"
+    risks = applicable_risks(c.facts)
+    lines, open_risks = [], 0
+    for r in risks:
+        held, missing = risk_controls_of(c, r)
+        controls = "、".join(label_for(p) for p in held)
+        if missing:
+            open_risks += 1
+            done = f"已有{controls}，" if controls else ""
+            lines.append(
+                f"{r.name}：{done}尚缺{'、'.join(missing)}；该项措施补充并落实前，此风险不能认定为可控"
+            )
+        else:
+            lines.append(f"{r.name}：由{controls}控制；剩余风险为{_clause(r.residual)}")
+    name = c.get("filing.algorithm_name")
+    if open_risks:
+        verdict = (
+            f"综合评估，{name}有{int_to_cn(open_risks)}项风险的控制措施尚待补充，补充并落实前不作出风险可控的结论；"
+            f"其余{int_to_cn(len(risks) - open_risks)}项风险已有对应的控制措施。"
+        )
+    else:
+        verdict = (
+            f"综合评估，{name}已识别的{int_to_cn(len(risks))}项风险均有对应的控制措施，剩余风险在上述措施下处于可控范围，"
+            "评估结论为风险可控。"
+        )
+    return "\n\n".join(
+        [
+            f"对{name}在{c.get('product.name')}中的流程、数据、模型、干预策略和服务情况逐项评估后，各项风险的控制"
+            "情况和剩余风险如下：",
+            _numbered(lines),
+            verdict,
+            "本单位将在算法上线前、发生重大变更时和每年定期开展算法安全自评估；备案信息发生变更的，"
+            "在变更之日起十个工作日内办理变更手续，依据为《互联网信息服务算法推荐管理规定》第二十四条。",
+        ]
     )
+
+
+def _with_basis(c: Composer, section_id: str, text: str) -> str:
+    basis = _basis(c, section_id)
+    return f"{text}\n\n{basis}" if basis else text
+
+
+def _basis(c: Composer, section_id: str) -> str:
+    """The articles that ground a section (sections.yaml), cited by article; title only when not in the corpus."""
+    section = load_spec().section(section_id)
+    cited = [a.citation for a in section.applicable_articles(c.facts)]
+    cited += [f"《{title}》" for title in section.title_only]
+    return f"本节依据：{'、'.join(cited)}。" if cited else ""
 
 
 @writer("other_matters")
@@ -511,7 +619,15 @@ def _other_matters(c: Composer) -> str:
         "本报告及《拟公示内容》《落实算法安全主体责任基本情况》中的主体名称、算法名称、产品名称和输入输出模态保持一致。"
     )
     lines.append(f"备案通过后，将在{c.get('product.name')}的显著位置标明备案编号并提供公示信息链接。")
-    return _numbered(lines)
+    return _with_basis(
+        c,
+        "other_matters",
+        (
+            f"（一）有关说明\n\n{_numbered(lines)}\n\n（二）附件清单\n\n"
+            "本报告所述情况的证明材料随报告提交，截图与上线产品的实际页面一致，清单如下：\n\n"
+            + _evidence_table(c, "self_assessment")
+        ),
+    )
 
 
 # --- 拟公示内容 -----------------------------------------------------------------------------------
@@ -547,17 +663,28 @@ def _mechanism(c: Composer) -> str:
     )
 
 
+def main_use(c: Composer) -> str:
+    """主要用途 in the published lists' style: 应用于……场景，根据/通过……，……。"""
+    summary = _clause(c.get("algorithm.summary"))
+    if not re.match(r"(根据|通过|基于|依据|利用|结合|对)", summary):
+        summary = f"根据用户输入的{c.modalities('inputs')}，{summary}"
+    return f"应用于{c.get('product.scenarios')}场景，{summary}。"
+
+
 @writer("scenarios")
 def _scenarios(c: Composer) -> str:
-    scenarios = c.list_or_marker("product.scenarios")
-    return "\n\n".join(
-        [
-            f"{c.get('filing.algorithm_name')}应用于{c.get('product.application_field')}领域，通过{c.get('product.name')}"
-            f"（{c.get('product.forms')}）提供服务，主要应用场景包括：",
-            "\n".join(f"- {s}" for s in scenarios),
-            f"适用人群：{_sentence(c.get('product.audience'))}",
-        ]
+    features = [
+        f"{c.get(f'product.features[{i}].name')}（{c.get(f'product.features[{i}].entry')}）"
+        for i in range(len(c.items("product.features")))
+    ]
+    text = (
+        f"{c.get('filing.algorithm_name')}应用于{c.get('product.name')}（{c.get('product.forms')}），"
+        f"应用领域为{c.get('product.application_field')}，主要场景为{c.get('product.scenarios')}。"
     )
+    if features:
+        text += f"用户通过{'、'.join(features)}使用本算法。"
+    text += f"适用人群：{_sentence(c.get('product.audience'))}"
+    return f"{text}\n\n主要用途：{main_use(c)}"
 
 
 @writer("purpose")
@@ -572,7 +699,9 @@ def _purpose(c: Composer) -> str:
         f"在{c.get('product.scenarios')}等场景下提供服务：{_sentence(c.get('algorithm.summary'))}"
     ]
     if features:
-        parts.append("算法服务于以下功能：\n" + "\n".join(f"- {_sentence(f)}" for f in features))
+        parts.append(
+            "算法服务于以下功能：\n" + "\n".join(f"（{k}）{_sentence(f)}" for k, f in enumerate(features, 1))
+        )
     parts.append("本算法不用于诱导用户沉迷或过度消费，不用于操纵舆论或传播违法和不良信息。")
     return "\n\n".join(parts)
 
@@ -585,54 +714,175 @@ def _org(c: Composer) -> str:
     officer = f"{c.get('entity.security_officer.name')}"
     if c.has("entity.security_officer.title"):
         officer += f"（{c.get('entity.security_officer.title')}）"
-    return "\n\n".join(
-        [
-            f"（一）算法安全专职机构设置\n\n{c.get('entity.name')}设立{_sentence(c.get('organization.department'))}",
-            f"（二）算法安全专职机构负责人基本信息\n\n机构负责人：{_sentence(c.get('organization.head'))}"
-            f"算法安全负责人：{officer}，联系电话：{c.get('entity.security_officer.phone')}。",
-            f"（三）算法安全工作人员任职要求\n\n{_sentence(c.get('organization.staff_qualifications'))}",
-            f"（四）算法安全工作人员配备规模\n\n算法安全工作人员共{c.get('organization.staff_count')}人。",
-            f"（五）算法安全技术保障措施\n\n{_sentence(c.get('organization.tech_measures'))}",
-        ]
+    return _with_basis(
+        c,
+        "org",
+        "\n\n".join(
+            [
+                f"（一）算法安全专职机构设置\n\n{c.get('entity.name')}设立{_sentence(c.get('organization.department'))}",
+                f"（二）算法安全专职机构负责人基本信息\n\n机构负责人：{_sentence(c.get('organization.head'))}"
+                f"算法安全负责人：{officer}，联系电话：{c.get('entity.security_officer.phone')}。",
+                f"（三）算法安全工作人员任职要求\n\n{_sentence(c.get('organization.staff_qualifications'))}",
+                f"（四）算法安全工作人员配备规模\n\n算法安全工作人员共{c.get('organization.staff_count')}人。",
+                f"（五）算法安全技术保障措施\n\n{_sentence(c.get('organization.tech_measures'))}",
+            ]
+        ),
     )
 
 
-_SYSTEM_FACTS = [
-    ("应急", "safety.emergency_response"),
-    ("辟谣", "safety.rumor_handling"),
-    ("注册", "safety.real_name"),
-    ("数据安全|个人信息", "safety.data_security"),
-    ("发布审核|内容审核", "safety.output_review"),
-    ("违法违规|违规处置", "safety.account_measures"),
-    ("监测", "safety.log_retention"),
+# The template's named systems: (heading, pattern a listed system's name matches, facts that state how it
+# works when the facts file lists the system by name only).
+_NAMED_SYSTEMS = [
+    ("算法安全自评估制度", "自评估", []),
+    ("算法安全监测制度", "监测", []),
+    ("算法安全事件应急处置制度", "应急", ["safety.emergency_response"]),
+    ("算法违法违规处置制度", "违法违规处置|违规处置", ["safety.account_measures"]),
+]
+# Other systems listed by name whose working the facts do state elsewhere (pattern → fact paths).
+_OTHER_SYSTEM_FACTS = [
+    ("辟谣", ["safety.rumor_handling"]),
+    ("用户注册|注册管理|实名", ["safety.real_name"]),
+    ("客户准入|客户注册", ["technical_service.onboarding"]),
+    ("日志", ["safety.log_retention"]),
+]
+# 监测制度 in the template's four areas: (area, optional key, facts that state the area's rule and support).
+_MONITORING = [
+    ("信息安全监测", "information", ["safety.feature_library", "safety.output_review"]),
+    ("数据安全监测", "data", ["safety.data_security"]),
+    ("用户个人信息安全监测", "personal_information", ["algorithm.personal_information"]),
+    ("算法安全监测", "algorithm", ["organization.tech_measures", "safety.log_retention"]),
 ]
 
 
-def _system_text(c: Composer, item: Any) -> str:
-    if isinstance(item, dict):
-        name = item.get("name") or "管理制度"
-        text = "；".join(_clause(str(item[k])) for k in ("content", "enforcement") if item.get(k))
-        return f"{name}：{_sentence(text)}" if text else f"已建立{name}。"
-    related = next(
-        (path for pattern, path in _SYSTEM_FACTS if re.search(pattern, str(item)) and c.has(path)), None
-    )
-    return f"已建立{item}" + (f"，{_sentence(c.get(related))}" if related else "。")
+def _system_items(c: Composer) -> list[tuple[str, dict[str, Any]]]:
+    """(name, item) of every listed system; a name-only entry becomes {'name': name}."""
+    items = []
+    for entry in c.raw("organization.systems") or []:
+        item = entry if isinstance(entry, dict) else {"name": str(entry)}
+        if item.get("name"):
+            items.append((str(item["name"]), item))
+    return items
+
+
+def _system_body(c: Composer, name: str, item: dict[str, Any], paths: list[str]) -> str:
+    """How a system works: its own content and enforcement when the facts give them, else the facts that
+    state it, else a note that the system's text is attached."""
+    pairs = (("content", "制度内容"), ("enforcement", "落实措施"))
+    own = [f"{label}：{_sentence(str(item[key]))}" for key, label in pairs if item.get(key)]
+    if own:
+        return f"本单位已制定《{name}》。" + "".join(own)
+    stated = [p for p in paths if c.has(p)]
+    if len(stated) == 1:
+        return f"本单位已制定《{name}》：{_sentence(c.get(stated[0]))}"
+    if stated:
+        return f"本单位已制定《{name}》。" + "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in stated)
+    return f"本单位已制定《{name}》，制度文本作为附件提交（见三、附件）。"
+
+
+def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
+    """Names of this filing's risks in the given categories (1-based, the template's eight types)."""
+    wanted = {load_register().categories[i - 1] for i in categories}
+    return "、".join(r.name for r in applicable_risks(c.facts) if r.category in wanted)
+
+
+def _covers(c: Composer, categories: tuple[int, ...]) -> str:
+    names = _risk_names(c, categories)
+    return f"对应本次自评估识别的{names}。" if names else ""
+
+
+def _named_system(c: Composer, heading: str, pattern: str, paths: list[str]) -> str:
+    listed = [(n, item) for n, item in _system_items(c) if re.search(pattern, n)]
+    if not listed:
+        return marker(f"{heading}的内容和落实方式", "organization.systems")
+    return "".join(_system_body(c, n, item, paths) for n, item in listed)
+
+
+# Which of the eight risk types each monitoring area and named system answers (1-based).
+_AREA_RISKS = {
+    "information": (4, 5, 6),
+    "data": (7,),
+    "personal_information": (7,),
+    "algorithm": (1, 2, 3, 8),
+}
+
+
+def _monitoring(c: Composer) -> str:
+    lines = []
+    for area, key, fallback in _MONITORING:
+        base = f"organization.monitoring.{key}"
+        if c.has(base):
+            rule, support = c.get(base + ".rule"), c.get(base + ".support")
+            text = f"监测规则：{_sentence(rule)}技术支撑：{_sentence(support)}"
+        elif all(c.has(p) for p in fallback):
+            text = "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in fallback)
+        else:
+            text = marker(label_for(base), base)
+        lines.append(f"{area}。{text}{_covers(c, _AREA_RISKS[key])}")
+    listed = [(n, item) for n, item in _system_items(c) if re.search("监测", n)]
+    if not listed:
+        intro = marker("算法安全监测制度的内容和落实方式", "organization.systems")
+    else:
+        intro = "".join(
+            _system_body(c, n, item, [])
+            if item.get("content") or item.get("enforcement")
+            else f"本单位已制定《{n}》。"
+            for n, item in listed
+        )
+    return f"{intro}监测分以下四个方面：\n\n" + _numbered(lines)
+
+
+def _other_systems(c: Composer) -> str:
+    named = "|".join(pattern for _, pattern, _ in _NAMED_SYSTEMS)
+    described, attached = [], []
+    for name, item in _system_items(c):
+        if re.search(named, name):
+            continue
+        paths = next((p for pattern, p in _OTHER_SYSTEM_FACTS if re.search(pattern, name)), [])
+        if item.get("content") or item.get("enforcement") or any(c.has(p) for p in paths):
+            described.append(_system_body(c, name, item, paths))
+        else:
+            attached.append(f"《{name}》")
+    parts = [_numbered(described)] if described else []
+    if attached:
+        parts.append(f"此外，本单位已制定{''.join(attached)}，制度文本作为附件提交（见三、附件）。")
+    section = load_spec().section("systems")
+    names = [n for n, _ in _system_items(c)]
+    for required in section.systems_required:
+        if required.applies(c.facts) and not any(re.search(required.match, n) for n in names):
+            parts.append(marker(f"{required.name}的内容和落实方式", "organization.systems"))
+    if not _system_items(c):
+        parts.append(marker(label_for("organization.systems"), "organization.systems"))
+    return "\n\n".join(parts)
 
 
 @writer("systems")
 def _systems(c: Composer) -> str:
-    section = load_spec().section("systems")
-    systems = c.raw("organization.systems") or []
-    names = [s if isinstance(s, str) else str(s.get("name", "")) for s in systems]
-    lines = [_system_text(c, item) for item in systems]
-    for required in section.systems_required:
-        if required.applies(c.facts) and not any(re.search(required.match, n) for n in names):
-            lines.append(marker(f"{required.name}的内容和落实方式", "organization.systems"))
-    body = _numbered(lines) if lines else marker(label_for("organization.systems"), "organization.systems")
-    return (
-        f"{c.get('entity.name')}已建立以下算法安全管理制度，并明确了各项制度的内容和落实方式：\n\n{body}\n\n"
-        f"网络日志留存：{_sentence(c.get('safety.log_retention'))}"
-    )
+    self_assessment = _named_system(c, *_NAMED_SYSTEMS[0])
+    if names := _risk_names(c, tuple(range(1, 9))):
+        self_assessment += f"自评估逐项复核{names}的控制措施是否有效。"
+    parts = [
+        ("算法安全自评估制度", self_assessment),
+        ("算法安全监测制度", _monitoring(c)),
+        ("算法安全事件应急处置制度", _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6))),
+        ("算法违法违规处置制度", _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2))),
+        ("其他制度", _other_systems(c)),
+    ]
+    body = [f"（{_CN[i]}）{title}\n\n{text}" for i, (title, text) in enumerate(parts)]
+    return "\n\n".join(body) + "\n\n" + _basis(c, "systems")
+
+
+def _evidence_table(c: Composer, document: str) -> str:
+    rows = [
+        (int_to_cn(i), item.name, item.proves, item.section_title)
+        for i, item in enumerate(evidence_items(c.facts, document=document), 1)
+    ]
+    header = "| 序号 | 材料 | 证明的内容 | 对应章节 |\n| --- | --- | --- | --- |"
+    return "\n".join([header, *(f"| {' | '.join(row)} |" for row in rows)])
+
+
+@writer("attachments")
+def _attachments(c: Composer) -> str:
+    return "本文件所述机构和制度的证明材料清单如下：\n\n" + _evidence_table(c, "responsibility")
 
 
 # --- 承诺书、关联产品、技术服务方式 -----------------------------------------------------------------
