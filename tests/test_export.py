@@ -176,7 +176,9 @@ def test_self_assessment_headings(exported: Path) -> None:
         "（四）干预策略",
         "（五）结果标识",
     ]
-    assert ("Heading3", "（一）输入数据") in headings[start:end]  # body sub-heading inside a part
+    assert ("Heading3", "1. 输入数据") in headings[
+        start:end
+    ]  # body sub-heading inside a part: 1. under （二）
     assert ("Heading2", "（一）算法滥用风险") in headings[end:]  # body sub-heading of a top-level section
 
 

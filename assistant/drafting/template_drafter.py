@@ -244,17 +244,17 @@ def _ports(c: Composer, key: str, title: str) -> str:
 @writer("algo_data")
 def _algo_data(c: Composer) -> str:
     parts = [
-        "1. 输入数据\n\n" + _ports(c, "inputs", "本算法接收的输入数据"),
-        "2. 输出数据\n\n" + _ports(c, "outputs", "本算法产生的输出数据"),
-        "3. 训练数据\n\n" + _sentence(c.get("algorithm.training_data")),
+        "### 1. 输入数据\n\n" + _ports(c, "inputs", "本算法接收的输入数据"),
+        "### 2. 输出数据\n\n" + _ports(c, "outputs", "本算法产生的输出数据"),
+        "### 3. 训练数据\n\n" + _sentence(c.get("algorithm.training_data")),
     ]
     own = [m for m in c.items("algorithm.models") if m.get("training_data")]
     if own:
         parts[-1] += "\n\n" + "\n".join(
             f"（{k}）{m.get('name', '')}：{_sentence(str(m['training_data']))}" for k, m in enumerate(own, 1)
         )
-    parts.append("4. 运行数据\n\n" + _sentence(c.get("algorithm.runtime_data")))
-    parts.append("5. 个人信息\n\n" + _sentence(c.get("algorithm.personal_information")))
+    parts.append("### 4. 运行数据\n\n" + _sentence(c.get("algorithm.runtime_data")))
+    parts.append("### 5. 个人信息\n\n" + _sentence(c.get("algorithm.personal_information")))
     return _with_basis(c, "algo_data", "\n\n".join(parts))
 
 
@@ -298,11 +298,11 @@ def _intervention(c: Composer) -> str:
         "intervention",
         "\n\n".join(
             [
-                "1. 输入审核\n\n" + _sentence(c.get("safety.input_review")),
-                "2. 输出审核\n\n" + _sentence(c.get("safety.output_review")),
-                "3. 人工审核\n\n" + _sentence(c.get("safety.human_review")),
-                "4. 违法和不良信息特征库\n\n" + _sentence(c.get("safety.feature_library")),
-                "5. 违规账号处置\n\n" + _sentence(c.get("safety.account_measures")),
+                "### 1. 输入审核\n\n" + _sentence(c.get("safety.input_review")),
+                "### 2. 输出审核\n\n" + _sentence(c.get("safety.output_review")),
+                "### 3. 人工审核\n\n" + _sentence(c.get("safety.human_review")),
+                "### 4. 违法和不良信息特征库\n\n" + _sentence(c.get("safety.feature_library")),
+                "### 5. 违规账号处置\n\n" + _sentence(c.get("safety.account_measures")),
             ]
         ),
     )
@@ -317,9 +317,9 @@ def _labeling(c: Composer) -> str:
         "\n\n".join(
             [
                 f"本算法生成的{outputs}内容均按要求添加显式标识和隐式标识。",
-                "1. 显式标识\n\n" + _sentence(c.get("safety.labeling.explicit")),
-                "2. 隐式标识\n\n" + _sentence(c.get("safety.labeling.implicit")),
-                "3. 用户协议中的标识说明\n\n" + _sentence(c.get("safety.labeling.user_agreement")),
+                "### 1. 显式标识\n\n" + _sentence(c.get("safety.labeling.explicit")),
+                "### 2. 隐式标识\n\n" + _sentence(c.get("safety.labeling.implicit")),
+                "### 3. 用户协议中的标识说明\n\n" + _sentence(c.get("safety.labeling.user_agreement")),
             ]
         ),
     )
