@@ -257,7 +257,7 @@ def provenance_line(record: dict[str, Any]) -> str:
     except ValueError:
         return f"来源：{record.get('provider', '')}"
     provenance = record_provenance(parsed)
-    if parsed.provider == "template":
+    if not state.provider_uses_model(parsed.provider):
         return "来源：模板文本（确定性起草，未使用大模型）"
     parts = [f"来源：{PROVENANCE_LABELS.get(provenance, provenance)}"]
     if provenance == "template":

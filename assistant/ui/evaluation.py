@@ -9,6 +9,7 @@ import streamlit as st
 
 from assistant.config import PROJECT_ROOT
 from assistant.ui import state
+from assistant.ui.localtime import local_time
 
 GOLD_DIR = PROJECT_ROOT / "eval" / "gold"
 UNIT_HINT = "0–1 之间的指标越高越好；编造事实、违规提及、起草失败等计数越低越好。"
@@ -48,7 +49,7 @@ def show_report(data: dict[str, Any], unit_metrics: set[str]) -> None:
     meta = data.get("meta", {})
     st.caption(
         f"提供方：{meta.get('provider', '')} · 模型：{meta.get('model', '')} · 案例 {len(meta.get('cases', []))} 个 · "
-        f"时间：{meta.get('created', '')}"
+        f"时间：{local_time(meta.get('created', ''))}"
         + (f" · {meta['facts_extraction']}" if meta.get("facts_extraction") else "")
     )
     rows = data.get("summary", [])
@@ -166,7 +167,7 @@ def render() -> None:
     if not runs:
         st.info("还没有评估记录。")
         return
-    names = {r["id"]: f"#{r['id']} {r['label']}（{r['created']}）" for r in runs}
+    names = {r["id"]: f"#{r['id']} {r['label']}（{local_time(r['created'])}）" for r in runs}
     st.markdown("#### 评估结果")
     ids = list(names)
     selected = st.session_state.get("eval.selected")

@@ -12,6 +12,7 @@ import yaml
 from assistant import factpath
 from assistant.ui import facts_form as ff
 from assistant.ui import state
+from assistant.ui.localtime import local_time
 
 PROBLEM_PATH_RE = re.compile(r"字段 ([^\s：]+)：")
 TAB_KEY = "projects.tab"
@@ -93,7 +94,7 @@ def open_project() -> None:
         version = state.saved_facts(item["id"])
         columns = st.columns([4, 1])
         columns[0].markdown(
-            f"**{item['name']}**　:gray[创建于 {item['created']} · 事实文件"
+            f"**{item['name']}**　:gray[创建于 {local_time(item['created'])} · 事实文件"
             f"{f'第 {version.version} 版' if version else '未保存'}]"
         )
         if item["id"] == current:
@@ -135,7 +136,7 @@ def header(project_id: int, data: dict[str, Any]) -> None:
     if version is None:
         st.caption("尚未保存事实文件")
     else:
-        caption = f"事实文件第 {version.version} 版 · 保存于 {version.created}" + (
+        caption = f"事实文件第 {version.version} 版 · 保存于 {local_time(version.created)}" + (
             f" · {version.note}" if version.note else ""
         )
         st.caption(caption)
@@ -442,7 +443,7 @@ def history(project_id: int) -> None:
         numbers,
         key=f"facts.history.{project_id}",
         format_func=lambda n: " · ".join(
-            filter(None, [f"第 {n} 版", by_number[n].created, by_number[n].note])
+            filter(None, [f"第 {n} 版", local_time(by_number[n].created), by_number[n].note])
         ),
     )
     version = by_number[chosen]
