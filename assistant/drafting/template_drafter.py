@@ -370,6 +370,16 @@ def _first_clause(text: str) -> str:
     return re.split(r"[，；。]", text, maxsplit=1)[0].removeprefix("面向").strip()
 
 
+def _sensitive(c: Composer) -> str:
+    """The sensitive personal information the product's own facts name (the register's `sensitive` words)."""
+    text = " ".join(
+        [c.get("algorithm.personal_information") if c.has("algorithm.personal_information") else ""]
+        + [str(p.get("description", "")) for p in c.items("algorithm.inputs")]
+    )
+    found = list(dict.fromkeys(re.findall(load_register().derived["sensitive"], text)))
+    return "、".join(found) if found else "敏感个人信息"
+
+
 def risk_slots(c: Composer) -> dict[str, str]:
     """The product's own words the register's risk descriptions are filled with."""
     features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
@@ -390,6 +400,7 @@ def risk_slots(c: Composer) -> dict[str, str]:
         "runtime": _first_clause(c.get("algorithm.runtime_data"))
         if c.has("algorithm.runtime_data")
         else "运行数据",
+        "sensitive": _sensitive(c),
         "own_models": "、".join(
             str(m["name"])
             for m in c.items("algorithm.models")
