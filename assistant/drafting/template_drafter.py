@@ -557,13 +557,18 @@ def _risk_controls(c: Composer) -> str:
     return "\n\n".join(body) + "\n\n" + _basis(c, "risk_controls")
 
 
+def _gist(c: Composer, path: str) -> str:
+    """The first clause of a fact: enough to name the measure in the conclusion without restating it."""
+    return _first_clause(c.get(path)) or c.get(path)
+
+
 @writer("conclusion")
 def _conclusion(c: Composer) -> str:
     risks = applicable_risks(c.facts)
     lines, open_risks = [], 0
     for r in risks:
         held, missing = risk_controls_of(c, r)
-        controls = "、".join(label_for(p) for p in held)
+        controls = "、".join(f"{label_for(p)}（{_gist(c, p)}）" for p in held)
         if missing:
             open_risks += 1
             done = f"已有{controls}，" if controls else ""
@@ -798,7 +803,7 @@ def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
 
 def _covers(c: Composer, categories: tuple[int, ...]) -> str:
     names = _risk_names(c, categories)
-    return f"对应本次自评估识别的{names}。" if names else ""
+    return f"对应风险：{names}。" if names else ""
 
 
 def _named_system(c: Composer, heading: str, pattern: str, paths: list[str]) -> str:
@@ -825,10 +830,11 @@ def _monitoring(c: Composer) -> str:
             rule, support = c.get(base + ".rule"), c.get(base + ".support")
             text = f"监测规则：{_sentence(rule)}技术支撑：{_sentence(support)}"
         elif all(c.has(p) for p in fallback):
-            text = "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in fallback)
+            text = "".join(_sentence(c.get(p)) for p in fallback)
         else:
             text = marker(label_for(base), base)
-        lines.append(f"{area}。{text}{_covers(c, _AREA_RISKS[key])}")
+        names = _risk_names(c, _AREA_RISKS[key])
+        lines.append(f"{area}：{text}" + (f"对应风险：{names}。" if names else ""))
     listed = [(n, item) for n, item in _system_items(c) if re.search("监测", n)]
     if not listed:
         intro = marker("算法安全监测制度的内容和落实方式", "organization.systems")
@@ -839,7 +845,7 @@ def _monitoring(c: Composer) -> str:
             else f"本单位已制定《{n}》。"
             for n, item in listed
         )
-    return f"{intro}监测分以下四个方面：\n\n" + _numbered(lines)
+    return f"{intro}\n\n" + _numbered(lines)
 
 
 def _other_systems(c: Composer) -> str:
