@@ -718,8 +718,31 @@ def _purpose(c: Composer) -> str:
         parts.append(
             "算法服务于以下功能：\n" + "\n".join(f"（{k}）{_sentence(f)}" for k, f in enumerate(features, 1))
         )
+    limits = [_sentence(c.get(p)) for p in _purpose_limits(c) if c.has(p)]
+    if limits:
+        parts.append("为使算法只服务于上述目的，设定了以下约束：" + "".join(limits))
     parts.append("本算法不用于诱导用户沉迷或过度消费，不用于操纵舆论或传播违法和不良信息。")
     return "\n\n".join(parts)
+
+
+# The facts that bound what the algorithm is used for (目的意图 states them beside the purpose), by type family
+# and by feature.
+_PURPOSE_LIMITS = {
+    "生成合成类": ["safety.labeling.explicit", "safety.rumor_handling"],
+    "个性化推送类": ["personalization.tag_rules", "personalization.diversity", "personalization.pricing"],
+    "排序精选类": ["ranking_rules.published_rules", "ranking_rules.anti_manipulation"],
+    "检索过滤类": ["ranking_rules.published_rules", "ranking_rules.anti_manipulation"],
+    "调度决策类": ["dispatch.working_hours", "dispatch.rewards_penalties", "dispatch.pricing_fairness"],
+}
+
+
+def _purpose_limits(c: Composer) -> list[str]:
+    paths = list(_PURPOSE_LIMITS.get(c.type, []))
+    if c.facts.biometric is not None:
+        paths.append("biometric.separate_consent")
+    if c.facts.product.minors_allowed:
+        paths.append("safety.minors")
+    return paths + ["safety.accuracy_measures", "safety.advertising_review"]
 
 
 # --- 落实算法安全主体责任基本情况 ------------------------------------------------------------------
