@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from assistant import SPEC_DIR, factpath
 from assistant.facts import Facts, is_blank, type_matches
-from assistant.numerals import cn_to_int
 from assistant.yamlfile import load_yaml
 
 SPEC_FILE = SPEC_DIR / "sections.yaml"
@@ -53,8 +52,12 @@ class Applicability(BaseModel):
 
 
 class ArticleRef(Applicability):
+    """An article a rule rests on, with `quote`: the article's own words that make it the basis (verified
+    against the corpus text when the rule data is loaded, see assistant/checking/rules.py)."""
+
     title: str
     article: str
+    quote: str = ""
 
     @property
     def citation(self) -> str:
@@ -157,16 +160,6 @@ def load_spec(path: Path = SPEC_FILE) -> SpecBook:
     if unknown:
         raise ValueError(f"章节规范引用了未定义的条件：{sorted(unknown)}")
     return book
-
-
-def verify_spec_articles(book: SpecBook, registry: Any) -> list[str]:
-    """Every curated article must exist in the corpus; returns the problems (empty when all verify)."""
-    problems = []
-    for section in book.sections:
-        for ref in section.articles:
-            if registry.get(ref.title, cn_to_int(ref.article[1:-1])) is None:
-                problems.append(f"章节 {section.id} 引用的{ref.citation}不在法规语料库中")
-    return problems
 
 
 # --- fact paths -----------------------------------------------------------------------------------

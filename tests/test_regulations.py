@@ -133,10 +133,18 @@ def test_quote_from_another_article_mismatch(registry: ArticleRegistry) -> None:
 
 
 def test_not_in_corpus_regulation_by_title(registry: ArticleRegistry) -> None:
-    result = verify_text("应按照《人工智能生成合成内容标识办法》添加显式标识。", registry)[0]
+    result = verify_text("应按照《反电信网络诈骗法》建立涉诈风险防控制度。", registry)[0]
     assert result.status is CitationStatus.NOT_IN_CORPUS
-    assert result.resolved_title == "人工智能生成合成内容标识办法"
+    assert result.resolved_title == "中华人民共和国反电信网络诈骗法"
     assert result.ok  # cited by title only: allowed, but flagged as not verifiable
+    minors = verify_text("依照《中华人民共和国未成年人保护法》。", registry)[0]
+    assert minors.status is CitationStatus.NOT_IN_CORPUS
+
+
+def test_labelling_measures_are_in_the_corpus(registry: ArticleRegistry) -> None:
+    quote = "在生成合成内容的文件元数据中添加隐式标识"
+    result = verify_text(f"《标识办法》第五条要求“{quote}”。", registry)[0]
+    assert result.status is CitationStatus.OK and result.resolved_title == "人工智能生成合成内容标识办法"
 
 
 def test_alias_resolves(registry: ArticleRegistry) -> None:

@@ -8,14 +8,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from assistant import SPEC_DIR, factpath
+from assistant import factpath
 from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
+from assistant.checking.rules import check_data, check_rules, curated_refs
 from assistant.corpus.citations import CitationStatus, verify_text
 from assistant.corpus.regulations import ArticleRegistry
 from assistant.facts import (
@@ -31,18 +32,11 @@ from assistant.facts import (
     label_for,
 )
 from assistant.numerals import cn_to_int
-from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
-from assistant.yamlfile import load_yaml
+from assistant.spec import ArticleRef, Element, Section, SpecBook, load_spec, missing_paths, present_values
 
-CHECKS_FILE = SPEC_DIR / "checks.yaml"
 ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
 MONTHS_RE = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(个月|年)")
 SENTENCE_RE = re.compile(r"[^。！？；\n]+[。！？；]?")
-
-
-@lru_cache(maxsize=1)
-def check_data() -> dict[str, Any]:
-    return load_yaml(CHECKS_FILE.read_text(encoding="utf-8"))
 
 
 class FindingKind(StrEnum):
@@ -93,6 +87,7 @@ class Finding:
     evidence: list[str] = dataclasses.field(default_factory=list)
     sections: list[str] = dataclasses.field(default_factory=list)
     element: str | None = None  # the section element (sections.yaml) it concerns, if any
+    basis: list[str] = dataclasses.field(default_factory=list)  # the check's articles that apply to the facts
 
     def __post_init__(self) -> None:
         if self.field and self.field not in self.paths:
@@ -473,8 +468,20 @@ def check_hygiene(ctx: CheckContext) -> Iterable[Finding]:
 def check_citations(ctx: CheckContext) -> Iterable[Finding]:
     if ctx.registry is None:
         return
+    scoped = _out_of_scope_articles(ctx)
     for section, text in ctx.drafted():
         for result in verify_text(text, ctx.registry):
+            cited = (result.resolved_title, result.citation.article)
+            if result.status == CitationStatus.OK and cited in scoped and not result.citation.quote:
+                yield Finding(
+                    "citations",
+                    False,
+                    f"《{section.title}》引用的{result.citation.text}在规则数据中只适用于"
+                    f"{scoped[cited]}，与本备案（{ctx.facts.algorithm_type or '类型未填'}）不符，请核实",
+                    section=section.id,
+                    kind=FindingKind.CITATION,
+                    evidence=[text[result.citation.start : result.citation.end]],
+                )
             if result.status == CitationStatus.OK or (
                 result.status == CitationStatus.NOT_IN_CORPUS and not result.citation.article
             ):
@@ -494,6 +501,20 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
                 kind=FindingKind.CITATION,
                 evidence=[text[result.citation.start : result.citation.end]],
             )
+
+
+def _out_of_scope_articles(ctx: CheckContext) -> dict[tuple[str | None, str | None], str]:
+    """Articles the rule data scopes to other algorithm types or roles only (none of their references applies
+    to these facts) → who they apply to, e.g. 生成合成类."""
+    refs: dict[tuple[str | None, str | None], list[ArticleRef]] = {}
+    for ref in curated_refs(ctx.spec):
+        title = ctx.registry.resolve_title(ref.title) if ctx.registry else ref.title
+        refs.setdefault((title, ref.article), []).append(ref)
+    return {
+        key: "、".join(dict.fromkeys(t for r in group for t in r.types + r.roles)) or "特定情形"
+        for key, group in refs.items()
+        if not any(r.applies(ctx.facts) for r in group) and any(r.types or r.roles for r in group)
+    }
 
 
 @register
@@ -773,6 +794,12 @@ def run_checks(
                 seen.add(key)
                 findings.append(finding)
     findings = _fold_markers(findings)
+    rules = check_rules()
+    for finding in findings:
+        if rule := rules.get(finding.check):
+            finding.basis = [ref.citation for ref in rule.applicable_basis(facts)] + [
+                f"《{name}》" for name in rule.title_only
+            ]
     findings.sort(
         key=lambda f: (not f.blocking, f.kind != FindingKind.MISSING_FACT, f.section or "", f.check)
     )

@@ -82,6 +82,8 @@ def render_finding(finding: Finding, key: str, titles: dict[str, str], here: str
     affected = [titles.get(s, s) for s in finding.sections]
     if affected:
         where.append("涉及章节：" + "、".join(affected))
+    if finding.basis:
+        where.append("依据：" + "、".join(finding.basis[:3]))
     text.markdown(
         f":{color}[**{'阻断' if finding.blocking else '提示'}**] **{finding.title}**　{finding.message}"
         + (f"  \n:gray[{' · '.join(where)}]" if where else "")
