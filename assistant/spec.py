@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from assistant import SPEC_DIR, factpath
-from assistant.facts import Facts, is_blank, type_matches
+from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, type_matches
 from assistant.yamlfile import load_yaml
 
 SPEC_FILE = SPEC_DIR / "sections.yaml"
@@ -22,6 +22,7 @@ PREDICATES: dict[str, Callable[[Facts], bool]] = {
     "minors_allowed": lambda f: f.product.minors_allowed is True,
     "change_filing": lambda f: f.filing.filing_kind == "变更备案",
     "public_opinion": lambda f: f.filing.public_opinion_attribute is True,
+    "not_launched": lambda f: f.product.launch_date in UNKNOWN_DATE_WORDS,
     "biometric_editing": lambda f: f.biometric is not None or bool(_BIOMETRIC_RE.search(_feature_text(f))),
 }
 _BIOMETRIC_RE = re.compile(

@@ -405,13 +405,15 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
         for element in section.applicable_elements(ctx.facts):
             if _element_missing(ctx, element):
                 continue  # reported as a missing fact; the draft carries a marker instead
-            unmentioned = [
-                path
-                for spec_path in element.facts
-                for path, value in present_values(ctx.data, spec_path)
-                if not mentions_fact(text, value)
+            present = [pair for spec_path in element.facts for pair in present_values(ctx.data, spec_path)]
+            unmentioned = [path for path, value in present if not mentions_fact(text, value)]
+            # the facts the draft states answer the element too: its vocabulary may be in their wording
+            stated = [s for path, value in present if path not in unmentioned for s in fact_strings(value)]
+            unmatched = [
+                p
+                for p in element.patterns
+                if not re.search(p, text) and not any(re.search(p, v) for v in stated)
             ]
-            unmatched = [p for p in element.patterns if not re.search(p, text)]
             if unmentioned or unmatched:
                 detail = "；".join(
                     filter(

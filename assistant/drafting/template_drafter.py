@@ -14,7 +14,7 @@ from assistant import factpath
 from assistant.checking.matching import marker
 from assistant.drafting.evidence import evidence_items
 from assistant.drafting.risks import Risk, applicable_risks, control_paths, flow_steps, load_register
-from assistant.facts import Facts, is_blank, label_for, type_family
+from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, label_for, type_family
 from assistant.numerals import int_to_cn
 from assistant.spec import SpecBook, load_spec
 
@@ -151,6 +151,13 @@ def _risk_overview(c: Composer) -> str:
     return "；".join(lines) + "（详见报告三、风险研判）"
 
 
+def _user_scale(c: Composer) -> str:
+    """The user scale; before launch (and with none given) that the product has not launched, not a marker."""
+    if not c.has("product.user_scale") and c.raw("product.launch_date") in UNKNOWN_DATE_WORDS:
+        return "尚未上线，暂无用户"
+    return c.get("product.user_scale")
+
+
 @writer("sa_header")
 def _sa_header(c: Composer) -> str:
     launch = c.raw("product.launch_date")
@@ -168,7 +175,7 @@ def _sa_header(c: Composer) -> str:
             f"（一）算法简介：{c.get('algorithm.summary')}",
             f"（二）应用范围：{c.get('product.application_field')}领域的{c.get('product.scenarios')}等场景",
             f"（三）服务群体：{c.get('product.audience')}",
-            f"（四）用户数量：{c.get('product.user_scale')}",
+            f"（四）用户数量：{_user_scale(c)}",
             f"（五）社会影响：{_social_impact(c)}",
             f"（六）软硬件设施及部署位置：{_deployment(c)}",
             f"（七）其他：{_model_overview(c)}",
@@ -342,7 +349,7 @@ def _service(c: Composer) -> str:
         [
             f"（一）服务简介\n\n{c.get('product.name')}以{c.get('product.forms')}形式提供服务，访问地址为"
             f"{c.get('product.urls')}，{launched}，应用于{c.get('product.application_field')}领域。",
-            f"（二）服务对象与规模\n\n服务对象：{_sentence(c.get('product.audience'))}用户规模：{_sentence(c.get('product.user_scale'))}",
+            f"（二）服务对象与规模\n\n服务对象：{_sentence(c.get('product.audience'))}用户规模：{_sentence(_user_scale(c))}",
             "（三）算法在服务中的应用情况\n\n"
             + f"{c.get('filing.algorithm_name')}支撑以下功能：\n"
             + feature_lines,
