@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 from assistant import factpath
 from assistant.checking.fabrication import FabricationDetector
+from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
 from assistant.checking.rules import check_data, check_rules, curated_refs
 from assistant.corpus.citations import CitationStatus, verify_text
@@ -30,6 +31,7 @@ from assistant.facts import (
     credit_code_problem,
     date_problem,
     label_for,
+    parse_facts,
 )
 from assistant.numerals import cn_to_int
 from assistant.spec import ArticleRef, Element, Section, SpecBook, load_spec, missing_paths, present_values
@@ -156,6 +158,7 @@ class CheckContext:
     registry: ArticleRegistry | None = None
     library: Any = None  # assistant.corpus.filings.FilingLibrary, for template-likeness
     scope: set[str] | None = None  # section ids to check; None = the whole filing
+    injections: list[InjectionHit] = dataclasses.field(default_factory=list)  # removed from `facts` already
 
     @cached_property
     def data(self) -> dict[str, Any]:
@@ -304,6 +307,22 @@ def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
             kind=FindingKind.MISSING_FACT,
             sections=[s.id for s in sections],
             element=element.id,
+        )
+
+
+@register
+def check_injection(ctx: CheckContext) -> Iterable[Finding]:
+    """Instruction-like text in a facts value: blocking, naming the field and quoting the sentence. Drafts leave
+    it out; export waits until the user removes it from the facts."""
+    for hit in ctx.injections:
+        yield Finding(
+            "injection",
+            True,
+            f"“{fact_label(hit.path)}”中有一句像是给起草程序的指令，起草时已忽略，请从事实中删除："
+            f"“{hit.sentence[:120]}”",
+            field=hit.path,
+            kind=FindingKind.INJECTION,
+            evidence=[hit.sentence],
         )
 
 
@@ -779,7 +798,12 @@ def run_checks(
     library: Any = None,
     scope: set[str] | None = None,
 ) -> CheckReport:
-    ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope)
+    # Instruction-like sentences in the facts are reported (check_injection); every other check sees the facts
+    # without them, as drafting does.
+    cleaned, injections = clean_data(facts.as_dict())
+    if injections:
+        facts = parse_facts(cleaned)
+    ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope, injections)
     findings: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
     for fn in REGISTRY.values():
