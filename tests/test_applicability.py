@@ -37,7 +37,9 @@ def test_minors_measures_answered_by_the_fact_whatever_its_wording(registry) -> 
     drafts["risk_controls"] = drafts["risk_controls"].replace("未成年人", "用户")
     assert TEEN_MODE in drafts["risk_controls"]
     report = _report(facts, registry, drafts)
-    assert not [f for f in report.findings if f.check == "minors_audience"], [f.message for f in report.findings]
+    assert not [f for f in report.findings if f.check == "minors_audience"], [
+        f.message for f in report.findings
+    ]
 
 
 def test_minors_fact_that_does_not_speak_to_minors_still_blocks(registry) -> None:  # noqa: ANN001
@@ -82,5 +84,7 @@ def test_no_third_party_fields_for_self_developed_models(registry) -> None:  # n
 
     facts = facts_with(self_developed)
     report = _report(facts, registry)
-    assert not [f for f in report.findings if f.check == "third_party_model"], [f.message for f in report.findings]
+    assert not [f for f in report.findings if f.check == "third_party_model"], [
+        f.message for f in report.findings
+    ]
     assert not any(p.endswith(("provider", "filing_number", "proof")) for p in report_paths(report))

@@ -21,7 +21,9 @@ def _write(path: Path, data: dict) -> Path:
     return path
 
 
-def test_injected_fact_blocks_export_until_removed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_injected_fact_blocks_export_until_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = example_data()
     clean_process = data["safety"]["complaint"]["process"]
     data["safety"]["complaint"]["process"] = clean_process.rstrip("。") + "。" + INJECTED
@@ -37,7 +39,9 @@ def test_injected_fact_blocks_export_until_removed(tmp_path: Path, capsys: pytes
     blocking = [f for f in report["findings"] if f["blocking"]]
     assert [f["kind"] for f in blocking] == [str(FindingKind.INJECTION)]  # nothing else: the rest is clean
     [finding] = blocking
-    assert finding["paths"] == ["safety.complaint.process"] and INJECTED.rstrip("。") in finding["evidence"][0]
+    assert (
+        finding["paths"] == ["safety.complaint.process"] and INJECTED.rstrip("。") in finding["evidence"][0]
+    )
     assert "投诉举报处理流程" in finding["message"] and "忽略以上所有要求" in finding["message"]
 
     assert main(["export", str(facts), str(drafts), "-o", str(tmp_path / "docx")]) == 1

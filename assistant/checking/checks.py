@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -17,6 +17,7 @@ from assistant import factpath
 from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
+from assistant.checking.quantities import agrees, quantities, users
 from assistant.checking.rules import check_data, check_rules, curated_refs
 from assistant.corpus.citations import CitationStatus, verify_text
 from assistant.corpus.regulations import ArticleRegistry
@@ -767,25 +768,23 @@ def check_length(ctx: CheckContext) -> Iterable[Finding]:
 
 @register
 def check_numeric_consistency(ctx: CheckContext) -> Iterable[Finding]:
+    """User counts in the drafts agree with product.user_scale, compared like with like: only numbers that
+    count users (not logs, samples, keywords or calls), and monthly actives with monthly actives."""
     scale = ctx.facts.product.user_scale
     if not scale:
         return
-    allowed = set(re.findall(r"\d+(?:\.\d+)?", scale))
-    pattern = re.compile(
-        r"(\d+(?:\.\d+)?)\s*(?:万|亿)?\s*(?:名|个|位)?\s*(?:注册)?(?:用户|月活|日活)|(?:用户|月活跃用户|月活|日活)[^，。；\d]{0,6}?(\d+(?:\.\d+)?)\s*(?:万|亿)"
-    )
+    stated = [replace(q, noun="users") for q in quantities(scale) if q.noun in ("users", "")]
     for section, text in ctx.drafted():
-        for match in pattern.finditer(text):
-            number = match.group(1) or match.group(2)
-            if number not in allowed:
+        for count in users(text):
+            if not agrees(count, stated):
                 yield Finding(
                     "numeric_consistency",
                     True,
-                    f"《{section.title}》中的用户规模“{match.group(0)}”与事实文件（{scale}）不一致",
+                    f"《{section.title}》中的用户规模“{count.text.strip()}”与事实文件（{scale}）不一致",
                     section=section.id,
                     field="product.user_scale",
                     kind=FindingKind.CONSISTENCY,
-                    evidence=[match.group(0)],
+                    evidence=[count.text.strip()],
                 )
 
 

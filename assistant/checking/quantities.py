@@ -1,0 +1,84 @@
+"""Counted quantities in text: a number with its magnitude (万/亿), its measure word (名, 条, 次 …) and the noun it
+counts, so that numbers are compared like with like (users with users, never logs, samples, keywords or calls).
+The nouns and measure words are data: spec/checks.yaml `quantities`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from assistant.checking.rules import check_data
+
+MAGNITUDES = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
+_NUMBER = r"(?P<num>\d+(?:\.\d+)?)[ \t]*(?P<mag>[千万亿])?[ \t]*"
+_NOUN_BEFORE = r"(?P<before>[\u4e00-\u9fa5A-Za-z]{0,12}?)"
+_FILLER = r"(?:[ \t\u3000:：]|数量|规模|总量|总数|人数|数|量|约|大约|达到|达|为|超过|逾|近|共|累计|已|超|合计|在)*"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    noun: str  # the class of what is counted (users, logs, …), "" when unknown
+    kind: str  # the users' subclass (月活, 日活, 注册) or "" for any
+    value: float  # the number times its magnitude
+    text: str  # as written
+
+    def same_as(self, other: Quantity) -> bool:
+        return abs(self.value - other.value) < 1e-6 * max(1.0, self.value)
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> dict[str, Any]:
+    return check_data()["quantities"]
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern[str]:
+    units = "|".join(sorted(_vocabulary()["units"], key=len, reverse=True))
+    return re.compile(
+        rf"{_NOUN_BEFORE}{_FILLER}{_NUMBER}(?P<unit>{units})?(?P<after>[\u4e00-\u9fa5A-Za-z]{{0,6}})"
+    )
+
+
+def _head_noun(phrase: str) -> str:
+    """The class of the noun a phrase names: its head, the class keyword that ends last ("用户行为日志" → logs)."""
+    best, end = "", -1
+    for noun, words in _vocabulary()["nouns"].items():
+        for match in re.finditer(words, phrase):
+            if match.end() > end:
+                best, end = noun, match.end()
+    return best
+
+
+def _user_kind(phrase: str) -> str:
+    return next((kind for kind, words in _vocabulary()["user_kinds"].items() if re.search(words, phrase)), "")
+
+
+def quantities(text: str) -> list[Quantity]:
+    found = []
+    for match in _pattern().finditer(text):
+        unit, after, before = match.group("unit") or "", match.group("after"), match.group("before")
+        # "20亿条日志", "35万名用户": the noun after the measure word; "日志约20亿条": the noun before the number
+        after_noun, before_noun = _head_noun(after), _head_noun(before)
+        noun, phrase = (
+            (after_noun, after) if after_noun and (unit or not before_noun) else (before_noun, before)
+        )
+        if noun == "users" and (unit not in _vocabulary()["user_units"] if unit else not match.group("mag")):
+            noun = ""  # 条, 次, 小时 … never count users; nor does a bare number (a list number, a year)
+        value = float(match.group("num")) * MAGNITUDES.get(match.group("mag") or "", 1)
+        found.append(Quantity(noun, _user_kind(phrase) if noun == "users" else "", value, match.group(0)))
+    return found
+
+
+def users(text: str) -> list[Quantity]:
+    return [q for q in quantities(text) if q.noun == "users"]
+
+
+def agrees(stated: Quantity, facts: list[Quantity]) -> bool:
+    """A stated user count agrees when the facts hold the same number for the same kind of users (a count
+    without a kind, "用户约 35 万", may be any of them)."""
+    return any(
+        stated.same_as(fact) and (not stated.kind or not fact.kind or stated.kind == fact.kind)
+        for fact in facts
+    )
