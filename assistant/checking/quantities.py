@@ -14,7 +14,9 @@ from assistant.checking.rules import check_data
 MAGNITUDES = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
 _NUMBER = r"(?P<num>\d+(?:\.\d+)?)[ \t]*(?P<mag>[千万亿])?[ \t]*"
 _NOUN_BEFORE = r"(?P<before>[\u4e00-\u9fa5A-Za-z]{0,12}?)"
-_FILLER = r"(?:[ \t\u3000:：]|数量|规模|总量|总数|人数|数|量|约|大约|达到|达|为|超过|逾|近|共|累计|已|超|合计|在)*"
+_FILLER = (
+    r"(?:[ \t\u3000:：]|数量|规模|总量|总数|人数|数|量|约|大约|达到|达|为|超过|逾|近|共|累计|已|超|合计|在)*"
+)
 
 
 @dataclass(frozen=True)
