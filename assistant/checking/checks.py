@@ -18,8 +18,8 @@ from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import fact_strings, marker_path, markers, mentions_fact
 from assistant.checking.quantities import agrees, quantities, users
-from assistant.checking.rules import check_data, check_rules, curated_refs
-from assistant.corpus.citations import CitationStatus, verify_text
+from assistant.checking.rules import check_data, check_rules
+from assistant.corpus.citations import CitationStatus, alias_data, verify_text
 from assistant.corpus.regulations import ArticleRegistry
 from assistant.facts import (
     ALGORITHM_TYPES,
@@ -33,9 +33,10 @@ from assistant.facts import (
     date_problem,
     label_for,
     parse_facts,
+    type_matches,
 )
 from assistant.numerals import cn_to_int
-from assistant.spec import ArticleRef, Element, Section, SpecBook, load_spec, missing_paths, present_values
+from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
 
 ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
 MONTHS_RE = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(个月|年)")
@@ -493,13 +494,16 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
     scoped = _out_of_scope_articles(ctx)
     for section, text in ctx.drafted():
         for result in verify_text(text, ctx.registry):
-            cited = (result.resolved_title, result.citation.article)
-            if result.status == CitationStatus.OK and cited in scoped and not result.citation.quote:
+            if (
+                result.status == CitationStatus.OK
+                and result.citation.article
+                and result.resolved_title in scoped
+            ):
                 yield Finding(
                     "citations",
                     False,
-                    f"《{section.title}》引用的{result.citation.text}在规则数据中只适用于"
-                    f"{scoped[cited]}，与本备案（{ctx.facts.algorithm_type or '类型未填'}）不符，请核实",
+                    f"《{section.title}》引用的《{result.resolved_title}》{result.citation.article}只适用于"
+                    f"{scoped[result.resolved_title]}，与本备案（{ctx.facts.algorithm_type or '类型未填'}）不符，请核实",
                     section=section.id,
                     kind=FindingKind.CITATION,
                     evidence=[text[result.citation.start : result.citation.end]],
@@ -525,17 +529,13 @@ def check_citations(ctx: CheckContext) -> Iterable[Finding]:
             )
 
 
-def _out_of_scope_articles(ctx: CheckContext) -> dict[tuple[str | None, str | None], str]:
-    """Articles the rule data scopes to other algorithm types or roles only (none of their references applies
-    to these facts) → who they apply to, e.g. 生成合成类."""
-    refs: dict[tuple[str | None, str | None], list[ArticleRef]] = {}
-    for ref in curated_refs(ctx.spec):
-        title = ctx.registry.resolve_title(ref.title) if ctx.registry else ref.title
-        refs.setdefault((title, ref.article), []).append(ref)
+def _out_of_scope_articles(ctx: CheckContext) -> dict[str | None, str]:
+    """Regulations whose obligations apply only to algorithm types other than this filing's (regulation_aliases
+    .yaml `scoped`) → the types they apply to."""
     return {
-        key: "、".join(dict.fromkeys(t for r in group for t in r.types + r.roles)) or "特定情形"
-        for key, group in refs.items()
-        if not any(r.applies(ctx.facts) for r in group) and any(r.types or r.roles for r in group)
+        title: "、".join(types)
+        for title, types in alias_data().get("scoped", {}).items()
+        if not type_matches(ctx.facts.algorithm_type, types)
     }
 
 

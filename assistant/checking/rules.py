@@ -1,5 +1,5 @@
-"""The rule data's legal references, verified: every article a section (spec/sections.yaml `articles`) or a
-check (spec/checks.yaml `basis`) rests on must exist in the regulation corpus and carry a quote of the
+"""The rule data's legal references, verified: every article a section (spec/sections.yaml `articles`), a
+check (spec/checks.yaml `basis`) or a risk (spec/risks.yaml `article`) rests on must exist in the regulation corpus and carry a quote of the
 article's words that make it the basis; regulations cited by title only must be listed, in one place, in
 spec/regulation_aliases.yaml `not_in_corpus`. The rule data does not load otherwise."""
 
@@ -61,6 +61,7 @@ def rule_problems(book: SpecBook, registry: ArticleRegistry) -> list[str]:
         (f"章节 {s.id}", s.articles, s.title_only) for s in book.sections
     ]
     owners += [(f"检查 {cid}", rule.basis, rule.title_only) for cid, rule in check_rules().items()]
+    owners += [(f"风险 {risk.id}", [ArticleRef(**risk.article.model_dump())], []) for risk in _risks()]
     for owner, refs, titles in owners:
         problems += [f"{owner}：{p}" for ref in refs if (p := reference_problem(ref, registry))]
         problems += [
@@ -69,6 +70,13 @@ def rule_problems(book: SpecBook, registry: ArticleRegistry) -> list[str]:
             if not_in_corpus_title(name) is None
         ]
     return problems
+
+
+def _risks() -> list[Any]:
+    """The risk register's risks (spec/risks.yaml); each names the article that makes controlling it a duty."""
+    from assistant.drafting.risks import load_register
+
+    return load_register().risks
 
 
 def verify_rule_data(book: SpecBook, registry: ArticleRegistry) -> None:
