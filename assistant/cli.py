@@ -408,14 +408,9 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
 @command("eval")
 def _eval(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.drafting.llm import LLMError
-    from assistant.evaluation.evaluation import (
-        EvalError,
-        compare,
-        compare_table,
-        evaluate,
-        summary_table,
-        write_reports,
-    )
+    from assistant.evaluation.gold import EvalError
+    from assistant.evaluation.reports import compare, compare_table, summary_table, write_reports
+    from assistant.evaluation.run import evaluate
     from assistant.store import Workspace
 
     if args.compare:

@@ -18,7 +18,7 @@ import pytest
 from assistant.cli import main
 from assistant.config import get_settings
 from assistant.drafting.draft import prepare_facts
-from assistant.evaluation import evaluation
+from assistant.evaluation import gold, judge, reports, run, scoring
 from assistant.facts import load_facts
 from assistant.runtime import Runtime
 from tests.conftest import ROOT
@@ -93,13 +93,13 @@ def test_report_files_exist(template_runs: dict[str, Any]) -> None:
 
 def test_stdout_prints_the_metrics_table(template_runs: dict[str, Any]) -> None:
     stdout = template_runs["stdout"][0]
-    for name, label in evaluation.METRICS:
+    for name, label in scoring.METRICS:
         assert name in stdout and label in stdout
 
 
 def test_json_has_every_metric_for_every_case_and_section(template_runs: dict[str, Any]) -> None:
     report = template_runs["reports"][0]
-    assert [row["name"] for row in report["summary"]] == [name for name, _ in evaluation.METRICS]
+    assert [row["name"] for row in report["summary"]] == [name for name, _ in scoring.METRICS]
     assert len(report["cases"]) == 13
     for case in report["cases"]:
         gold_sections = {p.stem for p in (GOLD / case["case"] / "sections").glob("*.md")}
@@ -135,7 +135,7 @@ def test_two_runs_are_identical(template_runs: dict[str, Any]) -> None:
 def test_compare_prints_zero_deltas_for_identical_runs(template_runs: dict[str, Any]) -> None:
     compared = template_runs["compare"]
     assert "要素覆盖率" in compared and "+0.000" in compared
-    rows = evaluation.compare(*template_runs["reports"])
+    rows = reports.compare(*template_runs["reports"])
     assert all(r["delta"] in (None, 0, 0.0) for r in rows)
 
 
@@ -173,8 +173,8 @@ def test_html_report_is_self_contained_with_svg_charts(template_runs: dict[str, 
 
 
 def test_unknown_case_is_a_clear_error() -> None:
-    with pytest.raises(evaluation.EvalError, match="未知的金标准案例"):
-        evaluation.evaluate(GOLD, "template", Runtime(), cases=["g99-nope"])
+    with pytest.raises(gold.EvalError, match="未知的金标准案例"):
+        run.evaluate(GOLD, "template", Runtime(), cases=["g99-nope"])
 
 
 def test_a_case_needs_only_its_facts_and_gold_sections(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_a_case_needs_only_its_facts_and_gold_sections(tmp_path: Path) -> None:
     shutil.copytree(GOLD / "g13-dispatch-errand", case_dir)
     (case_dir / "annotations.yaml").unlink()
     (case_dir / "description.md").unlink()
-    case = evaluation.load_case(case_dir)
+    case = gold.load_case(case_dir)
     assert (
         case.kind == "complete"
         and case.must_mention == {}
@@ -191,15 +191,15 @@ def test_a_case_needs_only_its_facts_and_gold_sections(tmp_path: Path) -> None:
     )
     assert case.sections and case.facts.filing.algorithm_type == "调度决策类"
     (case_dir / "annotations.yaml").write_text("sections: [\n", encoding="utf-8")
-    with pytest.raises(evaluation.EvalError, match="x01-minimal"):
-        evaluation.load_case(case_dir)
+    with pytest.raises(gold.EvalError, match="x01-minimal"):
+        gold.load_case(case_dir)
 
 
 def test_gold_case_in_the_filings_corpus_is_refused() -> None:
     rt = Runtime()
     rt.__dict__["library"] = SimpleNamespace(by_id={"g01-gen-sp-text-travel": object(), "f01": object()})
-    with pytest.raises(evaluation.EvalError, match="g01-gen-sp-text-travel"):
-        evaluation.evaluate(GOLD, "template", rt, cases=["g01-gen-sp-text-travel"])
+    with pytest.raises(gold.EvalError, match="g01-gen-sp-text-travel"):
+        run.evaluate(GOLD, "template", rt, cases=["g01-gen-sp-text-travel"])
 
 
 def test_no_corpus_filing_has_a_gold_case_id() -> None:
@@ -209,20 +209,20 @@ def test_no_corpus_filing_has_a_gold_case_id() -> None:
 
 def test_exemplar_retrieval_excludes_the_case(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[set[str]] = []
-    original = evaluation.Drafter
+    original = run.Drafter
 
     class Recording(original):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             seen.append(set(self.exclude_filings))
 
-    monkeypatch.setattr(evaluation, "Drafter", Recording)
-    evaluation.evaluate(GOLD, "template", Runtime(), cases=["g09-push-local-feed"], sections=["principle"])
+    monkeypatch.setattr(run, "Drafter", Recording)
+    run.evaluate(GOLD, "template", Runtime(), cases=["g09-push-local-feed"], sections=["principle"])
     assert seen == [{"g09-push-local-feed"}]
 
 
 def test_section_filter_accepts_chinese_titles() -> None:
-    report = evaluation.evaluate(
+    report = run.evaluate(
         GOLD, "template", Runtime(), cases=["g13-dispatch-errand"], sections=["算法基本原理"]
     )
     assert [s.section for s in report.cases[0].sections] == ["principle"]
@@ -246,7 +246,7 @@ def test_section_filter_accepts_chinese_titles() -> None:
     ],
 )
 def test_parse_judge(raw: str, expected: float | None) -> None:
-    assert evaluation.parse_judge(raw) == expected
+    assert judge.parse_judge(raw) == expected
 
 
 def test_judge_retries_invalid_json_and_counts_missing() -> None:
@@ -260,8 +260,8 @@ def test_judge_retries_invalid_json_and_counts_missing() -> None:
     ]  # run 3: invalid three times → missing
     llm = FakeLLM(replies=replies)
     rt = Runtime()
-    facts = evaluation.load_case(GOLD / "g13-dispatch-errand").facts
-    score = evaluation.judge_section(llm, rt, facts, "principle", "草稿正文", runs=3)
+    facts = gold.load_case(GOLD / "g13-dispatch-errand").facts
+    score = judge.judge_section(llm, rt, facts, "principle", "草稿正文", runs=3)
     assert score.scores == [4.0, 5.0] and score.missing == 1
     summary = score.to_dict()
     assert summary["mean"] == 4.5 and summary["stdev"] == pytest.approx(0.7071, abs=1e-4)
@@ -270,7 +270,7 @@ def test_judge_retries_invalid_json_and_counts_missing() -> None:
 
 def test_evaluate_with_judge_reports_mean_and_spread() -> None:
     judge = FakeLLM(responder=lambda messages: '{"score": 3, "reason": "可"}')
-    report = evaluation.evaluate(
+    report = run.evaluate(
         GOLD,
         "template",
         Runtime(),
@@ -293,12 +293,12 @@ def test_evaluate_with_judge_reports_mean_and_spread() -> None:
 
 
 def test_extract_score_compares_extracted_facts_with_the_case() -> None:
-    case = evaluation.load_case(GOLD / "g13-dispatch-errand")
+    case = gold.load_case(GOLD / "g13-dispatch-errand")
     extracted = {
         "filing": {"role": "服务提供者", "algorithm_type": "调度决策类"},
         "entity": {"name": case.facts.entity.name},
     }
-    score, note = evaluation.extract_score(
+    score, note = scoring.extract_score(
         case, FakeLLM(replies=[json.dumps(extracted, ensure_ascii=False)]), Runtime()
     )
     assert note == "" and score is not None
@@ -307,17 +307,17 @@ def test_extract_score_compares_extracted_facts_with_the_case() -> None:
 
 
 def test_extract_score_failure_counts_as_zero_recall() -> None:
-    case = evaluation.load_case(GOLD / "g13-dispatch-errand")
-    score, note = evaluation.extract_score(case, FakeLLM(responder=lambda m: "不是 JSON"), Runtime())
+    case = gold.load_case(GOLD / "g13-dispatch-errand")
+    score, note = scoring.extract_score(case, FakeLLM(responder=lambda m: "不是 JSON"), Runtime())
     assert score is not None and score.recall == 0.0 and score.precision is None
     assert note.startswith("抽取失败")
 
 
 def test_extract_score_skips_a_case_without_a_description() -> None:
-    case = evaluation.load_case(GOLD / "g13-dispatch-errand")
+    case = gold.load_case(GOLD / "g13-dispatch-errand")
     case.description = ""
     llm = FakeLLM(responder=lambda m: "{}")
-    assert evaluation.extract_score(case, llm, Runtime()) == (None, "无 description.md，未评估抽取")
+    assert scoring.extract_score(case, llm, Runtime()) == (None, "无 description.md，未评估抽取")
     assert not llm.calls
 
 
@@ -327,7 +327,7 @@ def test_extract_score_skips_a_case_without_a_description() -> None:
 def test_compare_deltas() -> None:
     a = {"summary": [{"name": "chrf", "value": 0.4}, {"name": "facts_f1", "value": None}]}
     b = {"summary": [{"name": "chrf", "value": 0.5}, {"name": "facts_f1", "value": 0.7}]}
-    rows = evaluation.compare(a, b)
+    rows = reports.compare(a, b)
     assert rows[0]["metric"] == "chrf" and rows[0]["delta"] == pytest.approx(0.1)
     assert rows[1]["delta"] is None
 
@@ -370,7 +370,7 @@ def test_a_failing_model_is_scored_not_fatal() -> None:
     def broken(messages: list[Any]) -> str:
         raise LLMError("模型不可用")
 
-    report = evaluation.evaluate(
+    report = run.evaluate(
         GOLD,
         "fake",
         Runtime(),
@@ -391,8 +391,8 @@ def test_model_kept_rate_tells_a_kept_model_draft_from_a_template_fallback() -> 
     facts = prepare_facts(load_facts(GOLD / "g13-dispatch-errand" / "facts.yaml")).facts
     passing = draft_section(facts, "principle")  # a "model" that writes a draft passing every check
 
-    def run(responder: Any) -> tuple[str, float | None]:
-        report = evaluation.evaluate(
+    def evaluate_with(responder: Any) -> tuple[str, float | None]:
+        report = run.evaluate(
             GOLD,
             "fake",
             Runtime(),
@@ -404,5 +404,5 @@ def test_model_kept_rate_tells_a_kept_model_draft_from_a_template_fallback() -> 
         rows = {r["name"]: r for r in report.summary_rows()}
         return report.cases[0].sections[0].origin, rows["model_kept_rate"]["value"]
 
-    assert run(lambda messages: passing) == ("model", 1.0)
-    assert run(lambda messages: "好的。") == ("fallback", 0.0)
+    assert evaluate_with(lambda messages: passing) == ("model", 1.0)
+    assert evaluate_with(lambda messages: "好的。") == ("fallback", 0.0)

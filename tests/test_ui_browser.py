@@ -235,16 +235,16 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
     """The evaluation report opened from disk: its tables and SVG charts lay out with a real size."""
     from playwright.sync_api import expect, sync_playwright
 
-    from assistant.evaluation import evaluation
+    from assistant.evaluation import reports, run
     from assistant.runtime import Runtime
 
-    report = evaluation.evaluate(
+    report = run.evaluate(
         PROJECT_ROOT / "eval" / "gold",
         "template",
         Runtime(),
         cases=["g01-gen-sp-text-travel", "g10-push-ecommerce-incomplete"],
     )
-    html = evaluation.write_reports(report, tmp_path / "report")["html"]
+    html = reports.write_reports(report, tmp_path / "report")["html"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1200}, locale="zh-CN")

@@ -15,20 +15,6 @@ GOLD_DIR = PROJECT_ROOT / "eval" / "gold"
 UNIT_HINT = "0–1 之间的指标越高越好；编造事实、违规提及、起草失败等计数越低越好。"
 
 
-def evaluation_module() -> Any | None:
-    try:
-        from assistant.evaluation import evaluation
-    except ImportError as exc:
-        st.warning(f"评估模块（assistant.evaluation.evaluation）尚不可用：{exc}。请更新代码后重试。")
-        return None
-    if not all(hasattr(evaluation, name) for name in ("evaluate", "compare")):
-        st.warning(
-            "评估模块（assistant.evaluation.evaluation）缺少 evaluate 或 compare 接口，请更新代码后重试。"
-        )
-        return None
-    return evaluation
-
-
 def gold_cases() -> list[str]:
     return sorted(p.name for p in GOLD_DIR.iterdir() if p.is_dir()) if GOLD_DIR.exists() else []
 
@@ -91,8 +77,9 @@ def show_report(data: dict[str, Any], unit_metrics: set[str]) -> None:
             st.bar_chart({"要素覆盖率": coverage}, height=260)
 
 
-def run_form(evaluation: Any) -> None:
+def run_form() -> None:
     from assistant.drafting.llm import LLMError
+    from assistant.evaluation.run import evaluate
 
     rt = state.runtime()
     cases = gold_cases()
@@ -132,7 +119,7 @@ def run_form(evaluation: Any) -> None:
 
         llm = get_llm(provider, state.session_settings())
         with st.spinner("评估进行中……"):
-            report = evaluation.evaluate(
+            report = evaluate(
                 GOLD_DIR,
                 provider,
                 rt,
@@ -157,12 +144,12 @@ def render() -> None:
     st.caption(
         "用金标准（eval/gold/）衡量草稿质量：要素覆盖、检查通过率、编造事实、引用有效性、与金标准文本的相似度。"
     )
-    evaluation = evaluation_module()
-    if evaluation is not None:
-        with st.container(border=True):
-            st.markdown("#### 运行评估")
-            run_form(evaluation)
-    unit_metrics = set(getattr(evaluation, "UNIT_METRICS", ())) if evaluation else set()
+    from assistant.evaluation.reports import compare
+    from assistant.evaluation.scoring import UNIT_METRICS
+
+    with st.container(border=True):
+        st.markdown("#### 运行评估")
+        run_form()
     runs = state.workspace().eval_runs()
     if not runs:
         st.info("还没有评估记录。")
@@ -178,14 +165,14 @@ def render() -> None:
         format_func=names.get,
         key="eval.view",
     )
-    show_report(next(r["report"] for r in runs if r["id"] == chosen), unit_metrics)
-    if evaluation is None or len(runs) < 2:
+    show_report(next(r["report"] for r in runs if r["id"] == chosen), UNIT_METRICS)
+    if len(runs) < 2:
         return
     st.markdown("#### 比较两次运行")
     columns = st.columns(2)
     a = columns[0].selectbox("运行 A", ids, index=1, format_func=names.get, key="eval.a")
     b = columns[1].selectbox("运行 B", ids, index=0, format_func=names.get, key="eval.b")
-    rows = evaluation.compare(
+    rows = compare(
         next(r["report"] for r in runs if r["id"] == a), next(r["report"] for r in runs if r["id"] == b)
     )
     st.dataframe(
@@ -196,7 +183,7 @@ def render() -> None:
     deltas = {
         r["label"]: r["delta"]
         for r in rows
-        if isinstance(r["delta"], int | float) and r["metric"] in unit_metrics
+        if isinstance(r["delta"], int | float) and r["metric"] in UNIT_METRICS
     }
     if deltas:
         st.bar_chart({"变化（B−A）": deltas}, horizontal=True, height=max(220, 28 * len(deltas)))
