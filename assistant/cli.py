@@ -225,17 +225,14 @@ class ProjectSink:
         from assistant.store import StaleWrite
 
         try:
-            latest = self.ws.latest_facts(self.project_id)
-            if latest is not None and latest.version != self.facts_version:
-                raise StaleWrite("项目的事实文件", self.facts_version, latest.version)
-            data = dict(record.model_dump(), facts_version=self.facts_version)
-            version = self.ws.save_draft(
+            version = self.ws.save_generated_draft(
                 self.project_id,
                 record.section,
                 record.text,
-                data,
-                self.draft_bases.get(record.section),
+                dict(record.model_dump(), facts_version=self.facts_version),
                 author="命令行起草",
+                facts_version=self.facts_version,
+                base=self.draft_bases.get(record.section),
             )
         except StaleWrite as exc:
             with self._lock:

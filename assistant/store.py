@@ -128,6 +128,9 @@ def _m2_model_calls(conn: Connection) -> None:
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_model_calls]
 _MIGRATION_LOCK = 0x6265616E  # advisory lock key ("bean") held while migrating
+GENERATED_SAVE_ATTEMPTS = (
+    3  # a generated draft saved on top of the newest version: tries against concurrent writers
+)
 
 
 class StaleWrite(Exception):
@@ -251,6 +254,41 @@ class Workspace:
             base_version,
             {"text": text, "record": json.dumps(record, ensure_ascii=False), "author": author[:100]},
         )
+
+    def save_generated_draft(
+        self,
+        project_id: int,
+        section: str,
+        text: str,
+        record: dict[str, Any],
+        *,
+        author: str,
+        facts_version: int | None = None,
+        base: int | None = None,
+        on_top: bool = False,
+    ) -> int:
+        """A generated draft as a new version of its section — the one save path of the CLI and the app.
+
+        `facts_version`: the facts version it was drafted from; when the project's facts moved on since, the
+        draft is refused (StaleWrite), so nothing drafted from outdated facts goes in. `on_top`: the draft goes
+        on top of whatever version is newest (a generated draft is not an edit; a concurrent writer taking
+        the number is retried); otherwise `base` is the section version the run started from and a newer one
+        is refused (StaleWrite)."""
+        if facts_version is not None:
+            latest = self.latest_facts(project_id)
+            if latest is not None and latest.version != facts_version:
+                raise StaleWrite("项目的事实文件", facts_version, latest.version)
+        if not on_top:
+            return self.save_draft(project_id, section, text, record, base, author=author)
+        for _ in range(GENERATED_SAVE_ATTEMPTS):
+            history = self.draft_history(project_id, section)
+            try:
+                return self.save_draft(
+                    project_id, section, text, record, history[-1].version if history else None, author=author
+                )
+            except StaleWrite:
+                continue
+        raise RuntimeError(f"章节 {section} 的草稿保存失败：并发写入冲突，请重试")
 
     def _save_version(
         self, table: Table, key: dict[str, Any], what: str, base: int | None, values: dict[str, Any]

@@ -25,6 +25,25 @@ def test_versions_and_stale_writes(ws: Workspace) -> None:
     assert [v.version for v in ws.facts_history(pid)] == [1, 2]
 
 
+def test_generated_drafts_one_save_path_for_the_cli_and_the_app(ws: Workspace) -> None:
+    pid = ws.create_project("p")
+    ws.save_facts(pid, "a: 1", None)
+    # the CLI's way: from the section version the run started from, refused when edited meanwhile
+    assert ws.save_generated_draft(pid, "principle", "生成 1", {}, author="命令行起草", facts_version=1) == 1
+    ws.save_draft(pid, "principle", "人工修改", {}, 1)
+    with pytest.raises(StaleWrite):
+        ws.save_generated_draft(pid, "principle", "生成 2", {}, author="命令行起草", facts_version=1, base=1)
+    # the app's way: on top of whatever is newest
+    assert ws.save_generated_draft(pid, "principle", "生成 3", {}, author="起草", on_top=True) == 3
+    # drafted from facts that have since changed: refused in both ways, nothing written
+    ws.save_facts(pid, "a: 2", 1)
+    for on_top in (False, True):
+        with pytest.raises(StaleWrite, match="项目的事实文件"):
+            ws.save_generated_draft(pid, "purpose", "x", {}, author="起草", facts_version=1, on_top=on_top)
+    assert [v.text for v in ws.draft_history(pid, "principle")] == ["生成 1", "人工修改", "生成 3"]
+    assert "purpose" not in ws.latest_drafts(pid)
+
+
 def test_drafts_are_versioned_per_section(ws: Workspace) -> None:
     pid = ws.create_project("p")
     ws.save_draft(pid, "principle", "v1", {"provider": "template"}, None)

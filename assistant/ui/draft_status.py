@@ -1,9 +1,9 @@
-"""Drafts and their check status: latest versions, saving a generated draft, the memoised check report and
-the status of each section."""
+"""Drafts and their check status: latest versions, the memoised check report and the status of each section
+(generated drafts are saved by `Workspace.save_generated_draft`, the path the CLI uses too)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -13,26 +13,11 @@ if TYPE_CHECKING:
     from assistant.checking.checks import CheckReport
     from assistant.facts import Facts
     from assistant.spec import Section
-    from assistant.store import Version, Workspace
+    from assistant.store import Version
 
 
 def latest_drafts(project_id: int) -> dict[str, Version]:
     return workspace().latest_drafts(project_id)
-
-
-def save_generated(ws: Workspace, project_id: int, section: str, text: str, record: dict[str, Any]) -> int:
-    """A freshly generated draft is a new version on top of whatever is newest (it is not an edit).
-    Takes the workspace explicitly: it is called from the drafting thread."""
-    from assistant.store import StaleWrite
-
-    for _ in range(3):
-        history = ws.draft_history(project_id, section)
-        base = history[-1].version if history else None
-        try:
-            return ws.save_draft(project_id, section, text, record, base, author="起草")
-        except StaleWrite:
-            continue
-    raise RuntimeError(f"章节 {section} 的草稿保存失败：并发写入冲突，请重试")
 
 
 def check_report(

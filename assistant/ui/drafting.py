@@ -128,7 +128,9 @@ def run_drafting(project_id: int, facts: Facts, keys: list[str] | None, titles: 
 
     def on_saved(record: Any) -> None:
         try:
-            version = state.save_generated(ws, project_id, record.section, record.text, record.model_dump())
+            version = ws.save_generated_draft(  # on the drafting thread: the workspace is passed in
+                project_id, record.section, record.text, record.model_dump(), author="起草", on_top=True
+            )
             events.put(("saved", record.section, version, record.text))
             if version - 1 != started_from.get(record.section, 0):
                 events.put(

@@ -31,7 +31,6 @@ from assistant.ui.draft_status import (
     STATUS_ICONS,
     check_report,
     latest_drafts,
-    save_generated,
     section_status,
     status_badge,
 )
@@ -110,7 +109,6 @@ __all__ = [
     "remember",
     "reset_work",
     "runtime",
-    "save_generated",
     "save_pending",
     "save_work",
     "saved_facts",
