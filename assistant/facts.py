@@ -767,13 +767,18 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def credit_code_problem(code: str) -> str | None:
-    """GB 32100 统一社会信用代码: 18 chars, check digit at 18; GB 11714 check on the org code (9–17)."""
+    """GB 32100-2015 统一社会信用代码: 18 characters of the code set (no I, O, Z, S, V); positions 3–8 the
+    GB/T 2260 region code (digits); check character at 18; GB 11714 check on the organisation code (9–17).
+    Positions 1–2 may be letters (registration authority N 农业, Y 其他 …), which python-stdnum's
+    `stdnum.cn.uscc` wrongly rejects; it also skips the GB 11714 check (bench/credit_code_compare.py)."""
     code = code.strip().upper()
     if len(code) != 18:
         return f"应为 18 位，实为 {len(code)} 位"
     bad = [c for c in code if c not in _CREDIT_CHARSET]
     if bad:
         return f"含有不允许的字符：{''.join(sorted(set(bad)))}（不使用 I、O、Z、S、V）"
+    if not code[2:8].isdigit():  # GB/T 2260 administrative-division code: letters only lead (N 农业, Y 其他)
+        return f"第 3–8 位登记管理机关行政区划码应为 6 位数字，实为 {code[2:8]}"
     total = sum(_CREDIT_CHARSET.index(c) * w for c, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
     expected = _CREDIT_CHARSET[(31 - total % 31) % 31]
     if code[17] != expected:

@@ -76,6 +76,9 @@ def test_structural_errors_name_the_key_path(text: str, expected: str) -> None:
         ("91330106MA2H7K3M8B", "第 18 位校验码应为 A"),
         ("91330106MA2H7K3M8", "应为 18 位"),
         ("91330106MA2H7K3MIA", "不允许的字符"),
+        ("9133A106MA2H7K3M86", "行政区划码应为 6 位数字"),  # check characters valid, a letter in the region
+        ("N1330106MA2H7K3M8W", None),  # registration authority N (农业): a letter may lead
+        ("Y1330106MA2H7K3M8L", None),  # Y (其他)
     ],
 )
 def test_credit_code_check_digit(code: str, problem: str | None) -> None:
