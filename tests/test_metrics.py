@@ -6,6 +6,9 @@ import pytest
 
 from assistant.checking.fabrication import FabricationDetector
 from assistant.evaluation import metrics
+from tests.conftest import ROOT
+
+GOLD = ROOT / "eval" / "gold"
 
 
 def approx(value: float) -> object:
@@ -196,6 +199,35 @@ def test_lcs_matches_dynamic_programming() -> None:
         a = "".join(rng.choice("ab算法") for _ in range(rng.randint(0, 25)))
         b = "".join(rng.choice("ab算法") for _ in range(rng.randint(0, 25)))
         assert metrics.lcs_length(a, b) == dp(a, b)
+
+
+def test_rouge_l_is_unchanged_on_the_gold_texts() -> None:
+    """rapidfuzz's LCSseq gives the same ROUGE-L as the project's former bit-parallel LCS (Hyyrö 2004) on
+    real section texts: every pair of gold sections with the same id."""
+
+    def former_lcs(a: str, b: str) -> int:
+        if not a or not b:
+            return 0
+        masks: dict[str, int] = {}
+        for i, ch in enumerate(a):
+            masks[ch] = masks.get(ch, 0) | (1 << i)
+        full = (1 << len(a)) - 1
+        v = full
+        for ch in b:
+            u = v & masks.get(ch, 0)
+            v = ((v + u) | (v - u)) & full
+        return len(a) - v.bit_count()
+
+    texts: dict[str, list[str]] = {}
+    for path in sorted(GOLD.glob("*/sections/*.md")):
+        texts.setdefault(path.stem, []).append(path.read_text(encoding="utf-8"))
+    pairs = [(a, b) for group in texts.values() for a, b in zip(group, group[1:], strict=False)]
+    assert len(pairs) > 20
+    for a, b in pairs:
+        hyp, ref = metrics.strip_ws(a), metrics.strip_ws(b)
+        lcs = former_lcs(hyp, ref)
+        assert metrics.lcs_length(hyp, ref) == lcs
+        assert metrics.rouge_l(a, b) == metrics.f1(lcs / len(hyp), lcs / len(ref))
 
 
 def test_rouge_l_hand_computed() -> None:
