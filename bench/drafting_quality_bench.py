@@ -26,7 +26,8 @@ from assistant.checking.matching import fact_strings
 from assistant.config import get_settings
 from assistant.corpus.citations import CITATION_RE, build_registry, verify_text
 from assistant.drafting.template_drafter import draft_all, draft_section
-from assistant.evaluation.evaluation import evaluate, load_gold
+from assistant.evaluation.gold import load_gold
+from assistant.evaluation.run import evaluate
 from assistant.runtime import Runtime
 from assistant.spec import load_spec
 
