@@ -104,7 +104,7 @@ def _table(rows: list[tuple[str, str]], header: tuple[str, str] = ("项目", "�
 
 def _dated(c: Composer, path: str) -> str:
     """A document date: the fact when the facts hold it, else the blank the signatory fills in at signing."""
-    return c.get(path) if c.has(path) else "    年  月  日（签署时填写）"
+    return c.get(path) if c.has(path) else "______年____月____日（签署时填写）"
 
 
 def _social_impact(c: Composer) -> str:
@@ -284,7 +284,7 @@ def _model_block(c: Composer, i: int) -> str:
         lines.append(f"基础模型：{c.get(p + '.base_model')}")
     if c.has(p + ".training_data"):
         lines.append(f"训练数据：{c.get(p + '.training_data')}")
-    return f"{i + 1}. {c.get(p + '.name')}\n\n" + "".join(_sentence(line) for line in lines)
+    return f"### {i + 1}. {c.get(p + '.name')}\n\n" + "".join(_sentence(line) for line in lines)
 
 
 @writer("algo_model")
