@@ -174,3 +174,16 @@ def test_missing_type_specific_control_becomes_a_marker_in_controls() -> None:
     drafts = draft_all(facts_with(push_without_diversity))
     assert any("personalization.diversity" in m for m in markers(drafts["risk_controls"]))
     assert "不作出风险可控的结论" in drafts["conclusion"]
+
+
+def test_risks_citing_type_scoped_regulations_apply_only_to_those_types() -> None:
+    from assistant.corpus.citations import alias_data
+
+    scoped = alias_data().get("scoped", {})
+    for risk in load_register().risks:
+        types = scoped.get(risk.article.title)
+        if not types:
+            continue
+        assert risk.when, f"{risk.id} cites {risk.article.citation} but applies to every type"
+        for condition in risk.when:
+            assert condition.types and set(condition.types) <= set(types), risk.id
