@@ -107,7 +107,14 @@ def test_real_local_draft_with_the_small_model(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("BEIAN_LOCAL_MODEL", "0.5b")
     get_settings.cache_clear()
     facts = facts_with()
-    record = Drafter(Runtime(get_settings()), "local").draft(facts, ["principle"])["principle"]
+    calls = []
+    record = Drafter(Runtime(get_settings()), "local", on_call=calls.append).draft(facts, ["principle"])[
+        "principle"
+    ]
+    # llama.cpp's own counts in the log: tokens streamed, and the prompt the context holds besides them
+    assert calls[0].round == "generate" and calls[0].completion_tokens > 0 and calls[0].prompt_tokens > 100
+    assert record.tokens["completion"] == sum(c.completion_tokens for c in calls)
+    assert (record.provenance == "template") == bool(record.discarded_text)
     assert record.error is None and record.provider == "local" and "0.5B" in record.model
     assert record.timings["generate"] > 0
     # what the model itself wrote: the final text, or the draft that the template text replaced
