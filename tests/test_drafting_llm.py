@@ -209,6 +209,12 @@ def test_template_fill_is_labelled_per_paragraph() -> None:
     by_line = dict(zip(lines, record.paragraphs, strict=True))
     assert record.provenance == "mixed" and record.discarded_text == ""
     assert by_line[complaint.strip()] == "template"  # added back from the template
+    # in its place: within its group, before the next heading, not appended at the end
+    group = next(
+        line for line in reversed(template.split(complaint)[0].splitlines()) if line.startswith("（")
+    )
+    next_heading = next(line for line in template.split(complaint)[1].splitlines() if line.startswith("（"))
+    assert record.text.index(group) < record.text.index(complaint.strip()) < record.text.index(next_heading)
     assert by_line[lines[0]] == "model" and list(by_line.values()).count("template") < len(lines) / 2
 
 

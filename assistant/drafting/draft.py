@@ -527,8 +527,46 @@ def fill_from_template(
         additions.append(f"【待补充：{label_for(path)}（{path}）】")
         filled.append(path)
     if additions:
-        text = text.rstrip() + "\n\n" + "\n".join(additions) + "\n"
+        text = place_paragraphs(text, paragraphs, additions)
     return text, filled
+
+
+_HEADING_RE = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)[^。；]{1,40}$")
+
+
+def place_paragraphs(text: str, template: list[str], additions: list[str]) -> str:
+    """Put each template paragraph where the template has it: right after its template predecessor when the
+    text still has that paragraph, else at the end of its heading's group when the text has the heading,
+    else (and markers of absent facts) at the end."""
+    lines = text.rstrip().split("\n")
+    tail: list[str] = []
+    for addition in additions:
+        at = _position(lines, template, addition)
+        if at is None:
+            tail.append(addition)
+        else:
+            lines.insert(at, addition)
+    body = "\n".join(lines)
+    return body + ("\n\n" + "\n".join(tail) if tail else "") + "\n"
+
+
+def _position(lines: list[str], template: list[str], paragraph: str) -> int | None:
+    if paragraph not in template:
+        return None
+    before = template[: template.index(paragraph)]
+    stripped = [line.strip() for line in lines]
+    if before and before[-1] in stripped and not _HEADING_RE.match(before[-1]):
+        return stripped.index(before[-1]) + 1
+    heading = next((p for p in reversed(before) if _HEADING_RE.match(p)), None)
+    if heading is None or heading not in stripped:
+        return None
+    end = stripped.index(heading) + 1
+    for index in range(end, len(stripped)):
+        if _HEADING_RE.match(stripped[index]):
+            break
+        if stripped[index]:
+            end = index + 1
+    return end
 
 
 def _drop_sentences(text: str, needle: str) -> str:

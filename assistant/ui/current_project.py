@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.ui.model_session import LOCAL_MODEL_LABELS, provider_config, provider_label
+from assistant.ui.model_session import make_llm, provider_config, provider_label
 from assistant.ui.services import workspace
 
 PROJECT_PARAM = "project"
@@ -108,11 +108,19 @@ def sidebar() -> None:
                 placeholder="请选择项目",
             )
         cfg = provider_config()
-        model = {
-            "local": LOCAL_MODEL_LABELS.get(cfg["local_model"], cfg["local_model"]),
-            "openai": cfg["openai_model"],
-        }.get(cfg["provider"], "")
+        model = session_model_name()
         st.caption(f"起草方式：{provider_label(cfg['provider'])}" + (f" · {model}" if model else ""))
+
+
+def session_model_name() -> str:
+    """The session's model as its provider names it; empty for a provider without a model."""
+    from assistant.drafting.llm import LLMError
+
+    try:
+        llm = make_llm()  # constructing a client loads nothing and calls nothing
+    except LLMError:
+        return ""
+    return llm.model if llm is not None else ""
 
 
 def show_missing_project() -> bool:
