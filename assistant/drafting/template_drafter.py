@@ -377,6 +377,15 @@ def _first_clause(text: str) -> str:
     return re.split(r"[，；。]", text, maxsplit=1)[0].removeprefix("面向").strip()
 
 
+def _models_doing(c: Composer, pattern: str) -> str:
+    """Names of the models whose name or purpose matches `pattern` (the register's model roles)."""
+    return "、".join(
+        str(m["name"])
+        for m in c.items("algorithm.models")
+        if m.get("name") and re.search(pattern, f"{m['name']}{m.get('purpose', '')}")
+    )
+
+
 def _sensitive(c: Composer) -> str:
     """The sensitive personal information the product's own facts name (the register's `sensitive` words)."""
     text = " ".join(
@@ -408,6 +417,8 @@ def risk_slots(c: Composer) -> dict[str, str]:
         if c.has("algorithm.runtime_data")
         else "运行数据",
         "sensitive": _sensitive(c),
+        "ranking_models": _models_doing(c, load_register().derived["ranking_models"]) or models or "所用模型",
+        "generators": _models_doing(c, load_register().derived["generators"]) or models or "所用模型",
         "own_models": "、".join(
             str(m["name"])
             for m in c.items("algorithm.models")
