@@ -7,7 +7,7 @@ A path is dot-separated keys with list selectors in brackets:
 - `[*]` every item (`expand` only);
 - `[provenance=第三方API]` every mapping item whose field has that value (`expand` only).
 
-`get` / `assign` take concrete paths (keys and positions); `expand` resolves selectors to concrete paths;
+`get` / `has` / `assign` take concrete paths (keys and positions); `expand` resolves selectors to concrete paths;
 `walk` lists every leaf with its concrete path; `map_leaves` rebuilds data with each leaf transformed; `prune`
 drops what is empty. Facts data is what YAML gives: dicts, lists and scalars.
 """
@@ -81,21 +81,31 @@ def join(prefix: str, key: str | int) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def get(data: Any, path: str) -> Any:
-    """The value at a concrete path, or None when any step is absent."""
+def _resolve(data: Any, path: str) -> tuple[bool, Any]:
+    """(whether every step of a concrete path exists, the value there)."""
     current = data
     for step in parse(path):
         if step.key is not None:
             if not isinstance(current, dict) or step.key not in current:
-                return None
+                return False, None
             current = current[step.key]
         elif step.index is not None:
             if not isinstance(current, list) or step.index >= len(current):
-                return None
+                return False, None
             current = current[step.index]
         else:
-            raise ValueError(f"get 只接受具体键路径，{path} 含有选择器")
-    return current
+            raise ValueError(f"只接受具体键路径，{path} 含有选择器")
+    return True, current
+
+
+def get(data: Any, path: str) -> Any:
+    """The value at a concrete path, or None when any step is absent."""
+    return _resolve(data, path)[1]
+
+
+def has(data: Any, path: str) -> bool:
+    """Whether every step of a concrete path exists (a key holding null counts as present)."""
+    return _resolve(data, path)[0]
 
 
 def assign(data: dict[str, Any], path: str, value: Any) -> None:

@@ -31,7 +31,7 @@ from assistant.yamlfile import yaml_error_text
 FILING_NUMBER_RE = re.compile(r"^网信算备\d{21}号$")
 WRITTEN_DATE_RE = re.compile(r"^\s*(\d{4})\s*[年/.-]\s*(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?\s*$")
 UNKNOWN_DATE_WORDS = ("未上线",)
-FILING_NUMBER_HINT = "如“网信算备110108000000000240001号”（“网信算备”后 21 位数字）"
+FILING_NUMBER_EXAMPLE = "如“网信算备110108000000000240001号”"
 
 # Widget kinds of the facts form: text (one line), long (paragraph), enum (one of `choices`), bool, lines (a
 # list, one item a line), multi (several of `choices`), inline (a short list separated by 、). A sub-model is
@@ -116,7 +116,9 @@ class Filing(_Node):
     filing_kind: str | None = fact("备案类型", choices=("首次备案", "变更备案"))
     public_opinion_attribute: bool | None = fact("是否具有舆论属性或社会动员能力")
     existing_filing_number: str | None = fact(
-        "原备案编号", f"变更备案时填写原备案编号，{FILING_NUMBER_HINT}。", applies={"when": ["change_filing"]}
+        "原备案编号",
+        f"变更备案时填写原备案编号，{FILING_NUMBER_EXAMPLE}（“网信算备”后 21 位数字）。",
+        applies={"when": ["change_filing"]},
     )
     # Optional keys the official templates need beyond the contract (基本情况表).
     assessment_date: str | None = fact(
@@ -230,7 +232,7 @@ class Model(_Node):
         "第三方大模型的生成式人工智能服务备案号或上线编号，如“Beijing-YunXiu-20240301”。",
     )
     algorithm_filing_number: str | None = fact(
-        "第三方模型的算法备案编号", f"第三方模型的算法备案编号，{FILING_NUMBER_HINT.split('（')[0]}。"
+        "第三方模型的算法备案编号", f"第三方模型的算法备案编号，{FILING_NUMBER_EXAMPLE}。"
     )
     architecture: str | None = fact("模型结构")
     proof: str | None = fact(

@@ -24,7 +24,16 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.facts import FILING_NUMBER_RE, FactsError, credit_code_problem, load_facts_text  # noqa: E402
+from assistant import factpath  # noqa: E402
+from assistant.facts import (  # noqa: E402
+    FILING_NUMBER_RE,
+    FactsError,
+    credit_code_problem,
+    field_specs,
+    load_facts_text,
+    parse_facts,
+)
+from assistant.spec import Applicability  # noqa: E402
 
 DEFAULT_GOLD = ROOT / "eval" / "gold"
 CONTRACT = ROOT / "tests" / "fixtures" / "facts-example.yaml"
@@ -41,54 +50,15 @@ CORE_SECTIONS = [
     "risk_assessment",
     "risk_controls",
 ]
-OPTIONAL_BLOCKS = {
-    "个性化推送类": [
-        f"personalization.{k}"
-        for k in ("opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback")
-    ],
-    "排序精选类": [
-        f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")
-    ],
-    "检索过滤类": [
-        f"ranking_rules.{k}" for k in ("published_rules", "anti_manipulation", "manual_intervention")
-    ],
-    "调度决策类": [
-        f"dispatch.{k}"
-        for k in ("order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness")
-    ],
-}
-TECH_SERVICE = [
-    f"technical_service.{k}"
-    for k in ("delivery", "customers", "onboarding", "contractual_duties", "label_support")
-]
-BIOMETRIC = ["biometric.separate_consent", "biometric.tool_assessment"]
 SECTION_CJK_MIN, SECTION_CHARS_MAX = 200, 700
 DESCRIPTION_CHARS = (400, 1200)
 
 
 def leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for child in value.values():
-            yield from leaves(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from leaves(child)
-    elif value is not None:
-        yield str(value)
+    yield from (str(leaf) for _, leaf in factpath.walk(value) if leaf is not None)
 
 
-def has_path(data: Any, path: str) -> bool:
-    current = data
-    for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
-        if key:
-            if not isinstance(current, dict) or key not in current:
-                return False
-            current = current[key]
-        else:
-            if not isinstance(current, list) or int(index) >= len(current):
-                return False
-            current = current[int(index)]
-    return True
+has_path = factpath.has
 
 
 def key_paths(data: dict[str, Any], prefix: str = "") -> Iterator[str]:
@@ -120,13 +90,14 @@ def expected_sections(facts: dict[str, Any]) -> list[str]:
 
 
 def required_paths(facts: dict[str, Any], contract: list[str]) -> list[str]:
-    need = contract + OPTIONAL_BLOCKS.get(facts["filing"]["algorithm_type"], [])
-    if facts["filing"]["role"] == "服务技术支持者":
-        need += TECH_SERVICE
-    if facts["filing"].get("filing_kind") == "变更备案":
-        need.append("filing.existing_filing_number")
-    if "biometric" in facts:
-        need += BIOMETRIC
+    """The contract's keys plus every leaf of each optional field or block the facts schema says applies
+    (by type, role, filing kind, biometric editing), plus a third-party model's provider, number and proof."""
+    need = list(contract)
+    parsed = parse_facts(facts)
+    specs = field_specs()
+    for path, spec in specs.items():
+        if spec.applies and Applicability.model_validate(spec.applies).applies(parsed):
+            need += [p for p, s in specs.items() if s.leaf and (p == path or p.startswith(path + "."))]
     for index, model in enumerate(facts.get("algorithm", {}).get("models") or []):
         if model.get("provenance") == "第三方API":
             need += [

@@ -36,6 +36,8 @@ def test_get_reads_concrete_paths_and_misses_quietly() -> None:
     assert factpath.get(DATA, "algorithm.models[7].name") is None
     assert factpath.get(DATA, "product.name.first") is None
     assert factpath.get(DATA, "algorithm.pipeline.name") is None
+    assert factpath.has({"a": {"b": None}}, "a.b") and not factpath.has({"a": {}}, "a.b")
+    assert factpath.has(DATA, "algorithm.models[2]") and not factpath.has(DATA, "algorithm.models[3]")
 
 
 def test_expand_resolves_stars_and_filters_to_concrete_paths() -> None:

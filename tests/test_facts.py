@@ -196,3 +196,35 @@ def test_yaml_syntax_errors_in_chinese_at_the_real_place(
     assert words in problem and text.splitlines()[line - 1].strip() in problem
     message = problem.split("（该行内容")[0].replace("YAML", "")
     assert not re.search(r"[a-z]{4,}", message), problem  # no PyYAML English left
+
+
+def test_the_facts_form_is_derived_from_the_schema() -> None:
+    from assistant.facts import field_specs
+    from assistant.ui import facts_form as ff
+
+    shown: list[str] = []
+    for group in ff.GROUPS:
+        for item in group.fields:
+            if isinstance(item, ff.ListField):
+                shown += [f"{item.path}.{f.path}" for f in item.item]
+            else:
+                shown.append(item.path)
+                assert item.kind == field_specs()[item.path].widget
+    leaves = [p for p, s in field_specs().items() if s.leaf]
+    assert shown == leaves  # every field of the model, once, in the model's order
+    assert [g.title for g in ff.GROUPS][:6] == [
+        "备案信息",
+        "主体信息",
+        "产品信息",
+        "算法信息",
+        "安全措施",
+        "算法安全机构",
+    ]
+    ranking = next(g for g in ff.GROUPS if g.key == "ranking_rules")
+    assert ranking.applies is not None
+    for algorithm_type, shown_for in (("内容过滤类", True), ("排序精选类", True), ("生成合成类", False)):
+        assert ranking.applies({"filing": {"algorithm_type": algorithm_type}}) is shown_for
+    # other groups not validating yet do not hide an applicable block
+    assert ranking.applies({"filing": {"algorithm_type": "信息检索类"}, "product": {"name": ["甲", "乙"]}})
+    systems = next(i for g in ff.GROUPS for i in g.fields if getattr(i, "path", "") == "organization.systems")
+    assert isinstance(systems, ff.ListField) and systems.strings
