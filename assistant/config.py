@@ -10,6 +10,20 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_DIR = Path(__file__).resolve().parent / "_bundled"
+"""Data files a built wheel carries (setup.py copies corpus/, prompts/, eval/gold/ and the example facts
+file there); absent in a checkout, where the same files are found at their places in the repository."""
+
+
+def resource_path(relative: str, checkout: str | None = None) -> Path:
+    """A shipped data file or directory: from the installed package first, the checkout second."""
+    bundled = BUNDLED_DIR / relative
+    return bundled if bundled.exists() else PROJECT_ROOT / (checkout or relative)
+
+
+def example_facts_path() -> Path:
+    """The facts contract's example (the example project of the app)."""
+    return resource_path("examples/facts-example.yaml", "tests/fixtures/facts-example.yaml")
 
 
 class Settings(BaseSettings):
@@ -18,8 +32,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BEIAN_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default=Path(".data"), description="索引、工作区数据库和模型缓存所在目录")
-    corpus_dir: Path = PROJECT_ROOT / "corpus"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    corpus_dir: Path = Field(default_factory=lambda: resource_path("corpus"), description="随附语料（只读）")
+    prompts_dir: Path = Field(default_factory=lambda: resource_path("prompts"))
 
     provider: str = Field(
         default="local", description="模型提供方：已注册的名称之一（内置 template、local、openai）"
@@ -59,6 +73,16 @@ class Settings(BaseSettings):
     @property
     def filings_dir(self) -> Path:
         return self.corpus_dir / "filings"
+
+    @property
+    def imported_filings_dir(self) -> Path:
+        """Past filings a user imported (anonymised): user data, kept in the data directory only."""
+        return self.data_dir / "filings"
+
+    @property
+    def filing_dirs(self) -> list[Path]:
+        """Where library filings are read from: the shipped ones, then the imported ones."""
+        return [self.filings_dir, self.imported_filings_dir]
 
     @property
     def index_dir(self) -> Path:

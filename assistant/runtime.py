@@ -29,7 +29,7 @@ class Runtime:
 
     @cached_property
     def library(self) -> FilingLibrary:
-        return FilingLibrary.from_dir(self.settings.filings_dir)
+        return FilingLibrary.from_dirs(self.settings.filing_dirs)
 
     @cached_property
     def collection(self):  # noqa: ANN201 - chromadb Collection

@@ -127,7 +127,9 @@ def test_no_planted_value_reaches_the_index(imported: dict[str, Any], kind: str)
 @pytest.mark.parametrize("kind", sorted(PLANTED))
 def test_no_planted_value_in_the_corpus_file(imported: dict[str, Any], kind: str) -> None:
     report = imported["report"]
-    assert report.path.parent == imported["settings"].filings_dir
+    assert (
+        report.path.parent == imported["settings"].imported_filings_dir
+    )  # user data, not the shipped corpus
     assert report.path.name.startswith("imported-")
     assert PLANTED[kind] not in report.path.read_text(encoding="utf-8")
     assert PLANTED[kind] not in report.path.name
@@ -141,6 +143,18 @@ def test_mapping_file_holds_the_originals_outside_corpus(imported: dict[str, Any
     for kind, value in PLANTED.items():
         assert any(value in original for original in originals), (kind, originals)
     assert not any(p.suffix == ".json" for p in settings.corpus_dir.rglob("*"))
+
+
+def test_import_writes_only_into_the_data_directory(imported: dict[str, Any]) -> None:
+    """An imported filing is user data: it lives under the data directory and the shipped corpus directory
+    (the checkout's version-controlled corpus/filings/) gets nothing."""
+    settings, report = imported["settings"], imported["report"]
+    assert report.path.is_relative_to(settings.data_dir)
+    assert not settings.corpus_dir.exists() or not list(settings.corpus_dir.rglob("*.md"))
+    assert settings.imported_filings_dir in settings.filing_dirs
+    from assistant.runtime import Runtime
+
+    assert report.filing_id in Runtime(settings).library.by_id  # drafting finds it as an exemplar
 
 
 def test_sections_recognised_under_three_heading_styles(imported: dict[str, Any]) -> None:
@@ -203,7 +217,8 @@ def fresh(tmp_path: Path, **kwargs: Any) -> tuple[Settings, Any]:
 
 def assert_nothing_written(settings: Settings, collection: Any) -> None:
     assert collection.count() == 0
-    assert not list(settings.filings_dir.glob("*.md")) if settings.filings_dir.exists() else True
+    written = settings.imported_filings_dir
+    assert not list(written.glob("*.md")) if written.exists() else True
     assert not (settings.data_dir / "import-mappings").exists()
 
 

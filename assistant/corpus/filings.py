@@ -112,8 +112,10 @@ class FilingLibrary:
                 self._keys.append((d.id, sid, len(grams)))
 
     @classmethod
-    def from_dir(cls, directory: Path) -> FilingLibrary:
-        return cls(load_library(directory) if directory.exists() else [])
+    def from_dirs(cls, directories: list[Path]) -> FilingLibrary:
+        """Filings of several directories (shipped and imported); a later one's file wins on the same name."""
+        files = {p.name: p for d in directories if d.exists() for p in sorted(d.glob("*.md"))}
+        return cls([parse_filing_text(p.read_text(encoding="utf-8"), str(p)) for p in files.values()])
 
     @cached_property
     def by_id(self) -> dict[str, FilingDoc]:

@@ -639,8 +639,8 @@ def import_filing(
     if findings:
         raise ImportRefused(findings)
     parse_filing_text(rendered, filing_id)  # the written file must load as a library filing
-    settings.filings_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.filings_dir / f"{filing_id}.md"
+    settings.imported_filings_dir.mkdir(parents=True, exist_ok=True)  # user data: never the shipped corpus
+    target = settings.imported_filings_dir / f"{filing_id}.md"
     target.write_text(rendered, encoding="utf-8")
     mapping_path = _write_mapping(settings, filing_id, path, anonymized)
     chunks = _index(settings, collection)

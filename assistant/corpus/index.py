@@ -203,8 +203,9 @@ def _indexed_files(collection: Any) -> dict[str, str]:
 
 def corpus_files(settings: Settings) -> dict[str, Path]:
     files = {f"regulations/{p.name}": p for p in regulation_files(settings.regulations_dir)}
-    if settings.filings_dir.exists():
-        files |= {f"filings/{p.name}": p for p in sorted(settings.filings_dir.glob("*.md"))}
+    for directory in settings.filing_dirs:  # shipped, then imported (user data in the data directory)
+        if directory.exists():
+            files |= {f"filings/{p.name}": p for p in sorted(directory.glob("*.md"))}
     return files
 
 

@@ -105,7 +105,7 @@ def corpus_status() -> None:
     rt = state.runtime()
     s = rt.settings
     regulations = sorted(s.regulations_dir.glob("*.md")) if s.regulations_dir.exists() else []
-    filings = sorted(s.filings_dir.glob("*.md")) if s.filings_dir.exists() else []
+    filings = [p for d in s.filing_dirs if d.exists() for p in sorted(d.glob("*.md"))]
     columns = st.columns(4)
     columns[0].metric("法规文件", len(regulations))
     columns[1].metric("法规条文", len(rt.registry.articles()))
@@ -137,7 +137,9 @@ def corpus_status() -> None:
         hide_index=True,
         width="stretch",
     )
-    st.caption(f"语料目录：{s.corpus_dir} · 索引目录：{s.chroma_url or s.index_dir}")
+    st.caption(
+        f"随附语料：{s.corpus_dir} · 导入的往期备案：{s.imported_filings_dir} · 索引：{s.chroma_url or s.index_dir}"
+    )
 
 
 def reingest() -> None:

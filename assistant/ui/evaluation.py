@@ -7,11 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.config import PROJECT_ROOT
+from assistant.config import resource_path
 from assistant.ui import state
 from assistant.ui.localtime import local_time
 
-GOLD_DIR = PROJECT_ROOT / "eval" / "gold"
+GOLD_DIR = resource_path("eval/gold")
 UNIT_HINT = "0–1 之间的指标越高越好；编造事实、违规提及、起草失败等计数越低越好。"
 
 

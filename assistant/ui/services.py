@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from assistant.config import PROJECT_ROOT, Settings, get_settings
+from assistant.config import Settings, example_facts_path, get_settings
 
 if TYPE_CHECKING:
     from assistant.runtime import Runtime
     from assistant.store import Workspace
 
-EXAMPLE_FACTS = PROJECT_ROOT / "tests" / "fixtures" / "facts-example.yaml"
+EXAMPLE_FACTS = example_facts_path()
 EXAMPLE_PROJECT = "示例：灵犀写作助手"
 
 

@@ -227,7 +227,7 @@ def test_ten_megabyte_upload_refused(tmp_path: Path, upload_settings: Settings) 
     big.write_bytes(("# 算法基本原理\n" + "正文内容。" * 700_000).encode()[: 10 * 1024 * 1024])
     with pytest.raises(FilingImportError, match=r"文件过大：10\.0 MB，上限为 5\.0 MB"):
         import_filing(big, upload_settings)
-    assert not upload_settings.filings_dir.exists()
+    assert not upload_settings.imported_filings_dir.exists()
 
 
 @pytest.mark.parametrize(
