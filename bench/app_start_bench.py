@@ -60,7 +60,10 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], offline: bool) -> 
         if offline:  # the server is in its own network namespace: ask from inside it
             # unshare execs the shell, so the process is itself inside the new namespace
             probe = ["nsenter", "-t", str(process.pid), "-n", "curl", "-sf", "-o", "/dev/null"]
-            if subprocess.run([*probe, f"http://127.0.0.1:{port}/_stcore/health"], check=False).returncode == 0:
+            if (
+                subprocess.run([*probe, f"http://127.0.0.1:{port}/_stcore/health"], check=False).returncode
+                == 0
+            ):
                 return time.perf_counter()
         else:
             try:
