@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -88,11 +89,14 @@ def wait_healthy(server: Server) -> None:
     )
 
 
-@pytest.fixture
-def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
+def launch(
+    shared_index: Path, tmp_path: Path, *, address: bool = True, extra: tuple[str, ...] = ()
+) -> Server:
+    """`streamlit run app.py` on a free port with its own data directory (and, unless `address` is False,
+    an explicit `--server.address 127.0.0.1`; without it the project's .streamlit/config.toml decides)."""
     data_dir = tmp_path / "data"
     shutil.copytree(shared_index / "index", data_dir / "index")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_", "STREAMLIT_"))}
     env.update(
         BEIAN_DATA_DIR=str(data_dir),
         BEIAN_PROVIDER="template",
@@ -101,38 +105,39 @@ def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
     )
     port = free_port()
     log = tmp_path / "streamlit.log"
+    argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    if address:
+        argv += [
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
     started, started_epoch = time.perf_counter(), time.time()
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
+            [*argv, *extra], cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
         )
-    running = Server(f"http://127.0.0.1:{port}", process, started, started_epoch, data_dir, log)
+    return Server(f"http://127.0.0.1:{port}", process, started, started_epoch, data_dir, log)
+
+
+def stop(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture
+def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
+    running = launch(shared_index, tmp_path)
     try:
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(running)
 
 
 def shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
@@ -259,3 +264,148 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
         assert bars.count() > 0
         shot(page, "eval-report.png")
         browser.close()
+
+
+# --- safe defaults, the project in the URL, errors in Chinese, login (issue 21) ----------------------------
+
+
+def _listening(port: int) -> list[str]:
+    """Local addresses (hex, as in /proc/net/tcp*) of sockets listening on `port`."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines()[1:]:
+            fields = line.split()
+            address, hex_port = fields[1].rsplit(":", 1)
+            if int(hex_port, 16) == port and fields[3] == "0A":  # 0A = LISTEN
+                found.append(address)
+    return found
+
+
+def test_default_server_listens_on_loopback_only(shared_index: Path, tmp_path: Path) -> None:
+    """No address on the command line: .streamlit/config.toml binds 127.0.0.1 and nothing probes the network."""
+    running = launch(shared_index, tmp_path, address=False)
+    try:
+        wait_healthy(running)
+        port = int(running.url.rsplit(":", 1)[1])
+        assert _listening(port) == ["0100007F"], _listening(port)  # 127.0.0.1 only, no IPv6 wildcard
+        log = running.log.read_text(encoding="utf-8", errors="replace")
+        assert f"URL: http://127.0.0.1:{port}" in log
+        assert "Network URL" not in log and "External URL" not in log, log
+    finally:
+        stop(running)
+
+
+def _second_project(server: Server) -> int:
+    from assistant.store import Workspace
+
+    ws = Workspace(f"sqlite:///{(server.data_dir / 'workspace.db').resolve()}")
+    project = ws.create_project("第二个项目：智能客服")
+    data = (PROJECT_ROOT / "tests/fixtures/facts-example.yaml").read_text(encoding="utf-8")
+    ws.save_facts(project, data.replace("灵犀文本生成算法", "智能客服应答算法"), None)
+    return project
+
+
+def test_project_and_section_survive_reload(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="zh-CN")
+        try:
+            wait_healthy(server)
+            page.goto(server.url)
+            name = page.locator('input[aria-label="算法名称"]')
+            expect(name).to_have_value("灵犀文本生成算法", timeout=60_000)
+            expect(page).to_have_url(re.compile(r"[?&]project=1\b"))
+            second = _second_project(server)
+            page.goto(f"{server.url}/?project={second}")
+            expect(name).to_have_value("智能客服应答算法", timeout=60_000)
+            page.reload()  # a refresh opens the same project, not the first one
+            expect(name).to_have_value("智能客服应答算法", timeout=60_000)
+            expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
+            shot(page, "21-project-in-url.png")
+
+            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+            page.locator('[data-testid="stRadio"] label', has_text="风险研判").first.click()
+            expect(page).to_have_url(re.compile(r"[?&]section=risk_assessment\b"), timeout=30_000)
+            expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
+            page.reload()
+            expect(page.get_by_role("heading", name="风险研判")).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(500)
+            shot(page, "22-section-in-url-after-reload.png")
+
+            page.goto(f"{server.url}/?project=999")
+            expect(page.get_by_text("不存在或已被删除")).to_be_visible(timeout=60_000)
+            expect(name).to_have_count(0)  # no other project's facts were opened instead
+            expect(page).to_have_url(re.compile(r"[?&]project=999\b"))
+            page.wait_for_timeout(500)
+            shot(page, "23-missing-project.png")
+        except Exception:
+            shot(page, "99-failure-url.png")
+            raise
+        finally:
+            browser.close()
+
+
+def test_yaml_upload_error_in_chinese_with_line_and_column(server: Server) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="zh-CN")
+        try:
+            wait_healthy(server)
+            page.goto(server.url)
+            expect(page.locator('input[aria-label="算法名称"]')).to_have_value(
+                "灵犀文本生成算法", timeout=60_000
+            )
+            page.get_by_role("tab", name="导入/导出 YAML").click()
+            expect(page.get_by_text("上传事实文件（.yaml / .yml，不超过 5.0 MB）")).to_be_visible(
+                timeout=30_000
+            )
+            bad = "filing:\n  algorithm_name: 甲\n  role: [服务提供者\nproduct:\n  name: 乙\n"
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode("utf-8")}]
+            )
+            error = page.get_by_text("第 3 行第 9 列不是有效的 YAML")
+            expect(error).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("方括号“[”没有闭合")).to_be_visible()
+            page.wait_for_timeout(500)
+            shot(page, "24-yaml-error-in-chinese.png")
+        except Exception:
+            shot(page, "99-failure-yaml.png")
+            raise
+        finally:
+            browser.close()
+
+
+def test_configured_login_hides_the_app(shared_index: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[auth]\nredirect_uri = "http://127.0.0.1/oauth2callback"\ncookie_secret = "'
+        + "s" * 32
+        + '"\nclient_id = "beian"\nclient_secret = "x"\n'
+        'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
+    running = launch(shared_index, tmp_path, extra=("--secrets.files", str(secrets)))
+    try:
+        wait_healthy(running)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page.goto(running.url)
+            expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("本应用已开启登录")).to_be_visible()
+            expect(page.locator('input[aria-label="算法名称"]')).to_have_count(0)
+            expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
+            shot(page, "25-login-required.png")
+            browser.close()
+    finally:
+        stop(running)
