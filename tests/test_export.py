@@ -305,7 +305,7 @@ def test_cover_and_contents(exported: Path, facts: Facts) -> None:
     entries = [p.text for p in doc.paragraphs[:title] if p.style.name in ("toc 1", "toc 2")]
     level1 = [text for style, text in _headings(doc) if style == "Heading1"]
     assert entries[0] == "一、算法情况" and set(level1) <= set(entries)
-    assert "（一）算法流程" in entries and "（一）输入数据" not in entries  # two levels
+    assert "（一）算法流程" in entries and "1. 输入数据" not in entries  # two levels
     breaks = doc.element.body.xpath('.//w:br[@w:type="page"]')
     assert len(breaks) >= 3  # after the cover, after the 目录, after the header table
     settings = doc.settings.element

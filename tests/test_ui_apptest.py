@@ -474,7 +474,7 @@ def test_settings_show_corpus_status(indexed_settings: object) -> None:
 def test_settings_import_a_past_filing(
     indexed_settings: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BEIAN_CORPUS_DIR", str(tmp_path / "corpus"))  # imports are written beside the corpus
+    monkeypatch.setenv("BEIAN_CORPUS_DIR", str(tmp_path / "corpus"))  # a copy: the test can see it untouched
     shutil.copytree(PROJECT_ROOT / "corpus", tmp_path / "corpus")
     get_settings.cache_clear()
     at = open_tab(goto(start(), "settings"), "导入往期备案", "settings.tab")
@@ -489,8 +489,9 @@ def test_settings_import_a_past_filing(
     at.button(key="settings.import").click().run()
     assert not at.exception, at.exception
     assert any("识别 2 个章节" in s for s in texts(at, "success")), texts(at, "error")
-    stored = list((tmp_path / "corpus" / "filings").glob("imported-*.md"))
+    stored = list(get_settings().imported_filings_dir.glob("imported-*.md"))  # user data: the data directory
     assert len(stored) == 1
+    assert not list((tmp_path / "corpus").rglob("imported-*"))  # the shipped corpus gets nothing
     text = stored[0].read_text(encoding="utf-8")
     assert "李娜" not in text and "13900001111" not in text and "个性化推送类" in text
 
