@@ -653,13 +653,8 @@ class FactsError(ValueError):
 
 
 def is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, list | dict):
-        return not value or all(is_blank(v) for v in (value.values() if isinstance(value, dict) else value))
-    return False
+    """No fact stated: None, blank text, or a list or mapping holding nothing else (at any depth)."""
+    return all(leaf is None or isinstance(leaf, str) and not leaf.strip() for _, leaf in factpath.walk(value))
 
 
 _TYPE_WORDS = {

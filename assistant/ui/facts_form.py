@@ -259,8 +259,8 @@ def anchor(path: str, known: set[str]) -> str | None:
 
 
 def group_of(path: str) -> str | None:
-    top = path.split(".", 1)[0].split("[", 1)[0]
-    return next((g.key for g in GROUPS if g.key == top), None)
+    top = factpath.STEP_RE.match(path)
+    return next((g.key for g in GROUPS if top and g.key == top.group(1)), None)
 
 
 # --- rendering -------------------------------------------------------------------------------------------------
