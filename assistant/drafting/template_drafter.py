@@ -667,6 +667,21 @@ def _other_matters(c: Composer) -> str:
 # --- 拟公示内容 -----------------------------------------------------------------------------------
 
 
+def _port_gist(c: Composer, key: str) -> str:
+    """Each input or output as its modality and what it holds: 文本（用户输入的写作主题……）."""
+    items = c.items(f"algorithm.{key}")
+    if not items:
+        return c.modalities(key)
+    parts = []
+    for i in range(len(items)):
+        p = f"algorithm.{key}[{i}]"
+        text = c.get(p + ".modality")
+        if c.has(p + ".description"):
+            text += f"（{_first_clause(c.get(p + '.description'))}）"
+        parts.append(text)
+    return "、".join(parts)
+
+
 @writer("principle")
 def _principle(c: Composer) -> str:
     models = c.items("algorithm.models")
@@ -678,7 +693,7 @@ def _principle(c: Composer) -> str:
     return "\n\n".join(
         [
             f"{c.get('filing.algorithm_name')}属于{c.get('filing.algorithm_type')}算法。{_sentence(c.get('algorithm.summary'))}",
-            f"算法的输入为{c.modalities('inputs')}，输出为{c.modalities('outputs')}。",
+            f"算法以{_port_gist(c, 'inputs')}为输入，输出{_port_gist(c, 'outputs')}。",
             f"算法使用的模型包括：{_sentence(model_text or marker(label_for('algorithm.models'), 'algorithm.models'))}",
         ]
     )
@@ -703,6 +718,19 @@ def main_use(c: Composer) -> str:
     if not re.match(r"(根据|通过|基于|依据|利用|结合|对)", summary):
         summary = f"根据用户输入的{c.modalities('inputs')}，{summary}"
     return f"应用于{c.get('product.scenarios')}场景，{summary}。"
+
+
+@writer("publicity_header")
+def _publicity_header(c: Composer) -> str:
+    rows = [
+        ("算法名称", c.get("filing.algorithm_name")),
+        ("主要用途", main_use(c)),
+        ("主体名称", c.get("entity.name")),
+        ("统一社会信用代码", c.get("entity.credit_code")),
+        ("算法安全负责人", c.get("entity.security_officer.name")),
+        ("联系电话", c.get("entity.security_officer.phone")),
+    ]
+    return _table(rows)
 
 
 @writer("scenarios")
