@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.checking.rules import check_data
 
+AFTER_QUALIFIER = 3  # characters allowed before the noun after a measure word (注册, 月活跃)
 MAGNITUDES = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
 _NUMBER = r"(?P<num>\d+(?:\.\d+)?)[ \t]*(?P<mag>[千万亿])?[ \t]*"
 _NOUN_BEFORE = r"(?P<before>[\u4e00-\u9fa5A-Za-z]{0,12}?)"
@@ -43,14 +44,20 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
-def _head_noun(phrase: str) -> str:
-    """The class of the noun a phrase names: its head, the class keyword that ends last ("用户行为日志" → logs)."""
-    best, end = "", -1
-    for noun, words in _vocabulary()["nouns"].items():
-        for match in re.finditer(words, phrase):
-            if match.end() > end:
-                best, end = noun, match.end()
-    return best
+def _head_noun(phrase: str, *, ends: bool) -> str:
+    """The class of the noun a phrase names, its head being the keyword that ends last ("用户行为日志" → logs).
+    Before a number the phrase must end with it ("用户输入与生成结果保存 6 个月" → none); after a measure word
+    the noun phrase must start within a short qualifier ("注册用户", "月活跃用户")."""
+    matches = [
+        (match.end(1), match.start(1), noun)
+        for noun, words in _vocabulary()["nouns"].items()
+        for match in re.finditer(f"(?=({words}))", phrase)  # overlapping: 关键词库 holds 关键词 and 词库
+    ]
+    if not matches or (ends and max(matches)[0] != len(phrase)):
+        return ""
+    if not ends and min(start for _, start, _ in matches) > AFTER_QUALIFIER:
+        return ""
+    return max(matches)[2]
 
 
 def _user_kind(phrase: str) -> str:
@@ -62,7 +69,7 @@ def quantities(text: str) -> list[Quantity]:
     for match in _pattern().finditer(text):
         unit, after, before = match.group("unit") or "", match.group("after"), match.group("before")
         # "20亿条日志", "35万名用户": the noun after the measure word; "日志约20亿条": the noun before the number
-        after_noun, before_noun = _head_noun(after), _head_noun(before)
+        after_noun, before_noun = _head_noun(after, ends=False), _head_noun(before, ends=True)
         noun, phrase = (
             (after_noun, after) if after_noun and (unit or not before_noun) else (before_noun, before)
         )
