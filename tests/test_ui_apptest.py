@@ -602,3 +602,26 @@ def test_configured_login_is_required_before_any_page() -> None:
     assert at.title[0].value == "项目"
     assert "access.logout" in [b.key for b in at.button]
     assert any("consultant@example.com" in c for c in texts(at, "caption"))
+
+
+def test_check_report_counts_distinct_problems_grouped_by_section_and_by_fact() -> None:
+    at = open_tab(start(), "版本历史")
+    save_example_without(("product", "launch_date"))  # needed by 基本情况表 and 服务情况
+    at = draft_all(at)  # both sections carry a 【待补充】 marker for it
+    goto(at, "review")
+    count = next(m for m in at.metric if m.label == "问题")
+    blocking = next(m for m in at.metric if m.label == "阻断")
+    # one missing fact is one problem, however many sections it affects and markers the drafts carry
+    assert int(count.value) == int(blocking.value) == 1
+    markdown = texts(at, "markdown")
+    about = [m for m in markdown if "缺少事实“上线时间”" in m]
+    # listed under each document it affects (自评估报告, 关联产品及功能信息), the same one finding
+    assert about and all(m == about[0] for m in about)
+    assert all(title in about[0] for title in ("基本情况表", "服务情况", "关联产品及功能信息"))
+    assert not any("product.launch_date" in m for m in markdown)  # labels, not key paths
+
+    open_tab(at, "按事实", key="review.view")
+    assert any(e.label.startswith("上线时间：1 项阻断") for e in at.expander)
+    next(b for b in at.button if b.label == "修改事实：上线时间").click().run()
+    assert at.title[0].value == "项目"
+    assert at.radio(key="facts.group.1").value == "product"

@@ -302,9 +302,7 @@ def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
             element.check if element.check != "elements" else "missing_facts",
             element.blocking,
             f"缺少事实“{fact_label(path)}”"
-            + (f"（{element.name}）" if element.name != label_for(path) else "")
-            + "，影响："
-            + "、".join(f"《{s.title}》" for s in sections),
+            + (f"（{element.name}）" if element.name != label_for(path) else ""),  # + sections, in run_checks
             field=path,
             kind=FindingKind.MISSING_FACT,
             sections=[s.id for s in sections],
@@ -819,6 +817,10 @@ def run_checks(
                 seen.add(key)
                 findings.append(finding)
     findings = _fold_markers(findings)
+    titles = {section.id: section.title for section in ctx.spec.sections}
+    for finding in findings:
+        if finding.kind == FindingKind.MISSING_FACT and finding.sections:
+            finding.message += "，影响：" + "、".join(f"《{titles.get(s, s)}》" for s in finding.sections)
     rules = check_rules()
     for finding in findings:
         if rule := rules.get(finding.check):
