@@ -21,6 +21,7 @@ from assistant.drafting.llm import LocalLLM, Message, ModelCall
 from assistant.facts import load_facts
 from assistant.runtime import Runtime
 
+PROVENANCE = {"model": "模型改写", "mixed": "混合", "template": "模板（模型稿被替换）"}
 EXAMPLE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "facts-example.yaml"
 
 
@@ -35,7 +36,7 @@ def bench_template(rt: Runtime, facts_path: Path) -> None:
         runs.append(time.perf_counter() - started)
     per_section = statistics.median(runs) / len(records)
     print(
-        f"| template | 全部 {len(records)} 节 | {statistics.median(runs):.2f} | {per_section:.3f} | — | — |"
+        f"| template | 全部 {len(records)} 节 | {statistics.median(runs):.2f} | {per_section:.3f} | — | — | 模板 | — |"
     )
 
 
@@ -74,7 +75,8 @@ def bench_local(facts_path: Path, size: str, sections: list[str]) -> None:
         print(
             f"| local {size} | {record.title} | {total:.1f} | 首次生成 {first:.1f}（{tokens} tokens） | {raw:.1f} | "
             f"{first / raw:.2f}（整节 {total / raw:.2f}，修订 {record.repair_rounds} 轮，"
-            f"{'模板补齐' if record.filled_from_template else '无补齐'}） |"
+            f"{'模板补齐' if record.filled_from_template else '无补齐'}） | {PROVENANCE[record.provenance]}"
+            f"（{record.paragraphs.count('model')}/{len(record.paragraphs)} 段） | {tokens / first:.1f} |"
         )
 
 
@@ -85,8 +87,10 @@ def main() -> None:
     parser.add_argument("--sections", default="principle,risk_controls")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    print("| 提供方 | 章节 | 总秒数 | 生成 | 原生 llama-cpp 秒数 | 开销比 |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| 提供方 | 章节 | 总秒数 | 生成 | 原生 llama-cpp 秒数 | 开销比 | 来源（模型段落/全部） | 词元/秒 |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     bench_template(Runtime(get_settings()), args.facts)
     for size in filter(None, args.models.split(",")):
         bench_local(args.facts, size, args.sections.split(","))

@@ -382,3 +382,27 @@ def test_template_drafting_makes_no_calls_and_creates_no_log(tmp_path) -> None: 
         == 0
     )
     assert not (get_settings().data_dir / "workspace.db").exists()
+
+
+def test_a_citation_the_model_drops_comes_back_from_the_template() -> None:
+    from assistant.corpus.citations import find_citations
+    from assistant.spec import load_spec
+
+    facts = facts_with()
+    spec = load_spec()
+    section, template, cited = next(
+        (s.id, text, found)
+        for s in spec.applicable_sections(facts)
+        if s.mode == "draft"
+        for text in [draft_section(facts, s.id)]
+        if (found := [c for c in find_citations(text) if c.article])
+    )
+    line = next(line for line in template.splitlines() if cited[0].text in line.replace(" ", ""))
+    without = template.replace(line + "\n", "")
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(replies=[without] * 3)).draft(facts, [section])[
+        section
+    ]
+    assert cited[0].text in {c.text for c in find_citations(record.text)}
+    assert record.provenance == "mixed" and any(n.startswith("引用") for n in record.filled_from_template)
+    lines = [line.strip() for line in record.text.splitlines() if line.strip()]
+    assert dict(zip(lines, record.paragraphs, strict=True))[line.strip()] == "template"

@@ -14,6 +14,7 @@ from assistant import factpath
 from assistant.checking.checks import Finding, FindingKind, run_checks
 from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import markers, mentions_fact
+from assistant.corpus.citations import find_citations
 from assistant.drafting.drafts import (
     TEMPLATE_FALLBACK,
     DraftRecord,
@@ -286,7 +287,9 @@ class Drafter:
                 text = repaired
             failures = [f for f in section_findings(self.rt, facts, section, text) if fixable(f)]
         model_text = text
-        if not discarded and (failures or _unmarked_missing(facts, section, text)):
+        if not discarded and (
+            failures or _unmarked_missing(facts, section, text) or dropped_citations(template, text)
+        ):
             text, more = fill_from_template(facts, section, text, failures)
             filled += more
         findings = section_findings(self.rt, facts, section, text)
@@ -523,6 +526,11 @@ def fill_from_template(
             ):
                 additions.append(paragraph)
         filled.append(element.name)
+    for paragraph in paragraphs:  # the template's citations are kept: their paragraphs come back
+        lost = dropped_citations(paragraph, text + "\n".join(additions))
+        if lost and paragraph not in additions:
+            additions.append(paragraph)
+            filled.append("引用" + "、".join(lost))
     for path in _unmarked_missing(facts, section, text + "\n".join(additions)):
         additions.append(f"【待补充：{label_for(path)}（{path}）】")
         filled.append(path)
@@ -567,6 +575,12 @@ def _position(lines: list[str], template: list[str], paragraph: str) -> int | No
         if stripped[index]:
             end = index + 1
     return end
+
+
+def dropped_citations(template: str, text: str) -> list[str]:
+    """The template's regulation citations (《法规》第X条, or a title alone) that the text no longer has."""
+    kept = {c.text for c in find_citations(text)}
+    return list(dict.fromkeys(c.text for c in find_citations(template) if c.text not in kept))
 
 
 def _drop_sentences(text: str, needle: str) -> str:
