@@ -406,3 +406,44 @@ def test_a_citation_the_model_drops_comes_back_from_the_template() -> None:
     assert record.provenance == "mixed" and any(n.startswith("引用") for n in record.filled_from_template)
     lines = [line.strip() for line in record.text.splitlines() if line.strip()]
     assert dict(zip(lines, record.paragraphs, strict=True))[line.strip()] == "template"
+
+
+def test_a_long_prompt_is_shortened_to_the_profile_budget_keeping_the_draft() -> None:
+    from assistant.drafting.draft import fit_prompt
+
+    parts = {
+        "document": "算法安全自评估报告",
+        "title": "风险防控情况",
+        "elements": "- 投诉举报",
+        "draft": "底稿正文。" * 200,
+        "facts": "- 事实：值\n" * 100,
+        "missing": "",
+        "articles": "条文原文。" * 100,
+        "exemplars": "范例正文。" * 100,
+        "min_chars": 100,
+        "max_chars": 2000,
+    }
+    full = fit_prompt(parts, None)
+    assert "范例正文" in full and "条文原文" in full
+    no_exemplars = fit_prompt(parts, len(full) - 1)
+    assert "范例正文" not in no_exemplars and "条文原文" in no_exemplars
+    smallest = fit_prompt(parts, 10)
+    assert "条文原文" not in smallest and "- 事实：值" not in smallest and "（见底稿）" in smallest
+    assert parts["draft"] in smallest  # the draft being rewritten is never cut
+
+
+def test_local_reply_room_fits_the_context_window() -> None:
+    from assistant.drafting.llm import LocalLLM
+
+    class CharTokenizer:  # llama.cpp's two calls used here, with one token per byte
+        def n_ctx(self) -> int:
+            return 1000
+
+        def tokenize(self, data: bytes, add_bos: bool = False) -> list[int]:
+            return list(data)
+
+    llama = CharTokenizer()
+    assert LocalLLM._reply_room(llama, [Message("user", "a" * 100)], 700) == 700
+    assert LocalLLM._reply_room(llama, [Message("user", "a" * 500)], 700) == 1000 - 508
+    with pytest.raises(LLMError, match="上下文只有 1000 词元"):
+        LocalLLM._reply_room(llama, [Message("user", "a" * 950)], 700)

@@ -246,18 +246,20 @@ class Drafter:
         articles, article_sources = self._articles(facts, section)
         exemplars, exemplar_sources = self._exemplars(facts, section)
         system = render("system")
-        user = render(
-            "section",
-            document=self.rt.spec.document(section.document).title,
-            title=section.title,
-            elements=elements_block(facts, section),
-            draft=data_block(template),
-            facts=data_block(facts_yaml),
-            missing=missing_block(facts, section),
-            articles=data_block(articles) or "（无）",
-            exemplars=exemplars,
-            min_chars=section.length.min,
-            max_chars=section.length.max,
+        parts = {
+            "document": self.rt.spec.document(section.document).title,
+            "title": section.title,
+            "elements": elements_block(facts, section),
+            "draft": data_block(template),
+            "facts": data_block(facts_yaml),
+            "missing": missing_block(facts, section),
+            "articles": data_block(articles) or "（无）",
+            "exemplars": exemplars,
+            "min_chars": section.length.min,
+            "max_chars": section.length.max,
+        }
+        user = fit_prompt(
+            parts, self.profile.prompt_chars - len(system) if self.profile.prompt_chars else None
         )
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
         call = self._caller(system, section, timings, usage)
@@ -381,6 +383,18 @@ class Drafter:
             {"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id}
             for h in hits
         ]
+
+
+def fit_prompt(parts: dict[str, Any], budget: int | None) -> str:
+    """The section prompt within `budget` characters: the exemplars go first, then the articles' text, then
+    the facts list (the draft being rewritten already states every fact); the draft itself always stays."""
+    user = render("section", **parts)
+    for key, short in (("exemplars", ""), ("articles", "（略）"), ("facts", "（见底稿）")):
+        if budget is None or len(user) <= budget:
+            break
+        parts = {**parts, key: short}
+        user = render("section", **parts)
+    return user
 
 
 # --- prompt parts ------------------------------------------------------------------------------

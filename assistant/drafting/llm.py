@@ -153,6 +153,7 @@ class ProviderProfile:
     articles: int = 5  # regulation articles given to the model per section
     exemplars: int = 2  # past-filing exemplars given to the model per section
     parallel: bool = False  # sections may be drafted concurrently (up to settings.llm_concurrency)
+    prompt_chars: int | None = None  # a section prompt longer than this is shortened (small context windows)
     available: Callable[[Settings], bool] | None = None  # None: always; else whether it is installed
 
 
@@ -253,6 +254,19 @@ class LocalLLM:
                 )
             return _LOCAL_CACHE[key]
 
+    @staticmethod
+    def _reply_room(llama: Any, messages: list[Message], max_tokens: int) -> int:
+        """`max_tokens`, or less when the prompt leaves less of the context window; a prompt that leaves
+        no useful room is refused with a Chinese message instead of llama.cpp's ValueError."""
+        context = int(llama.n_ctx())
+        room = context - _chat_tokens(llama, messages)
+        if room < min(max_tokens, 128):
+            raise LLMError(
+                f"提示词过长（约 {context - room} 词元），内置模型的上下文只有 {context} 词元："
+                "请调大 BEIAN_LOCAL_CONTEXT，或改用 OpenAI 兼容接口"
+            )
+        return min(max_tokens, room)
+
     def complete(
         self,
         messages: list[Message],
@@ -266,7 +280,7 @@ class LocalLLM:
         llama = self._llama()
         kwargs: dict[str, Any] = {
             "messages": [{"role": m.role, "content": m.content} for m in messages],
-            "max_tokens": max_tokens,
+            "max_tokens": self._reply_room(llama, messages, max_tokens),
             "temperature": self.settings.llm_temperature if temperature is None else temperature,
             "repeat_penalty": 1.25,
             "stream": True,
@@ -286,6 +300,11 @@ class LocalLLM:
                 # the context now holds the prompt and the reply
                 usage.prompt_tokens = max(0, int(getattr(llama, "n_tokens", 0)) - len(parts)) or None
         return "".join(parts)
+
+
+def _chat_tokens(llama: Any, messages: list[Message]) -> int:
+    """Prompt tokens of a chat: each message's content plus its role markers (a few tokens each)."""
+    return sum(len(llama.tokenize(m.content.encode("utf-8"), add_bos=False)) + 8 for m in messages)
 
 
 def idle_threads(window: float = 0.5) -> int:
@@ -329,6 +348,7 @@ def _local_installed(settings: Settings) -> bool:
         max_tokens=700,  # a small model drifts on long outputs
         articles=2,  # a 4096-token context holds the rewrite task, the facts and two articles
         exemplars=1,
+        prompt_chars=3600,  # about 2800 tokens of Chinese, leaving room for the 700-token reply
         parallel=False,  # one in-process model, calls are serialised anyway
         available=_local_installed,
     ),
