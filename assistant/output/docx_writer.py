@@ -211,7 +211,6 @@ class DocxWriter:
         cell.width = width
         paragraph = cell.paragraphs[0]
         paragraph.style = self.doc.styles[tpl.TABLE_TEXT]
-        paragraph.paragraph_format.first_line_indent = Pt(0)
         self.text(paragraph, text, bold=label or None)
         if label:
             _shade(cell)
