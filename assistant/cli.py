@@ -344,38 +344,68 @@ def _export(args: argparse.Namespace, rt: Runtime) -> int:
 @command("facts")
 def _facts(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.drafting.drafts import atomic_write
-    from assistant.drafting.extract import ExtractionError, extract_facts
-    from assistant.drafting.llm import PROVIDERS, LLMError
+    from assistant.drafting.extract import ExtractionError, description_limit, extract_facts
+    from assistant.drafting.llm import LLMError
     from assistant.facts import dump_facts
 
     provider = args.provider or rt.settings.provider
-    if not _profile_for(provider).uses_model:
-        models = "、".join(name for name, p in PROVIDERS.items() if p.profile.uses_model)
-        raise CliError(f"从描述提取事实需要大模型：请用 --provider 选择 {models}")
-    path = Path(args.description)
+    path, out = Path(args.description), Path(args.out)
     if not path.is_file():
         raise CliError(f"找不到描述文件：{path}")
+    if out.exists() and not args.force:
+        raise CliError(f"{out} 已存在：为免覆盖已保存的事实文件，请换一个输出路径，或加 --force")
     if path.stat().st_size > rt.settings.max_upload_bytes:
         raise CliError(
-            f"描述文件过大（{path.stat().st_size} 字节），上限 {rt.settings.max_upload_bytes} 字节"
+            f"描述文件过大（{path.stat().st_size} 字节），上限 {rt.settings.max_upload_bytes} 字节；"
+            f"描述本身上限 {description_limit(provider)} 字"
         )
     try:
         text = path.read_text(encoding="utf-8")
-        extraction = extract_facts(text, _llm_for(provider, rt), rt.spec)
     except UnicodeDecodeError as exc:
-        raise CliError(f"描述文件不是 UTF-8 文本：{path}") from exc
+        raise CliError(f"描述文件不是 UTF-8 文本（可能是二进制文件）：{path}") from exc
+
+    def progress(p: Any) -> None:
+        if p.title != "完成":
+            left = f"，预计还需约 {p.estimate:.0f} 秒" if p.estimate is not None else ""
+            print(
+                f"[{p.index}/{p.total}] 正在抽取：{p.title}（已用 {p.elapsed:.0f} 秒{left}）", file=sys.stderr
+            )
+
+    try:
+        extraction = extract_facts(text, _llm_for(provider, rt), rt.spec, on_progress=progress)
     except (ExtractionError, LLMError) as exc:
         raise CliError(str(exc)) from exc
-    atomic_write(Path(args.out), dump_facts(extraction.facts))
-    print(f"事实文件已写入 {args.out}")
-    if extraction.injections:
-        print("已忽略描述中疑似指令的文字：" + "；".join(h.sentence[:40] for h in extraction.injections))
+    atomic_write(out, dump_facts(extraction.facts))
+    if args.json:
+        print(json.dumps(extraction.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    _print_extraction(extraction, out)
+    return 0
+
+
+def _print_extraction(extraction: Any, out: Path) -> None:
+    from assistant.facts import label_for
+
+    print(
+        f"事实文件已写入 {out}（{'仅规则识别' if extraction.provider == 'template' else '规则识别 + 模型抽取'}）"
+    )
+    print(f"{'状态':<6}{'字段':<28}值")
+    for path, found in sorted(extraction.sources.items()):
+        status = "存疑" if found.uncertain else "找到"
+        value = "、".join(map(str, found.value)) if isinstance(found.value, list) else str(found.value)
+        print(f"{status:<6}{label_for(path)[:14]:<16}{path:<44}{value[:40]}")
+    for finding in extraction.findings:
+        mark = "【阻断】" if finding.blocking else "【提示】"
+        print(f"{mark}{finding.kind}：{finding.message}")
+        for place in finding.occurrences[:6]:
+            print(f"    第 {place.start} 字起：{place.sentence[:60]}")
     if extraction.dropped:
-        print("以下抽取结果在描述中找不到依据，已舍弃：\n  " + "\n  ".join(extraction.dropped))
-    print(f"未能找到的事实（{len(extraction.missing)} 项）：")
+        print("以下模型抽取结果在描述中找不到依据，已舍弃：\n  " + "\n  ".join(extraction.dropped))
+    for error in extraction.group_errors:
+        print(f"未完成的分组：{error}")
+    print(f"描述中没有找到（{len(extraction.missing)} 项）：")
     for item in extraction.missing_report():
         print(f"  - {item}")
-    return 0
 
 
 @command("ask")
@@ -506,7 +536,6 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.drafting.llm import PROVIDERS
 
     providers = list(PROVIDERS)
-    model_providers = [name for name, p in PROVIDERS.items() if p.profile.uses_model]
     p = sub.add_parser("draft", help="起草章节（默认全部适用章节），每节输出 Markdown 和 JSON 记录")
     p.add_argument("facts")
     p.add_argument("--section", action="append", help="章节编号或中文标题，可重复")
@@ -523,10 +552,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", required=True)
     p.add_argument("--override-reason", help="在阻断项未解决时强制导出的书面理由（会记录在导出记录中）")
 
-    p = sub.add_parser("facts", help="从产品描述提取事实文件")
+    p = sub.add_parser(
+        "facts",
+        help="从产品描述提取事实文件（描述上限：内置模型 3000 字，其他 8000 字）；template 只用规则识别",
+    )
     p.add_argument("description")
     p.add_argument("-o", "--out", required=True)
-    p.add_argument("--provider", choices=model_providers)
+    p.add_argument("--provider", choices=providers)
+    p.add_argument(
+        "--json", action="store_true", help="输出事实、出处、存疑与未找到的字段、发现的问题（JSON）"
+    )
+    p.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
     p = sub.add_parser(
         "import-filing", help="导入往期备案（.docx/.md/.txt/.pdf）：分章节、匿名化、残留扫描后入库"

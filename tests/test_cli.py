@@ -163,7 +163,7 @@ def test_facts_rejects_empty_description(tmp_path: Path, capsys: pytest.CaptureF
     desc = tmp_path / "d.md"
     desc.write_text("  ", encoding="utf-8")
     assert main(["facts", str(desc), "--provider", "fake", "-o", str(tmp_path / "f.yaml")]) == 2
-    assert "过短" in capsys.readouterr().err
+    assert "为空" in capsys.readouterr().err
     assert not (tmp_path / "f.yaml").exists()
 
 

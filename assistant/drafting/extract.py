@@ -1,101 +1,70 @@
-"""Free-text product description → facts file, through the LLM's structured (JSON) output.
+"""Free-text product description → facts file, in two layers.
 
-The description is screened for injected instructions first. The model's JSON is validated by the facts
-model; validation errors go back to the model for a bounded number of retries. Every extracted value must
-be supported by the description (names, numbers and most of the wording) — anything else is dropped and
-reported, so extraction cannot invent facts either."""
+1. Rules (`extraction/rules.py`): identifiers and formatted facts with their spans, placed by context;
+   enumerations by keyword rules. Always runs; alone it is the `template` provider.
+2. The model (`extraction/modelfill.py`), group by group under each group's JSON schema. Its values are
+   kept only when grounded in a sentence of the description; values the rules found win, and a model value
+   that disagrees is reported as a conflict.
+
+Injected instructions are masked before either layer reads the description and reported. Each value carries
+its source sentence and a status (found / uncertain); required facts neither layer found are listed as not
+found. Findings about the description (name variants, several products, a contradicted type) come along."""
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant import factpath
-from assistant.checking.injection import InjectionHit, clean_data, clean_text
-from assistant.checking.matching import mentions
-from assistant.drafting.llm import LLM, Message
-from assistant.drafting.prompts import data_block, render
-from assistant.facts import Facts, FactsError, label_for, parse_facts
+from assistant.checking.injection import InjectionHit, clean_data, is_injection
+from assistant.drafting.extraction import findings as fnd
+from assistant.drafting.extraction import rules as rules_mod
+from assistant.drafting.extraction.grounding import ground
+from assistant.drafting.extraction.modelfill import Progress, run_groups
+from assistant.drafting.extraction.record import Found, set_path
+from assistant.drafting.extraction.rules import RuleResult, extract_rules
+from assistant.drafting.extraction.schemas import ENUMS, Group, applicable_groups
+from assistant.drafting.extraction.text import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_LOCAL_DESCRIPTION_CHARS,
+    MIN_DESCRIPTION_CHARS,
+    DescriptionError,
+    Sentence,
+    screen,
+    sentences,
+)
+from assistant.drafting.llm import LLM
+from assistant.facts import Facts, FactsError, fact_hints, fact_labels, label_for, parse_facts
 from assistant.spec import SpecBook, missing_paths
+from assistant.textnorm import normalize
 
-MAX_DESCRIPTION_CHARS = 20_000
-MIN_DESCRIPTION_CHARS = 20
-JSON_RETRIES = 2
-ENUM_KEYS = {
-    "role",
-    "algorithm_type",
-    "filing_kind",
-    "provenance",
-    "forms",
-    "modality",
-    "minors_allowed",
-    "public_opinion_attribute",
-    "delivery",
+__all__ = [
+    "MAX_DESCRIPTION_CHARS",
+    "MAX_LOCAL_DESCRIPTION_CHARS",
+    "MIN_DESCRIPTION_CHARS",
+    "Extraction",
+    "ExtractionError",
+    "extract_facts",
+    "validate_description",
+]
+EMPTY_WORDS = {
+    "无",
+    "暂无",
+    "未知",
+    "不详",
+    "未提及",
+    "没有",
+    "null",
+    "none",
+    "n/a",
+    "-",
+    "—",
+    "待补充",
+    "未说明",
 }
-
-SCHEMA_HINT = {
-    "filing": {
-        "role": "服务提供者|服务技术支持者",
-        "algorithm_type": "生成合成类|个性化推送类|排序精选类|检索过滤类|调度决策类",
-        "algorithm_name": "",
-        "filing_kind": "首次备案|变更备案",
-        "public_opinion_attribute": True,
-    },
-    "entity": {
-        "name": "",
-        "credit_code": "",
-        "address": "",
-        "legal_representative": "",
-        "security_officer": {"name": "", "title": "", "phone": "", "email": ""},
-    },
-    "product": {
-        "name": "",
-        "forms": ["App|网站|小程序|公众号|API|SDK|客户端|其他"],
-        "urls": [""],
-        "icp_number": "",
-        "launch_date": "YYYY-MM-DD|未上线",
-        "application_field": "",
-        "scenarios": [""],
-        "audience": "",
-        "minors_allowed": False,
-        "user_scale": "",
-        "features": [{"name": "", "description": "", "entry": ""}],
-    },
-    "algorithm": {
-        "summary": "",
-        "inputs": [{"modality": "", "description": ""}],
-        "outputs": [{"modality": "", "formats": [""], "description": ""}],
-        "pipeline": [""],
-        "models": [
-            {
-                "name": "",
-                "purpose": "",
-                "provenance": "自研|基于开源模型微调|第三方API",
-                "provider": "",
-                "llm_filing_number": "",
-                "algorithm_filing_number": "",
-                "architecture": "",
-            }
-        ],
-        "training_data": "",
-        "runtime_data": "",
-        "personal_information": "",
-    },
-    "safety": {
-        "input_review": "",
-        "output_review": "",
-        "human_review": "",
-        "feature_library": "",
-        "labeling": {"explicit": "", "implicit": "", "user_agreement": ""},
-        "complaint": {"entrance": "", "process": "", "feedback_deadline": "", "contact": ""},
-        "minors": "",
-        "data_security": "",
-        "log_retention": "",
-        "real_name": "",
-    },
-    "organization": {"department": "", "head": "", "staff_count": "", "systems": [""]},
-}
+_PLACEHOLDER_RE = re.compile(r"YYYY|MM-DD|【待补充|\||\"\s*[:,]|[{}]|\\\"")  # help text, or JSON debris
 
 
 class ExtractionError(ValueError):
@@ -105,84 +74,356 @@ class ExtractionError(ValueError):
 @dataclass
 class Extraction:
     facts: Facts
-    missing: list[str]  # required key paths not found in the description
-    dropped: list[str] = field(default_factory=list)  # extracted values not supported by the description
+    missing: list[str]  # required key paths neither layer found ("描述中没有找到")
+    dropped: list[str] = field(default_factory=list)  # model values the description does not support
     injections: list[InjectionHit] = field(default_factory=list)
     attempts: int = 1
+    sources: dict[str, Found] = field(default_factory=dict)  # key path → value with its sentence
+    findings: list[fnd.Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # group titles the model filled
+    group_errors: list[str] = field(default_factory=list)
+    provider: str = "template"
+
+    @property
+    def uncertain(self) -> list[str]:
+        return sorted(p for p, f in self.sources.items() if f.uncertain)
+
+    @property
+    def blocking(self) -> list[fnd.Finding]:
+        return [f for f in self.findings if f.blocking]
 
     def missing_report(self) -> list[str]:
         return [f"{label_for(p)}（{p}）" for p in self.missing]
 
-
-def validate_description(text: str) -> str:
-    text = text.strip()
-    if len(text) < MIN_DESCRIPTION_CHARS:
-        raise ExtractionError(f"产品描述过短（{len(text)} 字），请至少写明产品、算法和安全措施的基本情况")
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise ExtractionError(
-            f"产品描述过长（{len(text)} 字），请控制在 {MAX_DESCRIPTION_CHARS} 字以内，或分段提取"
-        )
-    return text
-
-
-def _json_object(raw: str) -> Any:
-    start, end = raw.find("{"), raw.rfind("}")
-    if start < 0 or end <= start:
-        raise ValueError("输出中没有 JSON 对象")
-    return json.loads(raw[start : end + 1])
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "facts": self.facts.as_dict(),
+            "sources": {p: f.as_source() | {"value": f.value} for p, f in sorted(self.sources.items())},
+            "uncertain": self.uncertain,
+            "not_found": self.missing,
+            "dropped": self.dropped,
+            "findings": [f.as_dict() for f in self.findings],
+            "notes": self.notes,
+            "groups": self.groups,
+            "group_errors": self.group_errors,
+        }
 
 
-def _prune(value: Any) -> Any:
-    """Drop empty strings/lists/maps and schema placeholders the model echoed back."""
-    placeholders = json.dumps(SCHEMA_HINT, ensure_ascii=False)
-
-    def placeholder(_path: str, leaf: Any) -> Any:
-        echoed = isinstance(leaf, str) and ("|" in leaf and leaf in placeholders or leaf == "YYYY-MM-DD")
-        return None if echoed else leaf
-
-    return factpath.prune(factpath.map_leaves(value, placeholder))
+def validate_description(text: str, limit: int = MAX_DESCRIPTION_CHARS) -> str:
+    try:
+        return screen(text, limit)[0]
+    except DescriptionError as exc:
+        raise ExtractionError(str(exc)) from exc
 
 
-def _supported(description: str, data: Any, dropped: list[str]) -> Any:
-    """Keep only values the description supports; enumerations and booleans are judged by the facts checks."""
-
-    def supported(path: str, leaf: Any) -> Any:
-        if (
-            isinstance(leaf, str)
-            and factpath.last_key(path) not in ENUM_KEYS
-            and not mentions(description, leaf, threshold=0.75)
-        ):
-            dropped.append(f"{path}：{leaf[:40]}")
-            return None
-        return leaf
-
-    return factpath.prune(factpath.map_leaves(data, supported), empty=(None, [], {}))
+def description_limit(provider: str) -> int:
+    return MAX_LOCAL_DESCRIPTION_CHARS if provider == "local" else MAX_DESCRIPTION_CHARS
 
 
-def extract_facts(description: str, llm: LLM, spec: SpecBook) -> Extraction:
-    description = validate_description(description)
-    cleaned, removed = clean_text(description)
-    injections = [InjectionHit("description", s.strip()) for s in removed]
-    prompt = render(
-        "facts", schema=json.dumps(SCHEMA_HINT, ensure_ascii=False, indent=1), description=data_block(cleaned)
+def _mask_injections(text: str, items: list[Sentence]) -> tuple[str, list[InjectionHit]]:
+    """Blank out instruction-like sentences (same length, so every offset still points into the original)."""
+    hits, masked = [], text
+    for sentence in items:
+        if is_injection(sentence.text):
+            hits.append(InjectionHit("description", sentence.text))
+            masked = masked[: sentence.start] + " " * (sentence.end - sentence.start) + masked[sentence.end :]
+    return masked, hits
+
+
+def extract_facts(
+    description: str,
+    llm: LLM | None,
+    spec: SpecBook,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Extraction:
+    """Rules always; the model too when `llm` is given. Raises ExtractionError for unusable input."""
+    limit = description_limit(llm.name if llm is not None else "template")
+    try:
+        text, notes = screen(description, limit)
+    except DescriptionError as exc:
+        raise ExtractionError(str(exc)) from exc
+    masked, injections = _mask_injections(text, sentences(text))
+    items = [s for s in sentences(masked)]
+    rules = extract_rules(masked)
+    sources: dict[str, Found] = {f.path: f for f in rules.found}
+    findings = fnd.name_findings(masked, items, rules)
+    if (contradiction := fnd.type_finding(masked, items)) is not None:
+        findings.append(contradiction)
+    findings += _injection_findings(text, injections) + _unplaced_findings(rules)
+    findings += [fnd.Finding(fnd.INPUT_NOTE, note) for note in notes]
+    dropped: list[str] = []
+    groups_done: list[str] = []
+    group_errors: list[str] = []
+    if llm is not None:
+        role = _value(sources, "filing.role")
+        kind = _value(sources, "filing.algorithm_type")
+        groups = applicable_groups(role, kind, masked)
+        for reply in run_groups(masked, llm, groups, on_progress):
+            if reply.error:
+                group_errors.append(f"{reply.group.title}：{reply.error}")
+                continue
+            groups_done.append(reply.group.title)
+            _merge_group(reply.group, reply.data, masked, items, rules, sources, dropped, findings)
+    data: dict[str, Any] = {}
+    for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
+        set_path(data, path, found.value)
+    data, late_hits = clean_data(data)
+    injections += late_hits
+    facts = _parse(data, sources)
+    return Extraction(
+        facts,
+        required_missing(facts, spec),
+        dropped,
+        injections,
+        1,
+        sources,
+        findings,
+        notes,
+        groups_done,
+        group_errors,
+        llm.name if llm is not None else "template",
     )
-    messages = [Message("system", render("system")), Message("user", prompt)]
-    error = ""
-    for attempt in range(1, JSON_RETRIES + 2):
-        if error:
-            messages = [*messages, Message("user", f"上一次的输出有误：{error}。请只输出符合结构的 JSON。")]
-        raw = llm.complete(messages, max_tokens=1800, temperature=0.0, json_schema={"type": "object"})
-        try:
-            data = _prune(_json_object(raw))
-            dropped: list[str] = []
-            data = _supported(cleaned, data, dropped)
-            data, hits = clean_data(data)
-            facts = parse_facts(data, "抽取结果")
-        except (ValueError, FactsError) as exc:
-            error = "；".join(exc.problems) if isinstance(exc, FactsError) else str(exc)
-            continue
-        return Extraction(facts, required_missing(facts, spec), dropped, injections + hits, attempt)
-    raise ExtractionError(f"模型未能输出有效的事实结构（已重试 {JSON_RETRIES} 次）：{error}")
+
+
+def _value(sources: dict[str, Found], path: str) -> Any:
+    found = sources.get(path)
+    return found.value if found else None
+
+
+def _path_order(path: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.findall(r"[^.\[\]]+", path)]
+
+
+def _parse(data: dict[str, Any], sources: dict[str, Found]) -> Facts:
+    try:
+        return parse_facts(data, "抽取结果")
+    except FactsError:
+        # a value of the wrong shape (should not happen under the schemas): drop model values and retry
+        for path in [p for p, f in sources.items() if f.origin == "model"]:
+            sources.pop(path)
+        clean: dict[str, Any] = {}
+        for path, found in sources.items():
+            set_path(clean, path, found.value)
+        return parse_facts(clean, "抽取结果")
+
+
+def _injection_findings(text: str, hits: list[InjectionHit]) -> list[fnd.Finding]:
+    out = []
+    for hit in hits:
+        start = text.find(hit.sentence)
+        out.append(
+            fnd.Finding(
+                fnd.INJECTION,
+                "描述中有一句像是写给模型或撰写人的指令，已忽略，不会进入任何事实：" + hit.sentence[:80],
+                occurrences=[fnd.Occurrence(hit.sentence, start, start + len(hit.sentence), hit.sentence)],
+            )
+        )
+    return out
+
+
+def _unplaced_findings(rules: RuleResult) -> list[fnd.Finding]:
+    return [
+        fnd.Finding(
+            fnd.UNPLACED,
+            f"识别到{u.path}“{u.value}”，但无法从上下文判断它属于哪个字段，未写入事实，请人工填写",
+            occurrences=[fnd.Occurrence(str(u.value), u.start, u.end, u.sentence)],
+        )
+        for u in rules.unassigned
+    ]
+
+
+# --- merging the model's group replies ----------------------------------------------------------------
+
+
+def _help_texts() -> set[str]:
+    return {normalize(t) for t in (*fact_labels().values(), *fact_hints().values())}
+
+
+def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
+    """Scalars and lists of scalars by key path; lists of objects are expanded item by item."""
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}")]
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        items = [v for v in value if isinstance(v, dict)]
+        return [leaf for i, v in enumerate(items) for leaf in _leaves(v, f"{path}[{i}]")]
+    return [(path, value)]
+
+
+# A model value for these fields must have the field's form, or it is not the fact (a deadline without a
+# time span, a contact without a number or address …).
+_FORMS: dict[str, re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
+    "safety.complaint.feedback_deadline": rules_mod.DEADLINE_RE,
+    "safety.complaint.contact": (
+        rules_mod.PHONE_RE,
+        rules_mod.EMAIL_RE,
+        rules_mod.URL_RE,
+        re.compile("[「『“].+[」』”]"),
+    ),
+    "organization.staff_count": re.compile(rf"{rules_mod.NUM}\s*(名|人|位)?"),
+    "product.user_scale": rules_mod.SCALE_NUMBER_RE,
+    "safety.log_retention": rules_mod.RETENTION_RE,
+    "filing.algorithm_name": re.compile("算法"),
+    "entity.name": re.compile("公司|集团|中心|研究院|工作室|事务所|协会|大学|学院"),
+}
+
+
+def _merge_group(
+    group: Group,
+    data: Any,
+    text: str,
+    items: list[Sentence],
+    rules: RuleResult,
+    sources: dict[str, Found],
+    dropped: list[str],
+    findings: list[fnd.Finding],
+) -> None:
+    for root in group.roots:
+        value = factpath.get(data, root) if isinstance(data, dict) else None
+        if group.many(root):
+            entries = [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+            for entry in entries:
+                index = _align(root, entry, sources)
+                for path, leaf in _leaves(entry, f"{root}[{index}]"):
+                    _accept(path, leaf, text, items, sources, dropped, findings)
+        elif isinstance(value, dict):
+            for path, leaf in _leaves(value, root):
+                _accept(path, leaf, text, items, sources, dropped, findings)
+
+
+def _align(root: str, entry: dict[str, Any], sources: dict[str, Found]) -> int:
+    """The index of the list item the model's entry describes: a model the rules already named keeps its
+    index; anything else is appended."""
+    name = str(entry.get("name") or "")
+    taken = sorted({int(m.group(1)) for p in sources if (m := re.match(re.escape(root) + r"\[(\d+)\]", p))})
+    for index in taken:
+        known = str(
+            _value(sources, f"{root}[{index}].name") or _value(sources, f"{root}[{index}].base_model") or ""
+        )
+        if name and known and (normalize(name) in normalize(known) or normalize(known) in normalize(name)):
+            return index
+    return max(taken) + 1 if taken else 0
+
+
+def _accept(
+    path: str,
+    value: Any,
+    text: str,
+    items: list[Sentence],
+    sources: dict[str, Found],
+    dropped: list[str],
+    findings: list[fnd.Finding],
+) -> None:
+    if value is None or value == [] or value == "":
+        return
+    plain = re.sub(r"\[\d+\]", "", path)
+    if isinstance(value, list):
+        kept = [v for v in value if _grounded_item(plain, v, text, items, dropped, path)]
+        if not kept:
+            return
+        first = ground(text, items, str(kept[0]))
+        candidate = Found(
+            path,
+            kept,
+            first.start,
+            first.end,
+            first.sentence.text if first.sentence else "",
+            "model",
+            uncertain=plain in ENUMS or first.strength == "weak",
+        )
+        _place(candidate, sources, findings)
+        return
+    if isinstance(value, bool) or plain in ENUMS:
+        evidence = _enum_evidence(text, items, str(value))
+        candidate = Found(
+            path, value, *evidence, "model", uncertain=True, note="模型判断，描述中没有直接写明"
+        )
+        _place(candidate, sources, findings)
+        return
+    value = str(value).strip()
+    if normalize(value).lower() in EMPTY_WORDS:
+        return
+    form = _FORMS.get(plain)
+    forms = form if isinstance(form, tuple) else (form,) if form is not None else ()
+    if forms and not any(f.search(value) for f in forms):
+        dropped.append(f"{path}：{value[:40]}（不符合该字段的格式）")
+        return
+    if _PLACEHOLDER_RE.search(value) or normalize(value) in _help_texts():
+        dropped.append(f"{path}：{value[:40]}（模板或说明文字）")
+        return
+    grounding = ground(text, items, value)
+    if grounding.strength == "none" or grounding.sentence is None:
+        dropped.append(f"{path}：{value[:40]}")
+        return
+    weak = grounding.strength == "weak"
+    candidate = Found(
+        path,
+        value,
+        grounding.start,
+        grounding.end,
+        grounding.sentence.text,
+        "model",
+        uncertain=weak,
+        note="描述中只有部分依据，请核对" if weak else "",
+    )
+    _place(candidate, sources, findings)
+
+
+def _grounded_item(
+    plain: str, item: Any, text: str, items: list[Sentence], dropped: list[str], path: str
+) -> bool:
+    if item is None or str(item).strip() == "":
+        return False
+    if plain in ENUMS:
+        return True
+    grounding = ground(text, items, str(item))
+    if grounding.strength in ("verbatim", "paraphrase", "weak"):
+        return True
+    dropped.append(f"{path}：{str(item)[:40]}")
+    return False
+
+
+def _enum_evidence(text: str, items: list[Sentence], value: str) -> tuple[int, int, str]:
+    position = text.find(value)
+    if position >= 0:
+        sentence = next((s for s in items if s.start <= position < s.end), None)
+        return position, position + len(value), sentence.text if sentence else ""
+    return 0, 0, ""
+
+
+def _place(candidate: Found, sources: dict[str, Found], findings: list[fnd.Finding]) -> None:
+    """Rules win; a differing model value is reported. Otherwise the model's value is taken."""
+    existing = sources.get(candidate.path)
+    if existing is None:
+        sources[candidate.path] = candidate
+        return
+    if existing.origin == "rule" and not _same(existing.value, candidate.value):
+        findings.append(
+            fnd.Finding(
+                fnd.CONFLICT,
+                f"{label_for(candidate.path)}（{candidate.path}）：规则识别为“{_show(existing.value)}”，"
+                f"模型给出“{_show(candidate.value)}”，已采用规则识别的值，请核对",
+                data={"path": candidate.path, "rule": existing.value, "model": candidate.value},
+            )
+        )
+    elif existing.origin == "rule" and existing.uncertain and not candidate.uncertain:
+        existing.uncertain = False  # both layers agree: no longer uncertain
+        existing.note = ""
+
+
+def _show(value: Any) -> str:
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list) or isinstance(b, list):
+        left = {normalize(str(x)) for x in (a if isinstance(a, list) else [a])}
+        right = {normalize(str(x)) for x in (b if isinstance(b, list) else [b])}
+        return left == right or left <= right or right <= left
+    left, right = normalize(str(a)).lower(), normalize(str(b)).lower()
+    return left == right or left in right or right in left
 
 
 def required_missing(facts: Facts, spec: SpecBook) -> list[str]:

@@ -466,15 +466,15 @@ class OpenAICompatibleLLM:
         self._sleep = sleep
         self.base_url = settings.openai_base_url
 
-    def _client(self, json_mode: bool) -> Any:
+    def _client(self, json_schema: dict[str, Any] | None) -> Any:
         from langchain_openai import ChatOpenAI
 
         key = self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None
         if not key and not _is_loopback(self.base_url):
             raise LLMError("未配置 API Key：请设置环境变量 OPENAI_API_KEY（或在设置页面为本次会话输入）")
         kwargs: dict[str, Any] = {}
-        if json_mode:
-            kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
+        if json_schema is not None:
+            kwargs["model_kwargs"] = {"response_format": response_format(json_schema)}
         return ChatOpenAI(
             model=self.model,
             base_url=self.base_url,
@@ -498,7 +498,7 @@ class OpenAICompatibleLLM:
     ) -> str:
         """Stream one completion. A failed attempt that already streamed text is followed by
         `on_token(STREAM_RESET)` before the retry; the returned text is always one whole attempt's."""
-        client = self._client(json_schema is not None)
+        client = self._client(json_schema)
         lc_messages = [(m.role if m.role != "assistant" else "ai", m.content) for m in messages]
         extra = {"temperature": temperature} if temperature is not None else {}
         attempts = max(1, self.retry.attempts)
@@ -557,6 +557,17 @@ class OpenAICompatibleLLM:
         if not text.strip():
             raise LLMError("模型服务返回了空内容", retryable=True)
         return text
+
+
+def response_format(json_schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI structured output: a schema with properties is sent as `json_schema` (non-strict, so optional
+    and nullable keys are allowed); a bare {"type": "object"} asks for JSON mode only."""
+    if json_schema.get("properties"):
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": "facts_group", "schema": json_schema, "strict": False},
+        }
+    return {"type": "json_object"}
 
 
 def _chunks(stream: Iterator[Any]) -> Iterator[tuple[str, str | None, dict[str, Any] | None]]:

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import streamlit as st
-import yaml
 
 from assistant import factpath
 from assistant.ui import facts_form as ff
@@ -357,78 +356,11 @@ def merge_blanks(current: Any, extracted: Any) -> Any:
 
 
 def extraction(project_id: int) -> None:
-    from assistant.drafting.extract import ExtractionError, extract_facts
-    from assistant.drafting.llm import LLMError
+    from assistant.ui import extraction_review
 
-    st.markdown(
-        "粘贴或上传产品的文字描述，由大模型提取为事实文件。提取结果只包含描述中能找到依据的内容；"
-        "您确认后才会保存为新版本。"
+    extraction_review.render(
+        project_id, lambda data, note: _replace_facts(project_id, data, note), merge_blanks
     )
-    text_key = state.keep(f"extract.text.{project_id}")
-    st.text_area(
-        "产品描述", key=text_key, height=220, placeholder="例如：我们是一家……公司，产品……，使用……模型……"
-    )
-    state.remember(text_key)
-    upload = st.file_uploader(
-        f"或上传描述文件（.md / .txt，不超过 {state.size_text(state.settings().max_upload_bytes)}）",
-        type=["md", "txt"],
-        key=f"extract.upload.{project_id}",
-        max_upload_size=state.upload_limit_mb(),
-    )
-    description = st.session_state.get(text_key, "")
-    if upload is not None:
-        raw = state.read_upload(upload, "描述文件")
-        if raw is not None:
-            try:
-                description = raw.decode("utf-8-sig")
-                st.caption(f"将使用上传的文件“{upload.name}”（{len(description)} 字）。")
-            except UnicodeDecodeError:
-                st.error(f"描述文件“{upload.name}”不是 UTF-8 编码的文本。")
-                return
-    if st.button("提取事实", type="primary", key="extract.run", icon=":material/auto_awesome:"):
-        if not state.provider_uses_model(state.provider()):
-            st.error("从产品描述提取需要大模型：请先在「设置与语料」中选择内置本地模型或 OpenAI 兼容接口。")
-        elif state.save_pending(project_id, "提取"):
-            try:
-                llm = state.make_llm()
-                with st.spinner("正在提取事实……"):
-                    result = extract_facts(description, llm, state.runtime().spec)
-            except (ExtractionError, LLMError) as exc:
-                st.error(f"提取失败：{exc}")
-            else:
-                st.session_state[f"extraction.{project_id}"] = {
-                    "data": result.facts.as_dict(),
-                    "missing": result.missing_report(),
-                    "dropped": result.dropped,
-                    "injections": [h.sentence for h in result.injections],
-                }
-    pending = st.session_state.get(f"extraction.{project_id}")
-    if not pending:
-        return
-    st.markdown("##### 提取结果（尚未保存）")
-    if pending["injections"]:
-        st.warning(
-            "描述中疑似提示词注入的语句已移除：\n\n" + "\n".join(f"- {s}" for s in pending["injections"])
-        )
-    if pending["missing"]:
-        st.warning(
-            "描述中没有找到以下事实，请在表单中补充：\n\n" + "\n".join(f"- {m}" for m in pending["missing"])
-        )
-    if pending["dropped"]:
-        st.info("以下值在描述中找不到依据，已丢弃：\n\n" + "\n".join(f"- {d}" for d in pending["dropped"]))
-    with st.expander("查看提取出的事实（YAML）"):
-        st.code(yaml.safe_dump(pending["data"], allow_unicode=True, sort_keys=False), language="yaml")
-    columns = st.columns(3)
-    if columns[0].button("确认：替换为提取结果", type="primary", key="extract.replace"):
-        st.session_state.pop(f"extraction.{project_id}", None)
-        _replace_facts(project_id, pending["data"], "从产品描述提取")
-    if columns[1].button("确认：只补充空白字段", key="extract.merge"):
-        st.session_state.pop(f"extraction.{project_id}", None)
-        merged = merge_blanks(state.work(project_id)["data"], pending["data"])
-        _replace_facts(project_id, merged, "从产品描述补充")
-    if columns[2].button("放弃提取结果", key="extract.discard"):
-        st.session_state.pop(f"extraction.{project_id}", None)
-        st.rerun()
 
 
 def history(project_id: int) -> None:

@@ -1,0 +1,110 @@
+"""The model layer: one call per group, each constrained to that group's small JSON schema, all sharing the
+same prompt prefix (system text and description) so llama.cpp reuses the evaluated description."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.drafting.extraction.schemas import ENUMS, Group, group_schema, schema_keys
+from assistant.drafting.llm import LLM, LLMError, Message
+from assistant.drafting.prompts import data_block, render
+from assistant.facts import label_for
+
+GROUP_MAX_TOKENS = {"features": 500, "models": 450, "algorithm": 550, "safety": 600, "organization": 400}
+DEFAULT_MAX_TOKENS = 300
+
+
+@dataclass
+class Progress:
+    index: int  # 1-based group being worked on
+    total: int
+    title: str
+    elapsed: float
+    estimate: float | None  # seconds left, from the groups done so far
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class GroupReply:
+    group: Group
+    data: Any  # the model's answer, nested from the top of the facts ({"product": {"features": [...]}})
+    error: str = ""
+    seconds: float = 0.0
+
+
+def full_path(key: str) -> str:
+    """A schema key (product.features[].name) as a facts key path without indices."""
+    return re.sub(r"\[\]", "", key)
+
+
+def _fields(schema: dict[str, Any]) -> str:
+    """One line per key: its label (from the facts labels) and, for an enumeration, its allowed values."""
+    lines = []
+    for key in schema_keys(schema):
+        path = full_path(key)
+        enum = ENUMS.get(path)
+        choice = f"（只能是：{'、'.join(enum)}）" if enum else ""
+        lines.append(f"- {key}：{label_for(path)}{choice}")
+    return "\n".join(lines)
+
+
+def messages_for(description: str, group: Group) -> list[Message]:
+    prompt = render(
+        "facts", description=data_block(description), group=group.title, fields=_fields(group_schema(group))
+    )
+    return [Message("system", render("facts_system")), Message("user", prompt)]
+
+
+def json_object(raw: str) -> Any:
+    start, end = raw.find("{"), raw.rfind("}")
+    if start < 0 or end <= start:
+        raise ValueError("输出中没有 JSON 对象")
+    return json.loads(raw[start : end + 1])
+
+
+def run_groups(
+    description: str, llm: LLM, groups: list[Group], on_progress: ProgressCallback | None = None
+) -> Iterator[GroupReply]:
+    """Ask the model for each group in turn; a group whose reply is not valid JSON is retried once, then
+    reported and skipped (the other groups still run)."""
+    began = time.monotonic()
+    for index, group in enumerate(groups, 1):
+        elapsed = time.monotonic() - began
+        estimate = elapsed / (index - 1) * (len(groups) - index + 1) if index > 1 else None
+        if on_progress:
+            on_progress(Progress(index, len(groups), group.title, elapsed, estimate))
+        started = time.monotonic()
+        messages = messages_for(description, group)
+        error = ""
+        data: Any = None
+        schema: dict[str, Any] = group_schema(group)
+        for _attempt in range(2):
+            try:
+                raw = llm.complete(
+                    messages,
+                    max_tokens=GROUP_MAX_TOKENS.get(group.key, DEFAULT_MAX_TOKENS),
+                    temperature=0.0,
+                    json_schema=schema,
+                )
+                reply = json_object(raw)
+                data = reply if isinstance(reply, dict) else None
+                error = ""
+                break
+            except (ValueError, json.JSONDecodeError) as exc:
+                error = f"模型输出不是有效的 JSON：{str(exc)[:80]}"
+            except LLMError as exc:
+                error = str(exc)
+                if "HTTP 400" in error and schema.get("properties"):
+                    schema = {"type": "object"}  # a server without structured output: plain JSON mode
+                    continue
+                break
+        yield GroupReply(group, data, error, time.monotonic() - started)
+    if on_progress:
+        on_progress(Progress(len(groups), len(groups), "完成", time.monotonic() - began, 0.0))

@@ -1,0 +1,817 @@
+"""The deterministic layer: identifiers, formatted facts and enumerations found by rules, each with the span
+and sentence it came from, and assigned to its field by its context. No model; always runs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from assistant import SPEC_DIR
+from assistant.drafting.extraction.record import Found
+from assistant.drafting.extraction.text import Sentence, sentence_at, sentences
+from assistant.facts import credit_code_problem
+from assistant.numerals import cn_to_int
+
+HAN = r"\u4e00-\u9fff"
+NUM = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
+CREDIT_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{2}\d{6}[0-9A-Z]{10}(?![0-9A-Za-z])")
+ICP_RE = re.compile(rf"[{HAN}]\s*ICP\s*备\s*\d{{6,12}}\s*号(?:\s*-\s*\d{{1,3}})?")
+ALGO_FILING_RE = re.compile(r"网信算备\s*(\d+)\s*号")
+LLM_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9-])[A-Z][A-Za-z]+-[A-Za-z][A-Za-z0-9]*-\d{8}(?![0-9])")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+PHONE_RE = re.compile(
+    r"(?<![\dA-Za-z-])(?:0\d{2,3}[- ]?\d{7,8}(?:-\d{1,5})?|1[3-9]\d{9}|[48]00[- ]?\d{3}[- ]?\d{4})(?![\d])"
+)
+URL_RE = re.compile(
+    r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~%/?#=&:+]+|(?<![@A-Za-z0-9.\-])(?:[a-z0-9-]+\.)+(?:com\.cn|cn|com|net|org)(?:/[A-Za-z0-9\-._~%/?#=&]*)?(?![A-Za-z0-9@])"
+)
+DATE_RE = re.compile(r"(\d{4})\s*(?:年|/|\.|-)\s*(\d{1,2})\s*(?:月|/|\.|-)\s*(\d{1,2})\s*日?")
+MONTH_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
+COMPANY_RE = re.compile(rf"[{HAN}（）()A-Za-z0-9]{{2,40}}?(?:股份有限公司|有限责任公司|有限公司)")
+QUOTED_RE = re.compile(r"[“\"「『《]([^”\"」』》\n]{2,24})[”\"」』》]")
+NAMED_RE = re.compile(
+    rf"(?:叫做|叫|名为|名叫|名称为|名称是|名字是|品牌为|品牌是)\s*[“\"「『《]?([{HAN}A-Za-z0-9 ]{{2,20}}?)[”\"」』》]?(?=[，。、,；;\s（(]|$|的|是|，)"
+)
+MODEL_SUFFIX_RE = re.compile(rf"[{HAN}A-Za-z0-9.\-]{{1,16}}?(?:大语言模型|大模型)")
+DEADLINE_RE = re.compile(
+    rf"(?:(?:自|从)?(?:受理|收到|接到)[^，。；]{{0,6}}?(?:之日)?(?:起|后)\s*)?(?:在\s*)?{NUM}\s*个?\s*(?:工作日|自然日|小时|天|日)\s*(?:内|之内|(?=[^，。；]{0, 3}(?:反馈|答复|回复|处理|办结|给出)))"
+)
+RETENTION_RE = re.compile(rf"(?:{NUM}|半)\s*个?\s*(?:月|年)|半年")
+PEOPLE_RE = re.compile(rf"({NUM})\s*(?:名|个|位)?\s*(?:人|员|名|位)")
+COUNT_RE = re.compile(rf"约?\s*{NUM}\s*[万千亿]?\s*(?:多)?\s*条")
+SCALE_NUMBER_RE = re.compile(rf"{NUM}|几[十百千万]")
+PERSON_RE = re.compile(
+    rf"(?P<title>[{HAN}A-Za-z]{{0,6}}(?:总监|经理|主管|负责人|总裁|总经理|CEO|CTO|CSO|官))?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:负责(?!人)|牵头|担任负责人)"
+)
+OFFICER_RE = re.compile(
+    rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
+    rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s]|负责|担任|$))"
+)
+NEGATION_RE = re.compile(r"(没有|并未|未|不|并非|非|无)[^，。；]{0,3}$")
+# Characters and words at which a name stops when read backwards from its suffix (公司, 大模型, 组).
+_NAME_BREAKS = (
+    "我们是",
+    "我们",
+    "我司",
+    "是",
+    "为",
+    "由",
+    "与",
+    "和",
+    "跟",
+    "向",
+    "给",
+    "的",
+    "家",
+    "叫",
+    "了",
+    "在",
+    "及",
+    "从",
+    "被",
+    "对",
+    "有个",
+    "设有",
+    "设立",
+    "成立了",
+    "成立",
+    "有",
+    "个",
+    "训练",
+    "调用",
+    "使用",
+    "接入",
+    "部署",
+    "采用",
+    "自研",
+    "做",
+    "开发",
+    "基于",
+    "通过",
+    "自己",
+    "一家",
+    "公司",
+    "用",
+    "来自",
+    "旗下",
+    "属于",
+    "合作",
+    "任何",
+    "拿到",
+    "已经",
+    "完成",
+    "第三方",
+    "一个",
+    "这个",
+    "该",
+    "或",
+    "、",
+)
+_INDUSTRY_WORDS = {
+    "科技",
+    "信息",
+    "技术",
+    "网络",
+    "智能",
+    "数字",
+    "电子",
+    "商务",
+    "文化",
+    "传媒",
+    "有限",
+    "公司",
+    "人工",
+    "软件",
+    "互联",
+    "数据",
+    "服务",
+    "平台",
+    "助手",
+    "集团",
+    "模型",
+}
+_LIBRARY_BREAKS = ("经过", "通过", "采用", "用的是", "使用", "都", "加上", "和", "与", "、", "的", "是", "用")
+FORM_WORDS = (
+    "App",
+    "APP",
+    "app",
+    "小程序",
+    "网站",
+    "官网",
+    "公众号",
+    "SDK",
+    "API",
+    "客户端",
+    "开放平台",
+    "平台",
+)
+
+
+@lru_cache(maxsize=1)
+def keyword_rules() -> dict[str, Any]:
+    return yaml.safe_load((SPEC_DIR / "extraction.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=256)
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def ctx(name: str) -> re.Pattern[str]:
+    return _rx(keyword_rules()["contexts"][name])
+
+
+@dataclass
+class ModelMention:
+    name: str
+    start: int
+    end: int
+    provenance: str | None = None
+    provider: str | None = None
+    is_base: bool = False  # an open-source family fine-tuned into an unnamed model: its base_model
+
+
+@dataclass
+class RuleResult:
+    found: list[Found] = field(default_factory=list)
+    unassigned: list[Found] = field(default_factory=list)  # recognised but not placed: reported, not written
+    models: list[ModelMention] = field(default_factory=list)
+    companies: list[tuple[str, int, int]] = field(default_factory=list)
+    product_names: list[tuple[str, int, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def paths(self) -> set[str]:
+        return {f.path for f in self.found}
+
+
+class _Reader:
+    """Shared state of one rule pass over one description."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.sents = sentences(text)
+        self.result = RuleResult()
+
+    def sentence(self, offset: int) -> Sentence:
+        return sentence_at(self.sents, offset)
+
+    def clause(self, offset: int) -> str:
+        start, end = self.sentence(offset).clause_at(offset)
+        return self.text[start:end]
+
+    def add(
+        self, path: str, value: Any, start: int, end: int, *, uncertain: bool = False, note: str = ""
+    ) -> None:
+        if any(f.path == path for f in self.result.found):
+            return  # the first (earliest) evidence wins; later ones are the same fact restated or a variant
+        sentence = self.sentence(start)
+        self.result.found.append(Found(path, value, start, end, sentence.text, "rule", uncertain, note))
+
+    def unassigned(self, label: str, value: Any, start: int, end: int) -> None:
+        sentence = self.sentence(start)
+        self.result.unassigned.append(Found(label, value, start, end, sentence.text, "rule", True))
+
+
+def extract_rules(text: str) -> RuleResult:
+    reader = _Reader(text)
+    _companies(reader)
+    _models(reader)
+    _names(reader)
+    _credit_codes(reader)
+    _icp(reader)
+    _filing_numbers(reader)
+    _contacts(reader)
+    _urls(reader)
+    _launch_date(reader)
+    _enumerations(reader)
+    _numbers(reader)
+    _people(reader)
+    return reader.result
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+
+def name_before(text: str, end: int, *, limit: int = 24, breaks: tuple[str, ...] = _NAME_BREAKS) -> int:
+    """Start offset of the name that ends at `end`: read backwards over Han/Latin characters, stop at a
+    punctuation mark or at the last break word."""
+    start = end
+    while start > 0 and end - start < limit and re.match(rf"[{HAN}A-Za-z0-9（）()]", text[start - 1]):
+        start -= 1
+    segment = text[start:end]
+    cut = max((segment.rfind(b) + len(b) for b in breaks if b in segment), default=0)
+    return start + cut
+
+
+def _companies(r: _Reader) -> None:
+    seen: set[str] = set()
+    for m in re.finditer(r"股份有限公司|有限责任公司|有限公司", r.text):
+        # read the name back from just before the suffix so the suffix's own 公司 is not a break word
+        start = name_before(r.text, m.start())
+        opening = max(r.text.rfind("（", start, m.start()), r.text.rfind("(", start, m.start()))
+        closing = max(r.text.rfind("）", start, m.start()), r.text.rfind(")", start, m.start()))
+        if opening >= 0 and (closing < opening or closing - opening > 4):
+            start = (
+                opening + 1
+            )  # 帧元视频（上海帧元…公司）: the bracket opens the name; （北京） stays inside it
+        name = r.text[start : m.end()]
+        if m.start() - start < 2:
+            continue
+        r.result.companies.append((name, start, m.end()))
+        seen.add(name)
+    if not r.result.companies:
+        return
+    own = next((c for c in r.result.companies if _is_own_company(r, *c)), None)
+    first = own or r.result.companies[0]
+    r.add(
+        "entity.name",
+        first[0],
+        first[1],
+        first[2],
+        uncertain=own is None and len(seen) > 1,
+        note="" if own or len(seen) == 1 else "描述中有多个公司名称，取第一个",
+    )
+
+
+def _is_own_company(r: _Reader, name: str, start: int, end: int) -> bool:
+    sentence = r.sentence(start)
+    before = r.text[sentence.start : start]
+    after = r.text[end : end + 16]
+    return bool(
+        re.search(r"我们是|我们|我司|本公司|公司名称|运营主体|开发主体|备案主体|主体是|主体为", before)
+        or re.match(
+            r"\s*(（统一社会信用代码|\(统一社会信用代码|，统一社会信用代码|运营|开发|推出|旗下|是一家|成立于)",
+            after,
+        )
+        or (start == r.sents[0].start and not before)
+    )
+
+
+def _models(r: _Reader) -> None:
+    mentions: list[ModelMention] = []
+    for m in QUOTED_RE.finditer(r.text):
+        name = m.group(1).strip()
+        if re.search(r"(大语言模型|大模型|模型)$", name) and len(name) >= 4:
+            mentions.append(ModelMention(name, m.start(1), m.end(1)))
+    for m in MODEL_SUFFIX_RE.finditer(r.text):
+        suffix = re.search(r"大语言模型|大模型", m.group(0))
+        assert suffix is not None
+        suffix_at = m.start() + suffix.start()
+        start = name_before(r.text, suffix_at)
+        if suffix_at - start >= 2 and not NEGATION_RE.search(r.text[max(0, start - 6) : start]):
+            mentions.append(ModelMention(r.text[start : m.end()], start, m.end()))
+    bases: list[tuple[str, int, int]] = []
+    for m in _rx(keyword_rules()["model_families"]).finditer(r.text):
+        sentence = r.sentence(m.start()).text
+        named = [x for x in mentions if x.name in sentence]
+        if named and re.search(r"基于|微调|精调", sentence):
+            bases.append((m.group(0).strip(), m.start(), m.end()))  # the base of a named model, not a model
+        elif re.search(r"基于|微调|精调|开源", sentence):
+            mentions.append(ModelMention(m.group(0).strip(), m.start(), m.end(), is_base=True))
+        else:
+            mentions.append(ModelMention(m.group(0).strip(), m.start(), m.end()))
+    by_name: dict[str, ModelMention] = {}
+    for mention in sorted(mentions, key=lambda x: x.start):
+        if mention.name not in by_name and not any(mention.name in n or n in mention.name for n in by_name):
+            by_name[mention.name] = mention
+    r.result.models = list(by_name.values())
+    own_company = next((f.value for f in r.result.found if f.path == "entity.name"), None)
+    for index, model in enumerate(r.result.models):
+        base = f"algorithm.models[{index}]"
+        r.add(f"{base}.{'base_model' if model.is_base else 'name'}", model.name, model.start, model.end)
+        model_sentences = [s for s in r.sents if model.name in s.text]
+        for base_name, start, end in bases:
+            if any(s.start <= start < s.end for s in model_sentences):
+                r.add(f"{base}.base_model", base_name, start, end)
+        provenance = _provenance(model_sentences, model.name)
+        if provenance:
+            model.provenance = provenance[0]
+            r.add(f"{base}.provenance", provenance[0], provenance[1], provenance[2])
+        for name, start, end in r.result.companies:
+            if name != own_company and any(s.start <= start < s.end for s in model_sentences):
+                model.provider = name
+                r.add(f"{base}.provider", name, start, end)
+                break
+
+
+def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, int] | None:
+    rules = keyword_rules()["provenance"]
+    for label in ("基于开源模型微调", "自研", "第三方API"):
+        for sentence in model_sentences:
+            text = sentence.text.replace(name, " " * len(name))  # the model's own name is not evidence
+            for m in _rx(rules[label]).finditer(text):
+                if not NEGATION_RE.search(text[: m.start()]):
+                    return label, sentence.start + m.start(), sentence.start + m.end()
+    return None
+
+
+def _names(r: _Reader) -> None:
+    models = {m.name for m in r.result.models}
+    companies = {c[0] for c in r.result.companies}
+    candidates: list[tuple[str, int, int]] = []
+    for m in NAMED_RE.finditer(r.text):
+        name = m.group(1).strip()
+        if _is_product_name(name, models, companies):
+            candidates.append((name, m.start(1), m.start(1) + len(name)))
+    for m in QUOTED_RE.finditer(r.text):
+        name = m.group(1).strip()
+        after = r.text[m.end() : m.end() + 10]
+        if _is_product_name(name, models, companies) and re.match(
+            rf"\s*[{HAN}]{{0,4}}\s*(App|APP|app|小程序|网站|平台|公众号|SDK)", after
+        ):
+            candidates.append((name, m.start(1), m.end(1)))
+    lead = re.match(
+        rf"\s*[“\"「『《]?([{HAN}A-Za-z0-9 ]{{2,14}}?)[”\"」』》]?\s*[（(][^）)]{{2,40}}有限公司", r.text
+    )
+    if lead and _is_product_name(lead.group(1).strip(), models, companies):  # 帧元视频（上海帧元…有限公司）
+        candidates.append((lead.group(1).strip(), lead.start(1), lead.end(1)))
+    candidates.sort(key=lambda c: c[1])
+    r.result.product_names = candidates
+    if candidates:
+        name, start, end = candidates[0]
+        r.add("product.name", name, start, end)
+
+
+def _is_product_name(name: str, models: set[str], companies: set[str]) -> bool:
+    return (
+        len(name) >= 2
+        and name not in models
+        and not name.endswith(("公司", "模型", "协议", "制度", "规则", "政策", "库"))
+        and not any(name in c for c in companies)
+        and not re.search(r"^(我的|首页|点击|这个|一个)", name)
+    )
+
+
+def _core(name: str) -> str:
+    """A name without its legal-form suffix and industry words (those are shared by unrelated names)."""
+    name = re.sub(r"(股份有限公司|有限责任公司|有限公司)$", "", name)
+    for word in _INDUSTRY_WORDS:
+        name = name.replace(word, "|")
+    return name
+
+
+def brand_overlap(a: str, b: str) -> bool:
+    """Two names share a distinctive two-character piece (not an industry word, not only a common prefix
+    such as the city both start with)."""
+    if a == b:
+        return False
+    a, b = _core(a), _core(b)
+    for i in range(len(a) - 1):
+        piece = a[i : i + 2]
+        if not re.fullmatch(rf"[{HAN}A-Za-z0-9]{{2}}", piece):
+            continue
+        j = b.find(piece)
+        if j >= 0 and not (i == 0 and j == 0 and len(a) > 6 and len(b) > 6):
+            return True
+    return False
+
+
+# --- identifiers ----------------------------------------------------------------------------------
+
+
+def _credit_codes(r: _Reader) -> None:
+    for m in CREDIT_RE.finditer(r.text):
+        code = m.group(0)
+        problem = credit_code_problem(code)
+        in_context = "信用代码" in r.sentence(m.start()).text
+        if problem is None:
+            r.add("entity.credit_code", code, m.start(), m.end())
+        elif in_context:
+            r.add(
+                "entity.credit_code",
+                code,
+                m.start(),
+                m.end(),
+                uncertain=True,
+                note=f"统一社会信用代码校验未通过：{problem}",
+            )
+
+
+def _icp(r: _Reader) -> None:
+    for m in ICP_RE.finditer(r.text):
+        r.add("product.icp_number", re.sub(r"\s+", "", m.group(0)), m.start(), m.end())
+
+
+def _filing_numbers(r: _Reader) -> None:
+    for m in ALGO_FILING_RE.finditer(r.text):
+        number = f"网信算备{m.group(1)}号"
+        note = "" if len(m.group(1)) == 21 else f"网信算备编号应为 21 位数字，此处为 {len(m.group(1))} 位"
+        path = _number_owner(
+            r, m.start(), "algorithm_filing_number", own_path="filing.existing_filing_number"
+        )
+        if path:
+            r.add(path, number, m.start(), m.end(), uncertain=bool(note), note=note)
+        else:
+            r.unassigned("网信算备编号", number, m.start(), m.end())
+    for m in LLM_NUMBER_RE.finditer(r.text):
+        path = _number_owner(r, m.start(), "llm_filing_number", own_path=None)
+        if path:
+            r.add(path, m.group(0), m.start(), m.end())
+        else:
+            r.unassigned("大模型上线编号", m.group(0), m.start(), m.end())
+
+
+def _number_owner(r: _Reader, offset: int, key: str, own_path: str | None) -> str | None:
+    """A filing number belongs to the model named in its sentence (or the one before, when the sentence
+    refers back: 对方/其/该模型), or to the product itself when the sentence says so."""
+    sentence = r.sentence(offset)
+    before = sentence.text[: offset - sentence.start]
+    in_sentence = [i for i, m in enumerate(r.result.models) if m.name in sentence.text]
+    if in_sentence:
+        # the model named closest before the number, else the first named in the sentence
+        named_before = [i for i in in_sentence if r.result.models[i].name in before]
+        index = named_before[-1] if named_before else in_sentence[0]
+        return f"algorithm.models[{index}].{key}"
+    if (
+        own_path
+        and ctx("own_filing").search(sentence.text)
+        and not re.search(r"对方|其|该模型|供应商|他们", before)
+    ):
+        return own_path
+    third_party = [i for i, m in enumerate(r.result.models) if m.provenance == "第三方API"]
+    previous = [s for s in r.sents if s.end <= sentence.start][-1:]
+    refers_back = re.search(r"对方|其|该模型|供应商|他们|这家|模型的?备案", sentence.text)
+    if refers_back or (previous and any(m.name in previous[0].text for m in r.result.models)):
+        candidates = third_party or list(range(len(r.result.models)))
+        if len(candidates) == 1:
+            return f"algorithm.models[{candidates[0]}].{key}"
+    return None
+
+
+def _contacts(r: _Reader) -> None:
+    contacts: list[tuple[str, int, int]] = []
+    email_spans = []
+    for regex, kind in ((EMAIL_RE, "邮箱"), (PHONE_RE, "电话")):
+        for m in regex.finditer(r.text):
+            if kind == "电话" and any(s <= m.start() < e for s, e in email_spans):
+                continue
+            if kind == "邮箱":
+                email_spans.append((m.start(), m.end()))
+            value, clause = m.group(0), r.clause(m.start())
+            sentence = r.sentence(m.start()).text
+            if ctx("complaint").search(clause) or (
+                ctx("complaint").search(sentence) and not ctx("officer").search(sentence)
+            ):
+                contacts.append((f"{_contact_label(r.text, m.start(), kind)} {value}", m.start(), m.end()))
+            elif ctx("officer").search(sentence):
+                r.add(
+                    f"entity.security_officer.{'email' if kind == '邮箱' else 'phone'}",
+                    value,
+                    m.start(),
+                    m.end(),
+                    uncertain=not re.search("安全|合规", sentence),
+                    note="" if re.search("安全|合规", sentence) else "联系人是否为安全负责人请核对",
+                )
+            else:
+                r.unassigned(f"未能确定用途的{kind}", value, m.start(), m.end())
+    if contacts:
+        contacts.sort(key=lambda c: c[1])
+        r.add("safety.complaint.contact", "；".join(c[0] for c in contacts), contacts[0][1], contacts[-1][2])
+
+
+def _contact_label(text: str, start: int, kind: str) -> str:
+    before = text[max(0, start - 12) : start]
+    m = re.search(rf"([{HAN}]{{0,4}}(?:电话|邮箱|热线|信箱|邮件|网址))\s*(?:是|为|：|:)?\s*$", before)
+    label = m.group(1) if m else ""
+    label = re.split(r"或者|或|和|及|与|、|可以|可|拨打|发送至|发到|联系|通过|请|并", label)[-1]
+    if len(label) <= 2:
+        label = ("投诉" if "投诉" in before else "举报") + kind
+    return label
+
+
+def _urls(r: _Reader) -> None:
+    urls: list[tuple[str, int, int]] = []
+    for m in URL_RE.finditer(r.text):
+        url = m.group(0).rstrip(".")
+        if "@" in r.text[max(0, m.start() - 1) : m.start()] or any(
+            url in e.group(0) for e in EMAIL_RE.finditer(r.clause(m.start()))
+        ):
+            continue
+        if ctx("complaint").search(r.clause(m.start())):
+            continue  # a complaint page is the complaint entrance, left to the model with its context
+        urls.append((url, m.start(), m.end()))
+    if urls:
+        unique = list(dict.fromkeys(u[0] for u in urls))
+        r.add("product.urls", unique, urls[0][1], urls[0][2])
+
+
+def _launch_date(r: _Reader) -> None:
+    for sentence in r.sents:
+        m = ctx("not_launched").search(sentence.text)
+        if m:
+            r.add("product.launch_date", "未上线", sentence.start + m.start(), sentence.start + m.end())
+            return
+    for sentence in r.sents:
+        if not ctx("launch").search(sentence.text):
+            continue
+        full = DATE_RE.search(sentence.text)
+        if full:
+            year, month, day = map(int, full.groups())
+            s = sentence.start + full.start()
+            r.add("product.launch_date", f"{year:04d}-{month:02d}-{day:02d}", s, sentence.start + full.end())
+            return
+        month_only = MONTH_RE.search(sentence.text)
+        if month_only:
+            s = sentence.start + month_only.start()
+            r.add(
+                "product.launch_date",
+                month_only.group(0).replace(" ", ""),
+                s,
+                sentence.start + month_only.end(),
+                uncertain=True,
+                note="描述只写到月份：请补充具体上线日期（YYYY-MM-DD）",
+            )
+            return
+
+
+# --- enumerations ---------------------------------------------------------------------------------
+
+
+def _first(pattern: str, text: str) -> re.Match[str] | None:
+    return _rx(pattern).search(text)
+
+
+def _enumerations(r: _Reader) -> None:
+    rules = keyword_rules()
+    _role(r, rules["role"])
+    _algorithm_type(r)
+    forms, call_context = [], _rx(rules["model_call_context"])
+    for form, pattern in rules["forms"].items():
+        for m in _rx(pattern).finditer(r.text):
+            clause = r.clause(m.start())
+            if form in ("API", "SDK") and call_context.search(clause) and not _is_support(r):
+                continue
+            if form in ("App", "小程序", "公众号") and _is_support(r):
+                continue  # a technical supporter's customers' apps, not its own forms
+            forms.append((m.start(), form, m.end()))
+            break
+    if forms:
+        forms.sort()
+        r.add("product.forms", [f[1] for f in forms], forms[0][0], forms[0][2])
+    if _is_support(r):
+        delivery = sorted(
+            (m.start(), label, m.end())
+            for label, pattern in rules["delivery"].items()
+            if (m := _first(pattern, r.text))
+        )
+        if delivery:
+            r.add("technical_service.delivery", [d[1] for d in delivery], delivery[0][0], delivery[0][2])
+    for path, yes, no in (
+        ("product.minors_allowed", rules["minors_allowed"], rules["minors_denied"]),
+        ("filing.public_opinion_attribute", rules["public_opinion_true"], rules["public_opinion_false"]),
+    ):
+        if m := _first(no, r.text):
+            r.add(path, False, m.start(), m.end())
+        elif m := _first(yes, r.text):
+            r.add(path, True, m.start(), m.end())
+    for kind, pattern in rules["filing_kind"].items():
+        if m := _first(pattern, r.text):
+            r.add("filing.filing_kind", kind, m.start(), m.end())
+
+
+def _is_support(r: _Reader) -> bool:
+    return any(f.path == "filing.role" and f.value == "服务技术支持者" for f in r.result.found)
+
+
+def _role(r: _Reader, rules: dict[str, Any]) -> None:
+    for role, pattern in rules["explicit"].items():
+        if m := _first(pattern, r.text):
+            r.add("filing.role", role, m.start(), m.end())
+            return
+    support = _first(rules["technical_support"], r.text)
+    consumer = _first(rules["consumer"], r.text)
+    if support and (not consumer or re.search(r"不做面向个人|不直接面向", r.text)):
+        r.add("filing.role", "服务技术支持者", support.start(), support.end())
+    elif consumer and not support:
+        r.add(
+            "filing.role",
+            "服务提供者",
+            consumer.start(),
+            consumer.end(),
+            uncertain=True,
+            note="按“面向用户提供服务”的描述推定",
+        )
+    elif consumer:
+        r.add(
+            "filing.role",
+            "服务提供者",
+            consumer.start(),
+            consumer.end(),
+            uncertain=True,
+            note="描述既有面向用户又有面向企业的内容，请确认备案角色",
+        )
+
+
+def type_scores(text: str) -> dict[str, int]:
+    rules = keyword_rules()
+    return {
+        kind: len(_rx(pattern).findall(text))
+        + 2 * len(_rx(rules["algorithm_type_strong"][kind]).findall(text))
+        for kind, pattern in rules["algorithm_type"].items()
+    }
+
+
+def _algorithm_type(r: _Reader) -> None:
+    kinds = list(keyword_rules()["algorithm_type"])
+    explicit = re.search("|".join(kinds), r.text)
+    if explicit:
+        r.add("filing.algorithm_type", explicit.group(0), explicit.start(), explicit.end())
+        return
+    scores = type_scores(r.text)
+    best = max(kinds, key=lambda k: (scores[k], -kinds.index(k)))
+    if scores[best] == 0:
+        return
+    m = _rx(keyword_rules()["algorithm_type"][best]).search(r.text)
+    assert m is not None
+    runner_up = sorted(scores.values())[-2]
+    r.add(
+        "filing.algorithm_type",
+        best,
+        m.start(),
+        m.end(),
+        uncertain=scores[best] < 2 * max(runner_up, 1),
+        note=f"按关键词推定（{best} {scores[best]} 处）",
+    )
+
+
+# --- numbers --------------------------------------------------------------------------------------
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(float(text)) if re.fullmatch(r"\d+(\.\d+)?", text) else cn_to_int(text)
+    except ValueError:
+        return None
+
+
+def _numbers(r: _Reader) -> None:
+    scale_clauses: list[tuple[int, int]] = []
+    deadlines: list[tuple[Sentence, re.Match[str]]] = []
+    for sentence in r.sents:
+        for m in ctx("user_scale").finditer(sentence.text):
+            start, end = sentence.clause_at(sentence.start + m.start())
+            if SCALE_NUMBER_RE.search(r.text[start:end]) and (start, end) not in scale_clauses:
+                scale_clauses.append((start, end))
+        if ctx("complaint").search(sentence.text):
+            deadlines += [
+                (sentence, m) for m in DEADLINE_RE.finditer(sentence.text) if "几" not in m.group(0)
+            ]
+        log = ctx("log").search(sentence.text)
+        m = RETENTION_RE.search(sentence.text, log.start()) if log else None
+        if log and m:
+            start, _ = sentence.clause_at(sentence.start + log.start())
+            _, end = sentence.clause_at(sentence.start + m.start())
+            network = re.search(r"网络日志|用户日志|访问日志|操作日志|日志(保存|留存|保留)", sentence.text)
+            note = "" if network else "请核对这是否为网络日志的留存期限"
+            r.add(
+                "safety.log_retention",
+                clause_value(r.text, start, end),
+                start,
+                end,
+                uncertain=not network,
+                note=note,
+            )
+        library = ctx("feature_library").search(sentence.text)
+        m = COUNT_RE.search(sentence.text, library.end()) if library else None
+        if library and m and m.start() - library.end() <= 12:
+            start = name_before(r.text, sentence.start + library.end(), limit=10, breaks=_LIBRARY_BREAKS)
+            _, end = sentence.clause_at(sentence.start + m.start())
+            r.add("safety.feature_library", clause_value(r.text, start, end), start, end)
+        _staff(r, sentence)
+    _deadline(r, deadlines)
+    if scale_clauses:
+        text = "，".join(clause_value(r.text, s, e) for s, e in scale_clauses)
+        r.add("product.user_scale", text, scale_clauses[0][0], scale_clauses[-1][1])
+
+
+def _deadline(r: _Reader, deadlines: list[tuple[Sentence, re.Match[str]]]) -> None:
+    """One deadline: as written (受理后 5 个工作日内). Several (投诉 … 内；举报 … 内): each with its clause."""
+    if not deadlines:
+        return
+    first_sentence, first = deadlines[0]
+    start, end = first_sentence.start + first.start(), deadlines[-1][0].start + deadlines[-1][1].end()
+    if len({m.group(0) for _, m in deadlines}) == 1:
+        value = re.sub(r"^在\s*", "", first.group(0).strip())
+    else:
+        clauses = [sentence.clause_at(sentence.start + m.start()) for sentence, m in deadlines]
+        value = "；".join(dict.fromkeys(clause_value(r.text, s, e) for s, e in clauses))
+    r.add("safety.complaint.feedback_deadline", value, start, end)
+
+
+def clause_value(text: str, start: int, end: int) -> str:
+    """A clause as a value: an opened bracket is closed, trailing punctuation dropped."""
+    value = text[start:end]
+    if value.count("（") > value.count("）"):
+        close = text.find("）", end)
+        if 0 <= close < end + 40:
+            value = text[start : close + 1]
+    return value.strip().rstrip("。；;，,、 ")
+
+
+def _staff(r: _Reader, sentence: Sentence) -> None:
+    for m in PEOPLE_RE.finditer(sentence.text):
+        start, end = sentence.clause_at(sentence.start + m.start())
+        clause = r.text[start:end]
+        lead = r.text[
+            max(sentence.start, start - 12) : end
+        ]  # "设有安全委员会，共 7 人": the team may come just before
+        if ctx("reviewers").search(clause) or not (ctx("staff").search(clause) or ctx("staff").search(lead)):
+            continue
+        count = _int(m.group(1))
+        if count is not None and 0 < count < 100_000:
+            s = sentence.start + m.start()
+            r.add("organization.staff_count", str(count), s, sentence.start + m.end())
+            return
+
+
+def _people(r: _Reader) -> None:
+    for sentence in r.sents:
+        for m in re.finditer(
+            rf"[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门|组|部)(?![{HAN}])|[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门)",
+            sentence.text,
+        ):
+            end = sentence.start + m.end()
+            start = name_before(
+                r.text,
+                end,
+                breaks=("有个", "设有", "设立", "成立了", "成立", "由", "是", "的", "个", "有", "公司"),
+            )
+            name = r.text[start:end]
+            if len(name) >= 3 and ctx("department").search(name):
+                r.add("organization.department", name, start, end)
+                break
+        named = OFFICER_RE.search(sentence.text)
+        m = named or PERSON_RE.search(sentence.text)
+        if not m or not re.search("安全|合规|风控|治理|负责", sentence.text):
+            continue
+        name = m.group("name")
+        if re.search(r"安全|合规|负责|部|组|团队|委员", name) or name[0] not in keyword_rules()["surnames"]:
+            continue
+        title = _person_title(r, sentence, m, named is not None)
+        s, e = sentence.start + m.start("name"), sentence.start + m.end("name")
+        r.add("organization.head", f"{name}（{title}）" if title else name, s, e)
+        officer = re.search(r"安全|合规", title) or re.search(r"安全负责人|合规负责人", sentence.text)
+        note = "" if officer else "按部门负责人推定为安全负责人，请核对"
+        r.add("entity.security_officer.name", name, s, e, uncertain=not officer, note=note)
+        if title:
+            at = sentence.text.find(title)
+            ts, te = (sentence.start + at, sentence.start + at + len(title)) if at >= 0 else (s, e)
+            r.add("entity.security_officer.title", title, ts, te, uncertain=not officer, note=note)
+        return
+
+
+def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool) -> str:
+    """The person's title: in brackets after the name, or the 负责人 role before it, or the title word
+    (总监, 经理 …) just before the name, read back to the start of the phrase."""
+    if named:
+        role = re.sub(r"^(是|由|的|为)+", "", m.group("role"))
+        return (m.group("title") or role or "").strip()
+    title = (m.group("title") or "").strip()
+    if not title:
+        return ""
+    end = sentence.start + m.start("title") + len(title)
+    return r.text[name_before(r.text, end, breaks=("，", "是", "由", "的", "组", "团队")) : end]

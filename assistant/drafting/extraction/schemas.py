@@ -1,0 +1,125 @@
+"""Extraction groups and their JSON schemas, taken from the facts model (assistant/facts.py: FACT_GROUPS
+and group_schema) and prepared for constrained decoding: no descriptions (a label or hint must never be
+copied into a value), no fields the deterministic layer owns, strings bounded in length."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from assistant import facts as fm
+
+STRING_MAX = 120  # characters: a value is a phrase from the description, never a paragraph
+# Fields the model layer never fills: identifiers and formatted facts are the deterministic layer's, and
+# whether a filing is a change or has an opinion attribute is read from the words, not guessed.
+RULE_ONLY = {
+    "entity.credit_code",
+    "product.icp_number",
+    "product.urls",
+    "product.launch_date",
+    "filing.existing_filing_number",
+    "filing.filing_kind",
+    "filing.public_opinion_attribute",
+    "filing.assessment_date",
+    "filing.report_date",
+    "algorithm.models.llm_filing_number",
+    "algorithm.models.algorithm_filing_number",
+    "entity.security_officer.phone",
+    "entity.security_officer.email",
+}
+BIOMETRIC_WORDS = (
+    "人脸",
+    "换脸",
+    "声纹",
+    "人声",
+    "克隆",
+    "数字人",
+    "虚拟形象",
+    "生物识别",
+    "照片生成",
+    "形象定制",
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    title: str
+    roots: tuple[str, ...]
+    applies: dict[str, list[str]]
+
+    def many(self, root: str) -> bool:
+        spec = fm.field_spec(root)
+        return bool(spec and spec.many)
+
+
+GROUPS: tuple[Group, ...] = tuple(Group(g.name, g.title, g.roots, g.applies) for g in fm.FACT_GROUPS)
+ENUMS: dict[str, tuple[str, ...]] = {
+    path: tuple(spec.choices) for path, spec in fm.field_specs().items() if spec.choices
+}
+
+
+def applicable_groups(role: str | None, algorithm_type: str | None, description: str) -> list[Group]:
+    out = []
+    for group in GROUPS:
+        applies = group.applies
+        if (
+            not applies
+            or "roles" in applies
+            and role in applies["roles"]
+            or "types" in applies
+            and fm.type_matches(algorithm_type, applies["types"])
+            or "biometric_editing" in applies.get("when", [])
+            and any(w in description for w in BIOMETRIC_WORDS)
+        ):
+            out.append(group)
+    return out
+
+
+def _prepare(schema: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The facts module's schema without descriptions and rule-only fields, strings bounded."""
+    if re.sub(r"\[\]", "", path) in RULE_ONLY:
+        return None
+    if "anyOf" in schema:
+        options = [o for o in (_prepare(x, path) for x in schema["anyOf"]) if o]
+        return {"anyOf": options} if options else None
+    kind = schema.get("type")
+    if kind == "object":
+        properties = {
+            key: prepared
+            for key, sub in schema.get("properties", {}).items()
+            if (prepared := _prepare(sub, f"{path}.{key}" if path else key)) is not None
+        }
+        return (
+            {"type": "object", "properties": properties, "additionalProperties": False}
+            if properties
+            else None
+        )
+    if kind == "array":
+        items = _prepare(schema["items"], path)
+        return {"type": "array", "items": items, "maxItems": 8} if items else None
+    out = {k: v for k, v in schema.items() if k != "description"}
+    if kind == "string" and "enum" not in out:
+        out["maxLength"] = STRING_MAX
+    return out
+
+
+def group_schema(group: Group) -> dict[str, Any]:
+    prepared = _prepare(fm.group_schema(group.key), "")
+    return prepared or {"type": "object", "properties": {}}
+
+
+def schema_keys(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted key paths (lists as []) a schema asks for, for the prompt's field list."""
+    if "anyOf" in schema:
+        return list(dict.fromkeys(k for option in schema["anyOf"] for k in schema_keys(option, prefix)))
+    if schema.get("type") == "array":
+        return schema_keys(schema["items"], f"{prefix}[]")
+    if schema.get("type") == "object":
+        return [
+            k
+            for name, sub in schema["properties"].items()
+            for k in schema_keys(sub, f"{prefix}.{name}" if prefix else name)
+        ]
+    return [prefix]

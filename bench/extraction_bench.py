@@ -1,0 +1,210 @@
+"""Fact extraction quality and speed: leaf-level recall and precision per group and overall against the
+gold set (eval/gold/*/description.md vs facts.yaml), identifiers separately, seconds per description.
+
+    python bench/extraction_bench.py [--providers template,local,openai] [--model 0.5b] [--limit N]
+
+`template` is the deterministic layer alone. `local` runs the embedded model (BEIAN_LOCAL_MODEL or --model).
+`openai` goes through the OpenAI-compatible client against tests/openai_server.py, whose replies come from
+the embedded model answering the same request (messages and JSON schema) — the real protocol path with a
+real model behind it. The local paths are slow on 2 cores: use --limit for a subset.
+
+Recall is reported twice: against every gold leaf, and against the gold leaves the description states at
+all ("stated": the gold value is mentioned in the description), since a gold facts file holds much that its
+description never says. Identifiers are scored on the gold set's identifier leaves that the description
+states and on tests/fixtures/descriptions/ (written for the tests, identifier-rich).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.checking.matching import mentions  # noqa: E402
+from assistant.config import Settings, get_settings  # noqa: E402
+from assistant.drafting.extract import extract_facts  # noqa: E402
+from assistant.drafting.extraction.schemas import ENUMS  # noqa: E402
+from assistant.drafting.llm import LLM, LocalLLM, Message, get_llm  # noqa: E402
+from assistant.evaluation.metrics import fact_leaves, field_score  # noqa: E402
+from assistant.spec import load_spec  # noqa: E402
+
+GOLD = ROOT / "eval" / "gold"
+FIXTURES = ROOT / "tests" / "fixtures" / "descriptions"
+ENUM_VALUES = {v for values in ENUMS.values() for v in values}
+IDENTIFIERS = {
+    "entity.credit_code",
+    "product.icp_number",
+    "product.urls[]",
+    "filing.existing_filing_number",
+    "algorithm.models[].llm_filing_number",
+    "algorithm.models[].algorithm_filing_number",
+    "entity.security_officer.phone",
+    "entity.security_officer.email",
+}
+
+
+def cases(limit: int | None) -> list[tuple[str, str, dict[str, Any]]]:
+    out = []
+    for case in sorted(GOLD.iterdir()):
+        if (case / "description.md").is_file() and (case / "facts.yaml").is_file():
+            gold = yaml.safe_load((case / "facts.yaml").read_text(encoding="utf-8"))
+            out.append((case.name, (case / "description.md").read_text(encoding="utf-8"), _json(gold)))
+    return out[:limit] if limit else out
+
+
+def _json(data: Any) -> Any:
+    """YAML dates as ISO text, like the facts model gives them."""
+    if isinstance(data, dict):
+        return {k: _json(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_json(v) for v in data]
+    return data.isoformat() if hasattr(data, "isoformat") else data
+
+
+def _stated(gold: Any, description: str) -> Any:
+    """The gold facts restricted to leaves the description states."""
+    if isinstance(gold, dict):
+        kept = {k: _stated(v, description) for k, v in gold.items()}
+        return {k: v for k, v in kept.items() if v not in (None, {}, [])}
+    if isinstance(gold, list):
+        return [v for v in (_stated(x, description) for x in gold) if v not in (None, {}, [])]
+    if isinstance(gold, bool) or str(gold) in ENUM_VALUES:
+        return gold  # booleans and enumerations are judged from the wording, never quoted: kept
+    return gold if gold is not None and mentions(description, str(gold)) else None
+
+
+def _only(data: dict[str, Any], paths: set[str]) -> list[tuple[str, str]]:
+    return [(p, v) for p, v in fact_leaves(data) if p in paths]
+
+
+class Totals:
+    def __init__(self) -> None:
+        self.counts: dict[str, list[int]] = {}
+
+    def add(self, group: str, matched: int, predicted: int, gold: int) -> None:
+        row = self.counts.setdefault(group, [0, 0, 0])
+        row[0] += matched
+        row[1] += predicted
+        row[2] += gold
+
+    def ratio(self, group: str) -> tuple[str, str]:
+        matched, predicted, gold = self.counts.get(group, [0, 0, 0])
+        fmt = lambda n, d: f"{n / d:.2f}" if d else "—"  # noqa: E731
+        return fmt(matched, gold), fmt(matched, predicted)
+
+
+def _identifier_score(predicted: dict[str, Any], expected: list[tuple[str, str]]) -> tuple[int, int, int]:
+    got = _only(predicted, IDENTIFIERS)
+    pending = list(expected)
+    matched = 0
+    for item in got:
+        if item in pending:
+            pending.remove(item)
+            matched += 1
+    return matched, len(got), len(expected)
+
+
+def run(provider: str, llm: LLM | None, limit: int | None) -> None:
+    spec = load_spec()
+    overall, stated, ident = Totals(), Totals(), Totals()
+    seconds = []
+    for name, description, gold in cases(limit):
+        started = time.monotonic()
+        result = extract_facts(description, llm, spec)
+        seconds.append(time.monotonic() - started)
+        predicted = result.facts.as_dict()
+        reachable = _stated(gold, description)
+        for group in sorted(set(gold) | set(predicted)):
+            score = field_score({group: predicted.get(group, {})}, {group: gold.get(group, {})})
+            overall.add(group, score.matched, score.predicted, score.gold)
+            overall.add("全部", score.matched, score.predicted, score.gold)
+            reach = field_score({group: predicted.get(group, {})}, {group: reachable.get(group, {})})
+            stated.add(group, reach.matched, reach.predicted, reach.gold)
+            stated.add("全部", reach.matched, reach.predicted, reach.gold)
+        expected = _only(reachable, IDENTIFIERS)
+        ident.add("gold", *_identifier_score(predicted, expected))
+        print(f"  {name}: {seconds[-1]:.1f} s, {len(fact_leaves(predicted))} leaves", flush=True)
+    fixtures = yaml.safe_load((FIXTURES / "identifiers.yaml").read_text(encoding="utf-8"))
+    for file, values in [] if limit else fixtures.items():
+        result = extract_facts((FIXTURES / file).read_text(encoding="utf-8"), llm, spec)
+        ident.add(
+            "fixtures", *_identifier_score(result.facts.as_dict(), [(p, str(v)) for p, v in values.items()])
+        )
+    print(f"\n### {provider}: {len(seconds)} descriptions, {sum(seconds) / max(1, len(seconds)):.1f} s each")
+    print("| group | recall (all gold leaves) | recall (stated in description) | precision |")
+    print("|---|---|---|---|")
+    for group in [*sorted(g for g in overall.counts if g != "全部"), "全部"]:
+        recall_all, precision = overall.ratio(group)
+        recall_stated, _ = stated.ratio(group)
+        _, precision_stated = stated.ratio(group)
+        print(f"| {group} | {recall_all} | {recall_stated} | {precision} |")
+    for where in ("gold", "fixtures"):
+        recall, precision = ident.ratio(where)
+        m, p, g = ident.counts.get(where, [0, 0, 0])
+        print(
+            f"identifiers ({where}): recall {recall}, precision {precision} ({m} matched, {p} predicted, {g} stated)"
+        )
+
+
+class _ModelBehindServer:
+    """The OpenAI test server's responder: the embedded model answering the request it received."""
+
+    def __init__(self, settings: Settings):
+        self.local = LocalLLM(settings)
+
+    def __call__(self, body: dict[str, Any]) -> str:
+        messages = [Message(m["role"], m["content"]) for m in body["messages"]]
+        fmt = body.get("response_format") or {}
+        schema = (fmt.get("json_schema") or {}).get("schema") if fmt.get("type") == "json_schema" else None
+        return self.local.complete(
+            messages, max_tokens=body.get("max_tokens") or 600, temperature=0.0, json_schema=schema
+        )
+
+
+@contextmanager
+def openai_llm(settings: Settings) -> Iterator[LLM]:
+    import os
+
+    from tests.openai_server import OpenAITestServer
+
+    with OpenAITestServer() as server:
+        server.state.responder = _ModelBehindServer(settings)
+        os.environ["BEIAN_OPENAI_BASE_URL"] = server.base_url
+        os.environ.setdefault("OPENAI_API_KEY", "not-needed")
+        get_settings.cache_clear()
+        yield get_llm("openai", get_settings())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--providers", default="template")
+    parser.add_argument("--model", default=None, help="0.5b or 1.5b for local/openai")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    settings = get_settings()
+    if args.model:
+        settings = settings.model_copy(update={"local_model": args.model})
+    for provider in args.providers.split(","):
+        print(f"## {provider}", flush=True)
+        if provider == "template":
+            run("template (rules only)", None, args.limit)
+        elif provider == "local":
+            run(f"local {settings.local_model}", LocalLLM(settings), args.limit)
+        elif provider == "openai":
+            with openai_llm(settings) as llm:
+                run(f"openai → test server → local {settings.local_model}", llm, args.limit)
+
+
+if __name__ == "__main__":
+    main()
