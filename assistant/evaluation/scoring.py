@@ -385,4 +385,9 @@ def extract_score(case: GoldCase, llm: LLM, rt: Runtime) -> tuple[metrics.FieldS
         extraction = extract_facts(case.description, llm, rt.spec)
     except (ExtractionError, LLMError) as exc:
         return metrics.FieldScore(0, 0, len(metrics.fact_leaves(gold))), f"抽取失败：{exc}"
-    return metrics.field_score(extraction.facts.as_dict(), gold), ""
+    failed = (
+        f"{len(extraction.group_errors)} 组模型抽取失败（只计规则识别的结果）"
+        if extraction.group_errors
+        else ""
+    )
+    return metrics.field_score(extraction.facts.as_dict(), gold), failed
