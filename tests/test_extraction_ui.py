@@ -107,7 +107,7 @@ def test_review_in_chromium(tmp_path: Path) -> None:
                 shot(page, "extraction-01-review.png")
                 product = page.locator('[data-testid="stExpander"]', has_text="产品信息（")
                 name = product.locator('input[aria-label="产品名称"]')
-                expect(name).to_have_value("青禾写作")
+                expect(name).to_have_value("青禾写作", timeout=30_000)
                 name.fill("青禾写作助手")
                 name.press("Enter")
                 page.wait_for_timeout(800)
