@@ -17,10 +17,9 @@ from assistant.checking.checks import run_checks
 from assistant.checking.fabrication import allowance
 from assistant.checking.matching import _keywords, _numbers
 from assistant.config import get_settings
-from assistant.corpus.citations import build_registry
-from assistant.corpus.filings import FilingLibrary
 from assistant.drafting.template_drafter import draft_all
 from assistant.facts import load_facts
+from assistant.runtime import Runtime
 from assistant.textnorm import normalize
 
 TEXT_CACHES = (normalize, _numbers, _keywords, allowance)
@@ -46,9 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    settings = get_settings()
-    registry = build_registry(settings.regulations_dir)
-    library = FilingLibrary.from_dir(settings.filings_dir)
+    rt = Runtime(get_settings())
+    registry, library = rt.registry, rt.library
     facts = load_facts(EXAMPLE)
     drafts = draft_all(facts)
     run_checks(facts, drafts, registry=registry, library=library)  # warm-up (jieba, regex caches)

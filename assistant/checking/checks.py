@@ -4,11 +4,12 @@ points at a section and/or a facts key path. Export is refused while a blocking 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -797,9 +798,9 @@ def run_checks(
 ) -> CheckReport:
     # Instruction-like sentences in the facts are reported (check_injection); every other check sees the facts
     # without them, as drafting does.
-    cleaned, injections = clean_data(facts.as_dict())
+    screened, injections = _screen(json.dumps(facts.as_dict(), ensure_ascii=False, sort_keys=True))
     if injections:
-        facts = parse_facts(cleaned)
+        facts = parse_facts(json.loads(screened))
     ctx = CheckContext(facts, drafts, spec or load_spec(), registry, library, scope, injections)
     findings: list[Finding] = []
     seen: set[tuple[Any, ...]] = set()
@@ -831,6 +832,13 @@ def run_checks(
         key=lambda f: (not f.blocking, f.kind != FindingKind.MISSING_FACT, f.section or "", f.check)
     )
     return CheckReport(findings)
+
+
+@lru_cache(maxsize=8)
+def _screen(data: str) -> tuple[str, list[InjectionHit]]:
+    """The facts (as JSON) without instruction-like sentences, and those sentences; cached per facts text."""
+    cleaned, hits = clean_data(json.loads(data))
+    return json.dumps(cleaned, ensure_ascii=False), hits
 
 
 def _fold_markers(findings: list[Finding]) -> list[Finding]:

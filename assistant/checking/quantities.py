@@ -13,11 +13,12 @@ from assistant.checking.rules import check_data
 
 AFTER_QUALIFIER = 3  # characters allowed before the noun after a measure word (注册, 月活跃)
 MAGNITUDES = {"千": 1_000, "万": 10_000, "亿": 100_000_000}
-_NUMBER = r"(?P<num>\d+(?:\.\d+)?)[ \t]*(?P<mag>[千万亿])?[ \t]*"
-_NOUN_BEFORE = r"(?P<before>[\u4e00-\u9fa5A-Za-z]{0,12}?)"
-_FILLER = (
-    r"(?:[ \t\u3000:：]|数量|规模|总量|总数|人数|数|量|约|大约|达到|达|为|超过|逾|近|共|累计|已|超|合计|在)*"
+_FILLER_TAIL = re.compile(
+    r"(?:[ \t\u3000:：]|数量|规模|总量|总数|数|量|约|大约|达到|达|为|超过|逾|近|共|累计|已|超|合计|在)*$"
 )
+_WORDS_TAIL = re.compile(r"[\u4e00-\u9fa5A-Za-z]{0,12}$")
+_WORDS_HEAD = re.compile(r"[\u4e00-\u9fa5A-Za-z]{0,6}")
+_LOOKBACK = 32
 
 
 @dataclass(frozen=True)
@@ -39,19 +40,25 @@ def _vocabulary() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
     units = "|".join(sorted(_vocabulary()["units"], key=len, reverse=True))
-    return re.compile(
-        rf"{_NOUN_BEFORE}{_FILLER}{_NUMBER}(?P<unit>{units})?(?P<after>[\u4e00-\u9fa5A-Za-z]{{0,6}})"
-    )
+    return re.compile(rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)[ \t]*(?P<mag>[千万亿])?[ \t]*(?P<unit>{units})?")
+
+
+@lru_cache(maxsize=1)
+def _noun_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    # lookahead, so that matches overlap: 关键词库 holds 关键词 and 词库
+    return [(noun, re.compile(f"(?=({words}))")) for noun, words in _vocabulary()["nouns"].items()]
 
 
 def _head_noun(phrase: str, *, ends: bool) -> str:
     """The class of the noun a phrase names, its head being the keyword that ends last ("用户行为日志" → logs).
     Before a number the phrase must end with it ("用户输入与生成结果保存 6 个月" → none); after a measure word
     the noun phrase must start within a short qualifier ("注册用户", "月活跃用户")."""
+    if not phrase:
+        return ""
     matches = [
         (match.end(1), match.start(1), noun)
-        for noun, words in _vocabulary()["nouns"].items()
-        for match in re.finditer(f"(?=({words}))", phrase)  # overlapping: 关键词库 holds 关键词 and 词库
+        for noun, pattern in _noun_patterns()
+        for match in pattern.finditer(phrase)
     ]
     if not matches or (ends and max(matches)[0] != len(phrase)):
         return ""
@@ -67,16 +74,22 @@ def _user_kind(phrase: str) -> str:
 def quantities(text: str) -> list[Quantity]:
     found = []
     for match in _pattern().finditer(text):
-        unit, after, before = match.group("unit") or "", match.group("after"), match.group("before")
+        unit, mag = match.group("unit") or "", match.group("mag")
+        window = text[max(0, match.start() - _LOOKBACK) : match.start()]
+        head = window[: _FILLER_TAIL.search(window).start()]  # "月活跃用户数达到" → "月活跃用户"
+        before = _WORDS_TAIL.search(head).group(0)
+        after = _WORDS_HEAD.match(text, match.end()).group(0)
         # "20亿条日志", "35万名用户": the noun after the measure word; "日志约20亿条": the noun before the number
         after_noun, before_noun = _head_noun(after, ends=False), _head_noun(before, ends=True)
         noun, phrase = (
             (after_noun, after) if after_noun and (unit or not before_noun) else (before_noun, before)
         )
-        if noun == "users" and (unit not in _vocabulary()["user_units"] if unit else not match.group("mag")):
+        if noun == "users" and (unit not in _vocabulary()["user_units"] if unit else not mag):
             noun = ""  # 条, 次, 小时 … never count users; nor does a bare number (a list number, a year)
-        value = float(match.group("num")) * MAGNITUDES.get(match.group("mag") or "", 1)
-        found.append(Quantity(noun, _user_kind(phrase) if noun == "users" else "", value, match.group(0)))
+        value = float(match.group("num")) * MAGNITUDES.get(mag or "", 1)
+        start = match.start() - (len(window) - len(head)) - len(before)
+        written = text[start : match.end() + (len(after) if phrase is after else 0)]
+        found.append(Quantity(noun, _user_kind(phrase) if noun == "users" else "", value, written))
     return found
 
 
