@@ -14,8 +14,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -143,6 +145,34 @@ def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
 def shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+@contextmanager
+def browser_page(failure_shot: str, width: int = 1440, height: int = 1200) -> Iterator[Any]:
+    """A zh-CN page in headless chromium; a screenshot named `failure_shot` is kept when the body fails."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        try:
+            yield page
+        except Exception:
+            shot(page, failure_shot)
+            raise
+        finally:
+            browser.close()
+
+
+def open_example(server: Server, page: Any) -> Any:  # noqa: ANN401 - playwright Page / Locator
+    """The app's first page with the example project's facts form shown; returns the 算法名称 input."""
+    from playwright.sync_api import expect
+
+    wait_healthy(server)
+    page.goto(server.url)
+    name = page.locator('input[aria-label="算法名称"]')
+    expect(name).to_have_value("灵犀文本生成算法", timeout=60_000)
+    return name
 
 
 def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> None:
@@ -309,82 +339,57 @@ def _second_project(server: Server) -> int:
 
 
 def test_project_and_section_survive_reload(server: Server) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="zh-CN")
-        try:
-            wait_healthy(server)
-            page.goto(server.url)
-            name = page.locator('input[aria-label="算法名称"]')
-            expect(name).to_have_value("灵犀文本生成算法", timeout=60_000)
-            expect(page).to_have_url(re.compile(r"[?&]project=1\b"))
-            second = _second_project(server)
-            page.goto(f"{server.url}/?project={second}")
-            expect(name).to_have_value("智能客服应答算法", timeout=60_000)
-            page.reload()  # a refresh opens the same project, not the first one
-            expect(name).to_have_value("智能客服应答算法", timeout=60_000)
-            expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
-            shot(page, "21-project-in-url.png")
+    with browser_page("99-failure-url.png") as page:
+        name = open_example(server, page)
+        expect(page).to_have_url(re.compile(r"[?&]project=1\b"))
+        second = _second_project(server)
+        page.goto(f"{server.url}/?project={second}")
+        expect(name).to_have_value("智能客服应答算法", timeout=60_000)
+        page.reload()  # a refresh opens the same project, not the first one
+        expect(name).to_have_value("智能客服应答算法", timeout=60_000)
+        expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
+        shot(page, "21-project-in-url.png")
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-            page.locator('[data-testid="stRadio"] label', has_text="风险研判").first.click()
-            expect(page).to_have_url(re.compile(r"[?&]section=risk_assessment\b"), timeout=30_000)
-            expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
-            page.reload()
-            expect(page.get_by_role("heading", name="风险研判")).to_be_visible(timeout=60_000)
-            page.wait_for_timeout(500)
-            shot(page, "22-section-in-url-after-reload.png")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+        page.locator('[data-testid="stRadio"] label', has_text="风险研判").first.click()
+        expect(page).to_have_url(re.compile(r"[?&]section=risk_assessment\b"), timeout=30_000)
+        expect(page).to_have_url(re.compile(rf"[?&]project={second}\b"))
+        page.reload()
+        expect(page.get_by_role("heading", name="风险研判")).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(500)
+        shot(page, "22-section-in-url-after-reload.png")
 
-            page.goto(f"{server.url}/?project=999")
-            expect(page.get_by_text("不存在或已被删除")).to_be_visible(timeout=60_000)
-            expect(name).to_have_count(0)  # no other project's facts were opened instead
-            expect(page).to_have_url(re.compile(r"[?&]project=999\b"))
-            page.wait_for_timeout(500)
-            shot(page, "23-missing-project.png")
-        except Exception:
-            shot(page, "99-failure-url.png")
-            raise
-        finally:
-            browser.close()
+        page.goto(f"{server.url}/?project=999")
+        expect(page.get_by_text("不存在或已被删除")).to_be_visible(timeout=60_000)
+        expect(name).to_have_count(0)  # no other project's facts were opened instead
+        expect(page).to_have_url(re.compile(r"[?&]project=999\b"))
+        page.wait_for_timeout(500)
+        shot(page, "23-missing-project.png")
 
 
 def test_yaml_upload_error_in_chinese_with_line_and_column(server: Server) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1200}, locale="zh-CN")
-        try:
-            wait_healthy(server)
-            page.goto(server.url)
-            expect(page.locator('input[aria-label="算法名称"]')).to_have_value(
-                "灵犀文本生成算法", timeout=60_000
-            )
-            page.get_by_role("tab", name="导入/导出 YAML").click()
-            expect(page.get_by_text("上传事实文件（.yaml / .yml，不超过 5.0 MB）")).to_be_visible(
-                timeout=30_000
-            )
-            bad = "filing:\n  algorithm_name: 甲\n  role: [服务提供者\nproduct:\n  name: 乙\n"
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode("utf-8")}]
-            )
-            error = page.get_by_text("第 3 行第 9 列不是有效的 YAML")
-            expect(error).to_be_visible(timeout=30_000)
-            expect(page.get_by_text("方括号“[”没有闭合")).to_be_visible()
-            page.wait_for_timeout(500)
-            shot(page, "24-yaml-error-in-chinese.png")
-        except Exception:
-            shot(page, "99-failure-yaml.png")
-            raise
-        finally:
-            browser.close()
+    with browser_page("99-failure-yaml.png") as page:
+        open_example(server, page)
+        page.get_by_role("tab", name="导入/导出 YAML").click()
+        expect(page.get_by_text("上传事实文件（.yaml / .yml，不超过 5.0 MB）")).to_be_visible(timeout=30_000)
+        bad = "filing:\n  algorithm_name: 甲\n  role: [服务提供者\nproduct:\n  name: 乙\n"
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+            files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode("utf-8")}]
+        )
+        error = page.get_by_text("第 3 行第 9 列不是有效的 YAML")
+        expect(error).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("方括号“[”没有闭合")).to_be_visible()
+        page.wait_for_timeout(500)
+        shot(page, "24-yaml-error-in-chinese.png")
 
 
 def test_configured_login_hides_the_app(shared_index: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(
@@ -397,15 +402,12 @@ def test_configured_login_hides_the_app(shared_index: Path, tmp_path: Path) -> N
     running = launch(shared_index, tmp_path, extra=("--secrets.files", str(secrets)))
     try:
         wait_healthy(running)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        with browser_page("99-failure-login.png", 1280, 900) as page:
             page.goto(running.url)
             expect(page.get_by_role("button", name="登录")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("本应用已开启登录")).to_be_visible()
             expect(page.locator('input[aria-label="算法名称"]')).to_have_count(0)
             expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0)
             shot(page, "25-login-required.png")
-            browser.close()
     finally:
         stop(running)
