@@ -419,10 +419,10 @@ def test_split_groups_children_of_parts_and_ends_at_same_level_headings() -> Non
         Block("数据正文。"),
         Block("（一）输入数据", bold=True),
         Block("输入正文。"),
-        Block("三、附件"),
-        Block("附件正文。"),
+        Block("三、术语表"),  # a heading of no section (三、附件 is one now: the responsibility report's)
+        Block("术语正文。"),
     ]
     split = split_sections(blocks)
     assert split.sections["algo_flow"] == "流程正文。"
     assert split.sections["algo_data"] == "数据正文。\n\n**（一）输入数据**\n\n输入正文。"
-    assert "三、附件" in split.skipped_headings and "（二）数据来源说明" in split.skipped_headings
+    assert "三、术语表" in split.skipped_headings and "（二）数据来源说明" in split.skipped_headings

@@ -13,7 +13,7 @@ import yaml
 
 from assistant.spec import SpecBook, load_spec
 from assistant.textnorm import normalize
-from assistant.yamlfile import load_yaml
+from assistant.yamlfile import load_yaml, yaml_error_text
 
 HEADING_RE = re.compile(r"^##\s+(.+?)\s*$")
 NGRAM = 6
@@ -55,9 +55,12 @@ def parse_filing_text(text: str, path: str = "<text>") -> FilingDoc:
         raise FilingFormatError(f"{path}: 缺少 YAML 文件头")
     try:
         _, header, body = text.split("---", 2)
+    except ValueError as exc:
+        raise FilingFormatError(f"{path}: 文件头没有以 --- 结束") from exc
+    try:
         meta = load_yaml(header) or {}
-    except (ValueError, yaml.YAMLError) as exc:
-        raise FilingFormatError(f"{path}: 文件头无法解析：{exc}") from exc
+    except yaml.YAMLError as exc:  # the header text starts right after the opening ---: same line numbers
+        raise FilingFormatError(f"{path}: {yaml_error_text(exc, header, '文件头')}") from exc
     if not isinstance(meta, dict) or not meta.get("id"):
         raise FilingFormatError(f"{path}: 文件头缺少 id")
     sections: dict[str, str] = {}

@@ -11,7 +11,7 @@ import yaml
 
 from assistant.facts import Facts, FactsError, load_facts
 from assistant.runtime import Runtime
-from assistant.yamlfile import load_yaml
+from assistant.yamlfile import load_yaml, yaml_error_text
 
 
 class EvalError(ValueError):
@@ -34,8 +34,13 @@ def load_case(directory: Path) -> GoldCase:
     try:
         facts = load_facts(directory / "facts.yaml")
         annotations = directory / "annotations.yaml"  # optional: without it, no must-mention or marker scores
-        notes = (load_yaml(annotations.read_text(encoding="utf-8")) or {}) if annotations.is_file() else {}
-    except (FactsError, OSError, yaml.YAMLError) as exc:
+        text = annotations.read_text(encoding="utf-8") if annotations.is_file() else ""
+        notes = load_yaml(text) or {}
+    except yaml.YAMLError as exc:
+        raise EvalError(
+            f"金标准案例 {directory.name}：{yaml_error_text(exc, text, 'annotations.yaml')}"
+        ) from exc
+    except (FactsError, OSError) as exc:
         raise EvalError(f"金标准案例 {directory.name} 无法读取：{exc}") from exc
     description = directory / "description.md"
     return GoldCase(
