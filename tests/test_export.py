@@ -342,17 +342,38 @@ def test_closing_missing_fact_is_a_marker(facts_data: dict) -> None:
 # --- the reference template -----------------------------------------------------------------------
 
 
+def _style_look(doc: DocxDocument, name: str) -> tuple:
+    style = doc.styles[name]
+    fmt = style.paragraph_format
+    fonts = style.element.rPr.rFonts
+    return (
+        fonts.get(qn("w:eastAsia")),
+        style.font.size,
+        style.font.bold,
+        fmt.alignment,
+        fmt.line_spacing,
+        fmt.first_line_indent,
+        fmt.space_before,
+        fmt.space_after,
+    )
+
+
 def test_template_is_built_by_the_script(tmp_path: Path) -> None:
-    """The committed template.docx is what scripts/build_docx_template.py makes (styles and page setup)."""
+    """The committed template.docx has the look scripts/build_docx_template.py makes (styles, page, footers)."""
     out = tmp_path / "template.docx"
     subprocess.run(
         [sys.executable, str(REPO / "scripts/build_docx_template.py"), str(out)], check=True, cwd=tmp_path
     )
-    for part in ("word/styles.xml", "word/settings.xml"):
-        with zipfile.ZipFile(out) as built, zipfile.ZipFile(docx_template.TEMPLATE_PATH) as committed:
-            assert built.read(part) == committed.read(part), f"{part} 与脚本生成的不一致：请重新运行脚本"
     built, committed = open_docx(out), open_docx(docx_template.TEMPLATE_PATH)
-    assert built.sections[0].top_margin == committed.sections[0].top_margin
+    for name in docx_template.STYLES:
+        assert _style_look(built, name) == _style_look(committed, name), f"{name}：请重新运行脚本生成模板"
+    for attribute in ("top_margin", "bottom_margin", "left_margin", "right_margin", "page_width"):
+        assert getattr(built.sections[0], attribute) == getattr(committed.sections[0], attribute), attribute
+    for doc in (built, committed):
+        assert doc.settings.odd_and_even_pages_header_footer
+        odd, even = doc.sections[0].footer.paragraphs[0], doc.sections[0].even_page_footer.paragraphs[0]
+        assert (odd.alignment, even.alignment) == (WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT)
+        assert odd.text.startswith("— ") and odd.text.endswith(" —")
 
 
 def test_restyled_template_is_used(facts: Facts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
