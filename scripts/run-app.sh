@@ -9,12 +9,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+fresh=0
 if ! bash scripts/setup.sh --check 2>/dev/null || [ "${BEIAN_REINSTALL:-0}" = "1" ]; then
   echo "正在安装或更新运行环境（.venv）……"
   bash scripts/setup.sh
+  fresh=1
 fi
-# Incremental: unchanged corpus files are skipped. Quiet unless something fails.
-if ! log=$(.venv/bin/python -m assistant ingest 2>&1); then
+# Incremental: unchanged corpus files are skipped. Shown after an install; later starts are quiet unless it fails.
+if [ "$fresh" -eq 1 ]; then
+  echo "正在建立或更新法规与往期备案索引……"
+  .venv/bin/python -m assistant ingest
+elif ! log=$(.venv/bin/python -m assistant ingest 2>&1); then
   echo "$log" >&2
   echo "建立索引失败（见上）。" >&2
   exit 1
