@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -43,3 +44,20 @@ def as_technical_supporter(data: dict[str, Any]) -> None:
         "contractual_duties": "服务协议要求客户落实内容审核、生成内容标识和投诉举报机制",
         "label_support": "接口返回结果附带显式标识文字和隐式标识元数据字段",
     }
+
+
+def drafted_without(directory: Path, *path: str) -> tuple[Path, Path]:
+    """The example facts without the fact at `path` written to `directory`/facts.yaml, and drafted there by
+    `beian draft --provider template` into `directory`/drafts. Returns (facts file, drafts directory)."""
+    from assistant.cli import main
+
+    data = example_data()
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node.pop(path[-1])
+    facts = directory / "facts.yaml"
+    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out = directory / "drafts"
+    main(["draft", str(facts), "--provider", "template", "-o", str(out)])
+    return facts, out

@@ -12,7 +12,7 @@ from docx import Document
 
 from assistant.cli import main
 from tests.conftest import EXAMPLE_FACTS
-from tests.helpers import example_data
+from tests.helpers import drafted_without
 
 
 def test_draft_check_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -33,12 +33,7 @@ def test_draft_check_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_check_json_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = example_data()
-    data["safety"]["complaint"].pop("feedback_deadline")
-    facts = tmp_path / "facts.yaml"
-    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "drafts"
-    main(["draft", str(facts), "--provider", "template", "-o", str(out)])
+    facts, out = drafted_without(tmp_path, "safety", "complaint", "feedback_deadline")
     capsys.readouterr()
     assert main(["check", str(facts), str(out), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)

@@ -16,7 +16,7 @@ from assistant.corpus.citations import build_registry
 from assistant.drafting.draft import fill_from_template
 from assistant.drafting.template_drafter import draft_all
 from assistant.spec import load_spec
-from tests.helpers import example_data, facts_with
+from tests.helpers import drafted_without, facts_with
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +78,7 @@ def test_only_text_fixable_findings_go_to_repair() -> None:
 def test_check_report_text_in_chinese_json_with_paths(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = example_data()
-    data["safety"]["complaint"].pop("feedback_deadline")
-    facts = tmp_path / "facts.yaml"
-    facts.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    out = tmp_path / "drafts"
-    main(["draft", str(facts), "--provider", "template", "-o", str(out)])
+    facts, out = drafted_without(tmp_path, "safety", "complaint", "feedback_deadline")
     capsys.readouterr()
     assert main(["check", str(facts), str(out)]) == 1
     text = capsys.readouterr().out

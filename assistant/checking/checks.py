@@ -209,16 +209,16 @@ def fact_label(path: str) -> str:
     return label_for(path) + "".join(f"（第 {i} 项）" for i in items)
 
 
+def invalid_fact(check: str, message: str, path: str, value: Any, *, blocking: bool = True) -> Finding:
+    """A fact whose value is malformed or insufficient: the path and the value as evidence."""
+    return Finding(check, blocking, message, field=path, kind=FindingKind.INVALID_FACT, evidence=[str(value)])
+
+
 def _enum_finding(path: str, value: Any, allowed: tuple[str, ...]) -> Finding | None:
     if value in (None, "") or value in allowed:
         return None
-    return Finding(
-        "facts_valid",
-        True,
-        f"{fact_label(path)}的取值“{value}”无效，应为：{' | '.join(allowed)}",
-        field=path,
-        kind=FindingKind.INVALID_FACT,
-        evidence=[str(value)],
+    return invalid_fact(
+        "facts_valid", f"{fact_label(path)}的取值“{value}”无效，应为：{' | '.join(allowed)}", path, value
     )
 
 
@@ -239,46 +239,22 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
         if finding := _enum_finding(f"product.forms[{index}]", form, PRODUCT_FORMS):
             yield finding
     if f.entity.credit_code and (problem := credit_code_problem(f.entity.credit_code)):
-        yield Finding(
-            "facts_valid",
-            True,
-            f"统一社会信用代码无效：{problem}",
-            field="entity.credit_code",
-            kind=FindingKind.INVALID_FACT,
-            evidence=[f.entity.credit_code],
+        yield invalid_fact(
+            "facts_valid", f"统一社会信用代码无效：{problem}", "entity.credit_code", f.entity.credit_code
         )
     if f.product.launch_date and (problem := date_problem(f.product.launch_date)):
-        yield Finding(
-            "facts_valid",
-            True,
-            f"上线日期{problem}",
-            field="product.launch_date",
-            kind=FindingKind.INVALID_FACT,
-            evidence=[f.product.launch_date],
-        )
+        yield invalid_fact("facts_valid", f"上线日期{problem}", "product.launch_date", f.product.launch_date)
     numbers = [
         (f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
         for i, m in enumerate(f.models)
     ] + [("filing.existing_filing_number", f.filing.existing_filing_number)]
     for path, number in numbers:
         if number and not FILING_NUMBER_RE.match(number.strip()):
-            yield Finding(
-                "facts_valid",
-                True,
-                f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”",
-                field=path,
-                kind=FindingKind.INVALID_FACT,
-                evidence=[number],
-            )
+            message = f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”"
+            yield invalid_fact("facts_valid", message, path, number)
     if f.product.icp_number and not ICP_RE.match(f.product.icp_number.strip()):
-        yield Finding(
-            "icp",
-            False,
-            f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）",
-            field="product.icp_number",
-            kind=FindingKind.INVALID_FACT,
-            evidence=[f.product.icp_number],
-        )
+        message = f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）"
+        yield invalid_fact("icp", message, "product.icp_number", f.product.icp_number, blocking=False)
 
 
 def _element_missing(ctx: CheckContext, element: Element) -> list[str]:
@@ -330,7 +306,7 @@ def check_injection(ctx: CheckContext) -> Iterable[Finding]:
 @register
 def check_labeling_facts(ctx: CheckContext) -> Iterable[Finding]:
     explicit = ctx.facts.safety.labeling.explicit if ctx.facts.safety.labeling else None
-    if ctx.facts.algorithm_type != "生成合成类" or not explicit:
+    if not type_matches(ctx.facts.algorithm_type, ("生成合成类",)) or not explicit:
         return
     if not re.search(r"人工智能|AI", explicit) or not re.search(r"生成|合成", explicit):
         yield Finding(
@@ -351,13 +327,8 @@ def check_logs(ctx: CheckContext) -> Iterable[Finding]:
         return
     months = [cn_to_int(n) * (12 if unit == "年" else 1) for n, unit in MONTHS_RE.findall(retention)]
     if not months or max(months) < 6:
-        yield Finding(
-            "logs",
-            True,
-            f"网络日志留存期限应不少于六个月（当前：{retention}）",
-            field="safety.log_retention",
-            kind=FindingKind.INVALID_FACT,
-            evidence=[retention],
+        yield invalid_fact(
+            "logs", f"网络日志留存期限应不少于六个月（当前：{retention}）", "safety.log_retention", retention
         )
 
 
@@ -392,13 +363,9 @@ def check_responsibility_systems(ctx: CheckContext) -> Iterable[Finding]:
                 evidence=[required.name],
             )
     if ctx.facts.organization.staff_count and not re.search(r"\d", ctx.facts.organization.staff_count):
-        yield Finding(
-            "responsibility",
-            True,
-            "算法安全工作人员配备规模应写明人数",
-            field="organization.staff_count",
-            kind=FindingKind.INVALID_FACT,
-            evidence=[ctx.facts.organization.staff_count],
+        staff = ctx.facts.organization.staff_count
+        yield invalid_fact(
+            "responsibility", "算法安全工作人员配备规模应写明人数", "organization.staff_count", staff
         )
 
 
