@@ -291,15 +291,18 @@ def check_missing_facts(ctx: CheckContext) -> Iterable[Finding]:
 def check_injection(ctx: CheckContext) -> Iterable[Finding]:
     """Instruction-like text in a facts value: blocking, naming the field and quoting the sentence. Drafts leave
     it out; export waits until the user removes it from the facts."""
+    by_field: dict[str, list[str]] = {}
     for hit in ctx.injections:
+        by_field.setdefault(hit.path, []).append(hit.sentence)
+    for path, sentences in by_field.items():
+        quoted = "".join(f"“{sentence[:120]}”" for sentence in sentences)
         yield Finding(
             "injection",
             True,
-            f"“{fact_label(hit.path)}”中有一句像是给起草程序的指令，起草时已忽略，请从事实中删除："
-            f"“{hit.sentence[:120]}”",
-            field=hit.path,
+            f"“{fact_label(path)}”中有 {len(sentences)} 句像是给起草程序的指令，起草时已忽略，请从事实中删除：{quoted}",
+            field=path,
             kind=FindingKind.INJECTION,
-            evidence=[hit.sentence],
+            evidence=sentences,
         )
 
 
