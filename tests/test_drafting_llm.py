@@ -447,3 +447,19 @@ def test_local_reply_room_fits_the_context_window() -> None:
     assert LocalLLM._reply_room(llama, [Message("user", "a" * 500)], 700) == 1000 - 508
     with pytest.raises(LLMError, match="上下文只有 1000 词元"):
         LocalLLM._reply_room(llama, [Message("user", "a" * 950)], 700)
+
+
+def test_a_rewrite_may_take_about_its_drafts_length(server: OpenAITestServer) -> None:
+    from assistant.drafting.draft import reply_tokens
+    from assistant.spec import load_spec
+
+    facts = facts_with()
+    section = load_spec().section("purpose")
+    template = draft_section(facts, "purpose")
+    cap = reply_tokens(3000, section, template)
+    assert cap < int(section.length.max * 0.9) and cap * 1.3 >= len(template)  # room for the whole draft
+    assert reply_tokens(100, section, template) == 100  # never above the provider's cap
+    server.state.responder = lambda body: template
+    Drafter(Runtime(get_settings()), "openai").draft(facts, ["purpose"])
+    request = server.state.requests[0]
+    assert request.get("max_completion_tokens", request.get("max_tokens")) == cap  # what the server was asked

@@ -262,7 +262,7 @@ class Drafter:
             parts, self.profile.prompt_chars - len(system) if self.profile.prompt_chars else None
         )
         timings: dict[str, float] = {"prepare": round(time.perf_counter() - started, 3)}
-        call = self._caller(system, section, timings, usage)
+        call = self._caller(system, section, template, timings, usage)
         fixable = Fixable({_finding_key(f) for f in section_findings(self.rt, facts, section, template)})
         text = call(user, "generate", on_token)
         filled: list[str] = []
@@ -321,11 +321,10 @@ class Drafter:
         )
 
     def _caller(
-        self, system: str, section: Section, timings: dict[str, float], usage: SectionUsage
+        self, system: str, section: Section, template: str, timings: dict[str, float], usage: SectionUsage
     ) -> Callable[[str, str, TokenCallback | None], str]:
         """A function (user prompt, round, token callback) → cleaned text that logs each call."""
-        # Chinese runs about 1.3 characters a token; the provider's profile caps it further
-        max_tokens = min(self.profile.max_tokens, int(section.length.max * 0.9))
+        max_tokens = reply_tokens(self.profile.max_tokens, section, template)
 
         def sink(record: ModelCall) -> None:
             usage.add(record)
@@ -383,6 +382,17 @@ class Drafter:
             {"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id}
             for h in hits
         ]
+
+
+CHARS_PER_TOKEN = 1.3  # Chinese text, roughly, for the tokenizers in use
+
+
+def reply_tokens(cap: int, section: Section, template: str) -> int:
+    """Tokens a rewrite may take: half again the draft's length (at least the section's minimum), within
+    the section's maximum and the provider's cap. A rewrite far longer than its draft only adds padding,
+    and on a small local model every token costs time."""
+    chars = min(section.length.max, max(section.length.min, int(len(template) * 1.5)))
+    return min(cap, int(chars / CHARS_PER_TOKEN) + 64)
 
 
 def fit_prompt(parts: dict[str, Any], budget: int | None) -> str:

@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from assistant.store import Version
 
 MARKER_PATH_RE = re.compile(rf"（({factpath.PATH_PATTERN})）")
-CHARS_PER_TOKEN = 1.3  # Chinese text, as the engine assumes
 PROVENANCE_LABELS = {
     "model": "模型改写",
     "mixed": "模型改写，部分段落由模板补入",
@@ -45,15 +44,12 @@ def drafting_estimate(tokens: int, seconds: float, tokens_left: int) -> tuple[fl
 
 
 def expected_tokens(facts: Facts, sections: list[Section], max_tokens: int) -> dict[str, int]:
-    """Tokens each section's model rewrite will take: about the template draft's length, at most the cap."""
+    """Tokens each section's model rewrite may take (the engine's own reply cap)."""
+    from assistant.drafting.draft import reply_tokens
     from assistant.drafting.template_drafter import draft_section
 
     return {
-        s.id: min(
-            max_tokens, int(s.length.max * 0.9), int(len(draft_section(facts, s.id)) / CHARS_PER_TOKEN) + 1
-        )
-        for s in sections
-        if s.mode == "draft"
+        s.id: reply_tokens(max_tokens, s, draft_section(facts, s.id)) for s in sections if s.mode == "draft"
     }
 
 
