@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,3 +52,20 @@ FAKE_PROFILE = ProviderProfile(label="测试用假模型", max_tokens=3000, arti
 @register_provider("fake", FAKE_PROFILE)
 def _fake(settings: Settings) -> LLM:
     return FakeLLM()
+
+
+def reworded(text: str) -> str:
+    """A stand-in for a model's rewrite: every body paragraph reworded (a connective in front), headings and
+    marker-only lines kept, every fact, marker and citation kept."""
+    from assistant.drafting.drafts import HEADING_RE, MARKER_LINE_RE
+
+    connectives = ["具体而言，", "同时，", "此外，", "另外，"]
+    lines, index = [], 0
+    for line in text.splitlines():
+        body = line.strip()
+        if body and not HEADING_RE.match(body) and not MARKER_LINE_RE.match(body):
+            number = re.match(r"^(\d+\.\s*|（\d+）|[-•]\s*)?", body).group(0)  # list numbering stays in front
+            line = number + connectives[index % len(connectives)] + body[len(number) :]
+            index += 1
+        lines.append(line)
+    return "\n".join(lines) + "\n"

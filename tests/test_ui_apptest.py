@@ -313,11 +313,12 @@ def test_drafting_shows_model_text_with_paragraph_sources_and_repair_calls(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assistant.drafting.template_drafter import draft_section
+    from tests.fakes import reworded
     from tests.helpers import facts_with
 
     template = draft_section(facts_with(), "risk_controls")  # the example project's facts
     complaint = next(line for line in template.splitlines() if "投诉举报：" in line)
-    without = template.replace(complaint + "\n", "")
+    without = reworded(template.replace(complaint + "\n", ""))
     use_fake_model(monkeypatch, lambda messages: without)
     at = goto(start(), "drafting")
     at.radio(key="draft.section").set_value("risk_controls").run()

@@ -22,6 +22,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.drafting.template_drafter import draft_section
 from assistant.spec import load_spec
 from assistant.store import Workspace
+from tests.fakes import reworded
 from tests.helpers import facts_with
 from tests.openai_server import OpenAITestServer
 from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, Server, free_port, shot, wait_healthy
@@ -35,13 +36,13 @@ ZONE = "Europe/Berlin"  # not the server's zone (UTC) nor the fallback (Asia/Sha
 
 @pytest.fixture
 def model_server() -> Iterator[OpenAITestServer]:
-    """Answers like a model that rewrites the template draft but leaves out the complaint channel."""
+    """Answers like a model that rewords the template draft but leaves out the complaint channel."""
     facts, spec = facts_with(), load_spec()
 
     def respond(body: dict) -> str:
         title = re.search(r"“(.+?)”一节", body["messages"][-1]["content"]).group(1)
         text = draft_section(facts, spec.section(title).id)
-        return "\n".join(line for line in text.splitlines() if "投诉举报：" not in line)
+        return reworded("\n".join(line for line in text.splitlines() if "投诉举报：" not in line))
 
     with OpenAITestServer() as srv:
         srv.state.responder = respond

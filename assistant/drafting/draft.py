@@ -16,6 +16,7 @@ from assistant.checking.injection import InjectionHit, clean_data
 from assistant.checking.matching import markers, mentions_fact
 from assistant.corpus.citations import find_citations
 from assistant.drafting.drafts import (
+    HEADING_RE,
     TEMPLATE_FALLBACK,
     DraftRecord,
     paragraph_provenance,
@@ -268,7 +269,9 @@ class Drafter:
         filled: list[str] = []
         discarded = ""
         # rewriting legitimately repeats the template's sentences; only the rest of the prompt is an echo
-        if unusable(text, user.replace(data_block(template), "")):
+        scaffold = user.replace(data_block(template), "")
+        echoed, text = text, strip_echo(text, scaffold)
+        if unusable(text, scaffold) or echo_ratio(echoed, scaffold) > ECHO_LIMIT:
             # nothing usable (empty, the prompt repeated, or degenerate repetition): the template text instead
             discarded, text, filled = text, template, [TEMPLATE_FALLBACK]
         rounds = 0
@@ -285,8 +288,9 @@ class Drafter:
             )
             repaired = call(repair, f"repair {rounds}", None)
             # a repair legitimately repeats the draft; only the rest of the prompt counts as an echo
-            if not unusable(repaired, repair.replace(data_block(text), "")):
-                text = repaired
+            scaffold = repair.replace(data_block(text), "")
+            if not unusable(repaired, scaffold) and echo_ratio(repaired, scaffold) <= ECHO_LIMIT:
+                text = strip_echo(repaired, scaffold)
             failures = [f for f in section_findings(self.rt, facts, section, text) if fixable(f)]
         model_text = text
         if not discarded and (
@@ -314,7 +318,7 @@ class Drafter:
             repair_rounds=rounds,
             filled_from_template=filled,
             discarded_text=discarded,
-            provenance=section_provenance(sources),
+            provenance=section_provenance(text, sources),
             paragraphs=sources,
             tokens=usage.totals(),
             timings=timings,
@@ -506,6 +510,13 @@ def unusable(text: str, prompt: str) -> bool:
     )
 
 
+def strip_echo(text: str, prompt: str) -> str:
+    """The text without lines copied verbatim from the prompt (a small model appending the facts list)."""
+    prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
+    kept = [line for line in text.splitlines() if line.strip() not in prompt_lines]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip() + "\n"
+
+
 def echo_ratio(text: str, prompt: str) -> float:
     """Share of the output's lines that are verbatim lines of the prompt (a small model repeating its input)."""
     prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
@@ -563,9 +574,6 @@ def fill_from_template(
     return text, filled
 
 
-_HEADING_RE = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)[^。；]{1,40}$")
-
-
 def place_paragraphs(text: str, template: list[str], additions: list[str]) -> str:
     """Put each template paragraph where the template has it: right after its template predecessor when the
     text still has that paragraph, else at the end of its heading's group when the text has the heading,
@@ -587,14 +595,14 @@ def _position(lines: list[str], template: list[str], paragraph: str) -> int | No
         return None
     before = template[: template.index(paragraph)]
     stripped = [line.strip() for line in lines]
-    if before and before[-1] in stripped and not _HEADING_RE.match(before[-1]):
+    if before and before[-1] in stripped and not HEADING_RE.match(before[-1]):
         return stripped.index(before[-1]) + 1
-    heading = next((p for p in reversed(before) if _HEADING_RE.match(p)), None)
+    heading = next((p for p in reversed(before) if HEADING_RE.match(p)), None)
     if heading is None or heading not in stripped:
         return None
     end = stripped.index(heading) + 1
     for index in range(end, len(stripped)):
-        if _HEADING_RE.match(stripped[index]):
+        if HEADING_RE.match(stripped[index]):
             break
         if stripped[index]:
             end = index + 1

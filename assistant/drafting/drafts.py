@@ -40,7 +40,8 @@ class DraftRecord(BaseModel):
 
 MODEL, TEMPLATE, MIXED = "model", "template", "mixed"
 TEMPLATE_FALLBACK = "全文（模型草稿不可用或未通过检查，已改用模板文本）"  # in filled_from_template
-_MARKER_LINE_RE = re.compile(r"^(【待补充：[^】]*】\s*)+$")
+MARKER_LINE_RE = re.compile(r"^(【待补充：[^】]*】\s*)+$")
+HEADING_RE = re.compile(r"^(（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、)[^。；]{1,40}$")
 
 
 def paragraphs_of(text: str) -> list[str]:
@@ -49,23 +50,26 @@ def paragraphs_of(text: str) -> list[str]:
 
 
 def paragraph_provenance(text: str, model_text: str, template: str) -> list[str]:
-    """Per paragraph of `text`: "model" when the model wrote it (it is in `model_text`, possibly with
-    sentences removed), "template" when it was filled in from the template (a template paragraph or a marker
-    line the model did not write). An empty `model_text` means the model's text was discarded."""
+    """Per paragraph of `text`: "model" when the model wrote it — a paragraph of the template's text is
+    "template" even when the model copied it unchanged, and so are the template paragraphs and marker lines
+    filled in afterwards. An empty `model_text` means the model's text was discarded."""
     if not model_text.strip():
         return [TEMPLATE] * len(paragraphs_of(text))
-    written = set(paragraphs_of(model_text))
     from_template = set(paragraphs_of(template))
     return [
-        MODEL
-        if paragraph in written or (paragraph not in from_template and not _MARKER_LINE_RE.match(paragraph))
-        else TEMPLATE
+        TEMPLATE if paragraph in from_template or MARKER_LINE_RE.match(paragraph) else MODEL
         for paragraph in paragraphs_of(text)
     ]
 
 
-def section_provenance(paragraphs: list[str]) -> str:
-    kinds = set(paragraphs)
+def section_provenance(text: str, paragraphs: list[str]) -> str:
+    """ "model" when the model wrote every paragraph except headings it kept, "template" when it wrote none,
+    else "mixed"."""
+    kinds = {
+        label
+        for line, label in zip(paragraphs_of(text), paragraphs, strict=False)
+        if not HEADING_RE.match(line)
+    } or set(paragraphs)
     if kinds == {MODEL}:
         return MODEL
     return MIXED if MODEL in kinds else TEMPLATE

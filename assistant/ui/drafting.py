@@ -258,8 +258,10 @@ def provenance_line(record: dict[str, Any]) -> str:
     if not state.provider_uses_model(parsed.provider):
         return "来源：模板文本（确定性起草，未使用大模型）"
     parts = [f"来源：{PROVENANCE_LABELS.get(provenance, provenance)}"]
-    if provenance == "template":
+    if provenance == "template" and parsed.discarded_text:
         parts[0] += f"（{state.provider_label(parsed.provider)} 的草稿不可用或未通过检查，已替换为模板文本）"
+    elif provenance == "template":
+        parts[0] += "（模型没有改写模板文本）"
     if parsed.model:
         parts.append(f"模型：{parsed.model}")
     if parsed.tokens:
