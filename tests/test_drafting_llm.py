@@ -488,3 +488,22 @@ def test_the_facts_list_echoed_after_the_draft_is_cut_off() -> None:
     listed = [line for line in fake.calls[0][-1].content.splitlines() if line.startswith("- 算法名称")]
     assert listed and listed[0] not in record.text
     assert record.text.strip() == template.strip() and record.provenance == "model"
+
+
+def test_a_reply_that_is_mostly_the_prompt_echoed_is_discarded() -> None:
+    """What the 0.5B model wrote for 算法基本原理: the draft unchanged, then the facts list, the last line cut
+    off by the token limit. Nothing of it is the model's own: the template text stands, the reply is kept."""
+    facts = facts_with()
+    template = draft_section(facts, "principle")
+
+    def echo(messages: list[Message]) -> str:
+        listed = [
+            line for line in messages[-1].content.splitlines() if line.startswith("- ") and "：" in line
+        ]
+        return template + "\n".join(listed[:3]) + "\n" + listed[3][: len(listed[3]) // 2]
+
+    record = Drafter(Runtime(get_settings()), "fake", FakeLLM(responder=echo)).draft(facts, ["principle"])[
+        "principle"
+    ]
+    assert record.provenance == "template" and record.text.strip() == template.strip()
+    assert record.discarded_text.startswith(template.strip()[:20])

@@ -512,16 +512,25 @@ def unusable(text: str, prompt: str) -> bool:
 
 def strip_echo(text: str, prompt: str) -> str:
     """The text without lines copied verbatim from the prompt (a small model appending the facts list)."""
-    prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
-    kept = [line for line in text.splitlines() if line.strip() not in prompt_lines]
+    prompt_lines = _prompt_lines(prompt)
+    kept = [line for line in text.splitlines() if not _echoed(line.strip(), prompt_lines)]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip() + "\n"
 
 
 def echo_ratio(text: str, prompt: str) -> float:
     """Share of the output's lines that are verbatim lines of the prompt (a small model repeating its input)."""
-    prompt_lines = {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
+    prompt_lines = _prompt_lines(prompt)
     lines = [line.strip() for line in text.splitlines() if len(line.strip()) >= 6]
-    return sum(1 for line in lines if line in prompt_lines) / len(lines) if lines else 1.0
+    return sum(1 for line in lines if _echoed(line, prompt_lines)) / len(lines) if lines else 1.0
+
+
+def _prompt_lines(prompt: str) -> set[str]:
+    return {line.strip() for line in prompt.splitlines() if len(line.strip()) >= 6}
+
+
+def _echoed(line: str, prompt_lines: set[str]) -> bool:
+    """A prompt line copied whole, or its beginning when the reply was cut off by the token limit."""
+    return line in prompt_lines or (len(line) >= 20 and any(p.startswith(line) for p in prompt_lines))
 
 
 def _unmarked_missing(facts: Facts, section: Section, text: str) -> list[str]:
