@@ -70,10 +70,13 @@ def _ingest(args: argparse.Namespace, rt: Runtime) -> int:
 
 @command("retrieve")
 def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.corpus.retrieve import default_source
+
+    source = args.source or default_source(args.query)
     hits = rt.retriever.search(
         args.query,
         k=args.k,
-        source=args.source,
+        source=None if source == "all" else source,
         regulation=args.regulation,
         include_historical=args.historical,
         mode=args.mode,
@@ -84,11 +87,10 @@ def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
     if not hits:
         print("没有检索到相关内容。索引为空时请先运行 beian ingest。")
     for rank, hit in enumerate(hits, 1):
-        label = (
-            f"《{hit.title}》{hit.article}"
-            if hit.source == "regulation"
-            else f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}"
-        )
+        label = {
+            "regulation": f"《{hit.title}》{hit.article}",
+            "practice": f"[实务笔记] {hit.title}·{hit.metadata.get('heading', '')}",
+        }.get(hit.source, f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}")
         print(f"{rank}. {label}  (score {hit.score:.3f})\n   {hit.text[:160].replace(chr(10), ' ')}")
     return 0
 
@@ -422,10 +424,16 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
         _print_json(answer.to_dict())
         return 0
     print(answer.text)
-    if answer.citations:
+    articles = [c for c in answer.citations if c.get("source") == "regulation"]
+    notes = [c for c in answer.citations if c.get("source") == "practice"]
+    if articles:
         print("\n引用条文：")
-        for c in answer.citations:
+        for c in articles:
             print(f"- 《{c['title']}》{c['article']}")
+    if notes:
+        print("\n实务笔记：")
+        for c in notes:
+            print(f"- {c['title']}·{c['heading']}（来源：{c['sources']}）")
     return 0
 
 
@@ -523,7 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--source", choices=["regulation", "filing"])
+    p.add_argument(
+        "--source",
+        choices=["regulation", "filing", "practice", "all"],
+        help="默认只检索法规条文（问题要范例、参考写法时检索全部）；filing 往期备案，practice 实务笔记，all 全部",
+    )
     p.add_argument("--regulation", help="只检索某部法规（名称或简称）")
     p.add_argument("--historical", action="store_true", help="包括已被取代的历史文本")
     p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
@@ -572,7 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", choices=ROLES)
     p.add_argument("--known-name", action="append", default=[], help="须匿名化的公司或品牌名称，可重复")
 
-    p = sub.add_parser("ask", help="就备案规则提问，回答附条文引用")
+    p = sub.add_parser(
+        "ask", help="就备案规则和实务提问，回答分“法规规定”（附条文引用）和“实务做法”（附笔记来源）"
+    )
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("--provider", choices=providers)

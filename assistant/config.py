@@ -62,9 +62,30 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="Chroma 服务器地址，例如 http://127.0.0.1:8000；为空时使用本地持久化目录"
     )
+    chroma_token: SecretStr | None = Field(
+        default=None, description="Chroma 服务器的访问令牌（chroma 的 token 认证）；为空时不发送"
+    )
+    chroma_auth_header: str = Field(
+        default="Authorization",
+        description="令牌所在的请求头：Authorization（发送 Bearer 令牌）或 X-Chroma-Token（发送令牌原文）",
+    )
+    chroma_headers: dict[str, str] = Field(
+        default_factory=dict, description='发给 Chroma 服务器的其他请求头，JSON，例如 {"X-Api-Key": "…"}'
+    )
+    chroma_tenant: str = Field(default="default_tenant", description="Chroma 租户")
+    chroma_database: str = Field(default="default_database", description="Chroma 数据库")
     database_url: str | None = Field(default=None, description="工作区数据库；为空时使用数据目录下的 SQLite")
 
     max_upload_bytes: int = 5 * 1024 * 1024
+
+    def chroma_request_headers(self) -> dict[str, str]:
+        """Headers for every request to the Chroma server: the extra headers plus the token, if any."""
+        headers = dict(self.chroma_headers)
+        if self.chroma_token:
+            token = self.chroma_token.get_secret_value()
+            is_bearer = self.chroma_auth_header.lower() == "authorization"
+            headers[self.chroma_auth_header] = f"Bearer {token}" if is_bearer else token
+        return headers
 
     @property
     def regulations_dir(self) -> Path:
@@ -83,6 +104,10 @@ class Settings(BaseSettings):
     def filing_dirs(self) -> list[Path]:
         """Where library filings are read from: the shipped ones, then the imported ones."""
         return [self.filings_dir, self.imported_filings_dir]
+
+    @property
+    def practice_dir(self) -> Path:
+        return self.corpus_dir / "practice"
 
     @property
     def index_dir(self) -> Path:

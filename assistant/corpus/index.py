@@ -1,5 +1,6 @@
 """The chromadb index over corpus/: one chunk per regulation article (long ones split by 款 with the
-article header repeated) and one chunk per past-filing section. Ingest is incremental by content hash."""
+article header repeated), one chunk per past-filing section and one per practice-note section (source
+"practice"). Ingest is incremental by content hash."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from assistant import SPEC_DIR
 from assistant.config import Settings
 from assistant.corpus.filings import FilingDoc, FilingFormatError, parse_filing_text
+from assistant.corpus.practice import PracticeFormatError, PracticeNote, parse_note
 from assistant.corpus.regulations import (
     Article,
     ParseIssue,
@@ -137,7 +139,37 @@ def filing_chunks(doc: FilingDoc, file_key: str, file_hash: str, spec_titles: di
     return chunks
 
 
+def practice_chunks(note: PracticeNote, file_key: str, file_hash: str) -> list[Chunk]:
+    """One chunk per note section (long ones in parts), headed by the note's title and the section heading."""
+    chunks = []
+    for number, section in enumerate(note.sections, 1):
+        parts = split_section(section.text)
+        for part_number, part in enumerate(parts, 1):
+            text = f"【实务】{note.meta.title}·{section.heading}\n{part}"
+            meta = {
+                "source": "practice",
+                "title": note.meta.title,
+                "article": "",
+                "note_id": note.id,
+                "heading": section.heading,
+                "regulatory": section.regulatory,
+                "topics": "、".join(note.meta.topics),
+                "note_sources": note.source_line,
+                "confidence": note.meta.confidence,
+                "file": file_key,
+                "file_hash": file_hash,
+                "historical": False,
+                "part": part_number,
+                "parts": len(parts),
+                "tokens": " ".join(tokenize(f"{note.meta.title} {' '.join(note.meta.topics)} {text}")),
+            }
+            chunks.append(Chunk(f"pra:{note.id}:{number}:{part_number}", text, meta))
+    return chunks
+
+
 def make_client(settings: Settings) -> Any:
+    """A Chroma server client when `chroma_url` is set (with the configured headers, tenant and database),
+    else the embedded persistent client under the data directory. Both serve the same collection API."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -148,12 +180,20 @@ def make_client(settings: Settings) -> Any:
         url = urlparse(settings.chroma_url)
         return chromadb.HttpClient(
             host=url.hostname or "127.0.0.1",
-            port=url.port or 8000,
+            port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
+            headers=settings.chroma_request_headers() or None,
             settings=chroma_settings,
+            tenant=settings.chroma_tenant,
+            database=settings.chroma_database,
         )
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    return chromadb.PersistentClient(
+        path=str(settings.index_dir),
+        settings=chroma_settings,
+        tenant=settings.chroma_tenant,
+        database=settings.chroma_database,
+    )
 
 
 def get_collection(settings: Settings, client: Any = None) -> Any:
@@ -206,6 +246,8 @@ def corpus_files(settings: Settings) -> dict[str, Path]:
     for directory in settings.filing_dirs:  # shipped, then imported (user data in the data directory)
         if directory.exists():
             files |= {f"filings/{p.name}": p for p in sorted(directory.glob("*.md"))}
+    if settings.practice_dir.exists():
+        files |= {f"practice/{p.name}": p for p in sorted(settings.practice_dir.glob("*.md"))}
     return files
 
 
@@ -217,11 +259,13 @@ def _chunks_for(key: str, path: Path, file_hash: str, report: IngestReport) -> l
             regulation, warnings = parse_regulation_file(path)
             report.issues.extend(warnings)
             return article_chunks(regulation, key, file_hash)
+        if key.startswith("practice/"):
+            return practice_chunks(parse_note(path.read_text(encoding="utf-8"), str(path)), key, file_hash)
         doc = parse_filing_text(path.read_text(encoding="utf-8"), str(path))
         return filing_chunks(doc, key, file_hash, {s.id: s.title for s in load_spec().sections})
     except RegulationParseError as exc:
         report.issues.extend(exc.issues)
-    except (FilingFormatError, UnicodeDecodeError) as exc:
+    except (FilingFormatError, PracticeFormatError, UnicodeDecodeError) as exc:
         report.issues.append(str(exc))
     return None
 
@@ -261,7 +305,7 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
             continue
         (report.updated if key in indexed else report.added).append(key)
         pending.extend(chunks)
-    _write(collection, pending, progress, _vector_cache(settings) if pending else None)
+    _write(collection, pending, progress, _vector_cache(settings) if pending else None, settings)
     meta = get_meta_collection(settings)
     if report.changed or not current_revision(meta):
         bump_revision(meta)
@@ -295,8 +339,15 @@ def _vector_cache(settings: Settings) -> VectorCache | None:
 
 
 def _write(
-    collection: Any, chunks: list[Chunk], progress: ProgressFn | None, cache: VectorCache | None
+    collection: Any,
+    chunks: list[Chunk],
+    progress: ProgressFn | None,
+    cache: VectorCache | None,
+    settings: Settings,
 ) -> None:
+    from assistant.corpus.embeddings import embedding_function
+
+    embed = embedding_function(settings)
     for start in range(0, len(chunks), BATCH):
         batch = chunks[start : start + BATCH]
         texts = [c.text for c in batch]
@@ -304,7 +355,7 @@ def _write(
             ids=[c.id for c in batch],
             documents=texts,
             metadatas=[c.metadata for c in batch],
-            embeddings=embed_passages(texts, collection._embedding_function, cache),
+            embeddings=embed_passages(texts, embed, cache),
         )
         if progress:
             progress(min(start + BATCH, len(chunks)), len(chunks), batch[-1].metadata.get("title", ""))

