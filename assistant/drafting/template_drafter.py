@@ -575,47 +575,61 @@ def _risk_controls(c: Composer) -> str:
     return "\n\n".join(body) + "\n\n" + _basis(c, "risk_controls")
 
 
+def _open_quote(text: str) -> bool:
+    """Whether cutting the text at its first comma would leave a quotation open."""
+    head = re.split(r"[，；。]", text, maxsplit=1)[0]
+    return head.count('"') % 2 == 1 or head.count("“") != head.count("”")
+
+
 def _gist(c: Composer, path: str) -> str:
-    """The first clause of a fact: enough to name the measure in the conclusion without restating it."""
-    return _first_clause(c.get(path)) or c.get(path)
+    """The first clause of a fact: enough to name the measure in the conclusion without restating it; a
+    clause too short to say what the measure is keeps the fact's label."""
+    text = c.get(path)
+    clauses = [x.strip() for x in re.split(r"[；。]" if _open_quote(text) else r"[，；。]", text) if x.strip()]
+    gist = clauses[0] if clauses else c.get(path)
+    if gist.endswith(("时", "后")) and len(clauses) > 1:
+        gist = f"{gist}，{clauses[1]}"
+    return gist if len(gist) >= 12 else f"{label_for(path)}为{gist}"
+
+
+def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
+    """One risk's line of the conclusion (the product's own measures, then what remains) and whether a
+    control is still missing."""
+    held, missing = risk_controls_of(c, risk)
+    measures = "；".join(dict.fromkeys(_gist(c, p) for p in held))
+    if missing:
+        done = f"{measures}；" if measures else ""
+        return f"{risk.name}：{done}尚缺{'、'.join(missing)}，补充前不能认定为可控", True
+    return f"{risk.name}：{measures}。剩余风险为{_clause(risk.residual)}", False
+
+
+def _change_duty(c: Composer) -> str:
+    """When this product's assessment is redone and its filing changed: on a change of what it is built of."""
+    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
+    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    parts = [f"功能（{features}）" if features else "", f"模型（{models}）" if models else ""]
+    what = "、".join(p for p in parts if p) or c.get("filing.algorithm_name")
+    article = load_spec().section("conclusion").articles[0]
+    return (
+        f"{what}或其数据来源发生重大变更时重新评估，备案信息变更的在变更之日起十个工作日内办理变更手续"
+        f"（《{article.title}》{article.article}）。"
+    )
 
 
 @writer("conclusion")
 def _conclusion(c: Composer) -> str:
     risks = applicable_risks(c.facts)
-    lines, open_risks = [], 0
-    for r in risks:
-        held, missing = risk_controls_of(c, r)
-        controls = "、".join(f"{label_for(p)}（{_gist(c, p)}）" for p in held)
-        if missing:
-            open_risks += 1
-            done = f"已有{controls}，" if controls else ""
-            lines.append(
-                f"{r.name}：{done}尚缺{'、'.join(missing)}；该项措施补充并落实前，此风险不能认定为可控"
-            )
-        else:
-            lines.append(f"{r.name}：由{controls}控制；剩余风险为{_clause(r.residual)}")
+    findings = [_risk_finding(c, r) for r in risks]
+    open_names = [r.name for r, (_, is_open) in zip(risks, findings, strict=True) if is_open]
     name = c.get("filing.algorithm_name")
-    if open_risks:
+    if open_names:
         verdict = (
-            f"综合评估，{name}有{int_to_cn(open_risks)}项风险的控制措施尚待补充，补充并落实前不作出风险可控的结论；"
-            f"其余{int_to_cn(len(risks) - open_risks)}项风险已有对应的控制措施。"
+            f"{name}的{int_to_cn(len(risks))}项风险中，{'、'.join(open_names)}的控制措施尚待补充，"
+            "补充并落实前不作出风险可控的结论。"
         )
     else:
-        verdict = (
-            f"综合评估，{name}已识别的{int_to_cn(len(risks))}项风险均有对应的控制措施，剩余风险在上述措施下处于可控范围，"
-            "评估结论为风险可控。"
-        )
-    return "\n\n".join(
-        [
-            f"对{name}在{c.get('product.name')}中的流程、数据、模型、干预策略和服务情况逐项评估后，各项风险的控制"
-            "情况和剩余风险如下：",
-            _numbered(lines),
-            verdict,
-            "本单位将在算法上线前、发生重大变更时和每年定期开展算法安全自评估；备案信息发生变更的，"
-            "在变更之日起十个工作日内办理变更手续，依据为《互联网信息服务算法推荐管理规定》第二十四条。",
-        ]
-    )
+        verdict = f"{name}的{int_to_cn(len(risks))}项风险均已落到{c.get('product.name')}的具体措施上，评估结论为风险可控。"
+    return "\n\n".join([verdict, _numbered([line for line, _ in findings]), _change_duty(c)])
 
 
 def _with_basis(c: Composer, section_id: str, text: str) -> str:
