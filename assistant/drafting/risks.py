@@ -76,6 +76,8 @@ class Risk(BaseModel):
     article: RiskArticle
     controls: list[str]
     residual: str
+    monitor: str = ""
+    incident: str = ""
 
     def applies(self, facts: Facts, view: ProductView) -> bool:
         return not self.when or any(c.holds(facts, view) for c in self.when)

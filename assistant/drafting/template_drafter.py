@@ -434,12 +434,11 @@ def quote_article(risk: Risk) -> str:
 
 
 def _risk_paragraph(c: Composer, risk: Risk, slots: dict[str, str]) -> str:
-    text = _sentence(risk.arises.format_map(slots))
+    text = _clause(risk.arises.format_map(slots))
     steps = flow_steps(c.facts, risk)
     if steps:
-        where = "和".join(f"第{int_to_cn(n)}步“{_clause(step)}”" for n, step in steps)
-        text += f"对应本产品算法流程的{where}。"
-    return text + f"受影响者：{_clause(risk.harmed.format_map(slots))}（{risk.article.citation}）。"
+        text += "（" + "、".join(f"第{int_to_cn(n)}步“{_clause(step)}”" for n, step in steps) + "）"
+    return f"{text}。受影响者：{_clause(risk.harmed.format_map(slots))}（{risk.article.citation}）。"
 
 
 def _by_category(risks: list[Risk]) -> list[tuple[str, list[Risk]]]:
@@ -455,8 +454,8 @@ def _risk_assessment(c: Composer) -> str:
     risks = applicable_risks(c.facts)
     slots = risk_slots(c)
     intro = (
-        f"对照风险库，结合{c.get('product.name')}的功能、数据和流程（见一、算法情况），"
-        f"{c.get('filing.algorithm_name')}共识别出{int_to_cn(len(risks))}项风险，按自评估报告的风险类型归类研判如下。"
+        f"{c.get('filing.algorithm_name')}在{c.get('product.name')}中有以下{int_to_cn(len(risks))}项风险"
+        "（括号内为风险所在的算法流程步骤）。"
     )
     blocks = [intro]
     for i, (category, members) in enumerate(_by_category(risks)):
@@ -585,7 +584,9 @@ def _gist(c: Composer, path: str) -> str:
     """The first clause of a fact: enough to name the measure in the conclusion without restating it; a
     clause too short to say what the measure is keeps the fact's label."""
     text = c.get(path)
-    clauses = [x.strip() for x in re.split(r"[；。]" if _open_quote(text) else r"[，；。]", text) if x.strip()]
+    clauses = [
+        x.strip() for x in re.split(r"[；。]" if _open_quote(text) else r"[，；。]", text) if x.strip()
+    ]
     gist = clauses[0] if clauses else c.get(path)
     if gist.endswith(("时", "后")) and len(clauses) > 1:
         gist = f"{gist}，{clauses[1]}"
@@ -866,16 +867,16 @@ def _system_items(c: Composer) -> list[tuple[str, dict[str, Any]]]:
 def _system_body(c: Composer, name: str, item: dict[str, Any], paths: list[str]) -> str:
     """How a system works: its own content and enforcement when the facts give them, else the facts that
     state it, else a note that the system's text is attached."""
-    pairs = (("content", "制度内容"), ("enforcement", "落实措施"))
-    own = [f"{label}：{_sentence(str(item[key]))}" for key, label in pairs if item.get(key)]
+    pairs = (("content", "规定"), ("enforcement", "落实方式为"))
+    own = [f"{label}{_clause(str(item[key]))}" for key, label in pairs if item.get(key)]
     if own:
-        return f"本单位已制定《{name}》。" + "".join(own)
+        return f"《{name}》" + "；".join(own) + "。"
     stated = [p for p in paths if c.has(p)]
     if len(stated) == 1:
-        return f"本单位已制定《{name}》：{_sentence(c.get(stated[0]))}"
+        return f"依据《{name}》，{_sentence(c.get(stated[0]))}"
     if stated:
-        return f"本单位已制定《{name}》。" + "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in stated)
-    return f"本单位已制定《{name}》，制度文本作为附件提交（见三、附件）。"
+        return f"依据《{name}》，" + "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in stated)
+    return f"《{name}》全文见三、附件。"
 
 
 def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
@@ -884,9 +885,11 @@ def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
     return "、".join(r.name for r in applicable_risks(c.facts) if r.category in wanted)
 
 
-def _covers(c: Composer, categories: tuple[int, ...]) -> str:
-    names = _risk_names(c, categories)
-    return f"对应风险：{names}。" if names else ""
+def _covers(c: Composer, categories: tuple[int, ...], lead: str) -> str:
+    """The events in this product the system answers (the register's `incident` of its risks)."""
+    wanted = {load_register().categories[i - 1] for i in categories}
+    events = [r.incident for r in applicable_risks(c.facts) if r.category in wanted and r.incident]
+    return f"{lead}{'；'.join(dict.fromkeys(events))}。" if events else ""
 
 
 def _named_system(c: Composer, heading: str, pattern: str, paths: list[str]) -> str:
@@ -896,6 +899,8 @@ def _named_system(c: Composer, heading: str, pattern: str, paths: list[str]) -> 
     return "".join(_system_body(c, n, item, paths) for n, item in listed)
 
 
+# Leak risks about users' own information (by risk name), monitored under 用户个人信息安全监测.
+_PERSONAL = "用户|画像|敏感个人信息"
 # Which of the eight risk types each monitoring area and named system answers (1-based).
 _AREA_RISKS = {
     "information": (4, 5, 6),
@@ -903,6 +908,18 @@ _AREA_RISKS = {
     "personal_information": (7,),
     "algorithm": (1, 2, 3, 8),
 }
+
+
+def _watch(c: Composer, key: str) -> str:
+    """What the monitoring area watches for this product's risks of its types (the register's `monitor`);
+    of the leak risks, those about users' own information go to 用户个人信息安全监测, the rest to 数据安全."""
+    wanted = {load_register().categories[i - 1] for i in _AREA_RISKS[key]}
+    risks = [r for r in applicable_risks(c.facts) if r.category in wanted and r.monitor]
+    if key in ("data", "personal_information"):
+        personal = [r for r in risks if re.search(_PERSONAL, r.name)]
+        risks = personal if key == "personal_information" else [r for r in risks if r not in personal]
+    watched = [r.monitor for r in risks]
+    return f"重点监测{'；'.join(dict.fromkeys(watched))}。" if watched else ""
 
 
 def _monitoring(c: Composer) -> str:
@@ -916,8 +933,7 @@ def _monitoring(c: Composer) -> str:
             text = "".join(_sentence(c.get(p)) for p in fallback)
         else:
             text = marker(label_for(base), base)
-        names = _risk_names(c, _AREA_RISKS[key])
-        lines.append(f"{area}：{text}" + (f"对应风险：{names}。" if names else ""))
+        lines.append(f"{area}：{text}{_watch(c, key)}")
     listed = [(n, item) for n, item in _system_items(c) if re.search("监测", n)]
     if not listed:
         intro = marker("算法安全监测制度的内容和落实方式", "organization.systems")
@@ -925,7 +941,7 @@ def _monitoring(c: Composer) -> str:
         intro = "".join(
             _system_body(c, n, item, [])
             if item.get("content") or item.get("enforcement")
-            else f"本单位已制定《{n}》。"
+            else f"依据《{n}》，分四个方面开展监测。"
             for n, item in listed
         )
     return f"{intro}\n\n" + _numbered(lines)
@@ -944,7 +960,7 @@ def _other_systems(c: Composer) -> str:
             attached.append(f"《{name}》")
     parts = [_numbered(described)] if described else []
     if attached:
-        parts.append(f"此外，本单位已制定{''.join(attached)}，制度文本作为附件提交（见三、附件）。")
+        parts.append(f"{''.join(attached)}全文见三、附件。")
     section = load_spec().section("systems")
     names = [n for n, _ in _system_items(c)]
     for required in section.systems_required:
@@ -955,16 +971,29 @@ def _other_systems(c: Composer) -> str:
     return "\n\n".join(parts)
 
 
+def _assessment_scope(c: Composer) -> str:
+    """What this product's self-assessment covers: its features and models, and the risks found."""
+    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
+    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    scope = "和".join(x for x in (features, models) if x)
+    count = len(applicable_risks(c.facts))
+    return f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
+
+
 @writer("systems")
 def _systems(c: Composer) -> str:
-    self_assessment = _named_system(c, *_NAMED_SYSTEMS[0])
-    if names := _risk_names(c, tuple(range(1, 9))):
-        self_assessment += f"自评估逐项复核{names}的控制措施是否有效。"
+    self_assessment = _named_system(c, *_NAMED_SYSTEMS[0]) + _assessment_scope(c)
     parts = [
         ("算法安全自评估制度", self_assessment),
         ("算法安全监测制度", _monitoring(c)),
-        ("算法安全事件应急处置制度", _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6))),
-        ("算法违法违规处置制度", _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2))),
+        (
+            "算法安全事件应急处置制度",
+            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6), "启动处置的情形包括："),
+        ),
+        (
+            "算法违法违规处置制度",
+            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "处置的违规情形包括："),
+        ),
         ("其他制度", _other_systems(c)),
     ]
     body = [f"（{_CN[i]}）{title}\n\n{text}" for i, (title, text) in enumerate(parts)]
