@@ -590,7 +590,10 @@ def _gist(c: Composer, path: str) -> str:
     gist = clauses[0] if clauses else c.get(path)
     if gist.endswith(("时", "后")) and len(clauses) > 1:
         gist = f"{gist}，{clauses[1]}"
-    return gist if len(gist) >= 12 else f"{label_for(path)}为{gist}"
+    if len(gist) >= 12:
+        return gist
+    label = label_for(path)
+    return f"{label}为{gist}" if label != path else _clause(text)
 
 
 def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
