@@ -187,3 +187,28 @@ def test_risks_citing_type_scoped_regulations_apply_only_to_those_types() -> Non
         assert risk.when, f"{risk.id} cites {risk.article.citation} but applies to every type"
         for condition in risk.when:
             assert condition.types and set(condition.types) <= set(types), risk.id
+
+
+@pytest.mark.parametrize("as_type", [None, as_push], ids=["generation", "push"])
+def test_systems_watch_and_handle_this_products_risks_only(as_type) -> None:  # noqa: ANN001
+    facts = facts_with(as_type)
+    text = draft_section(facts, "systems")
+    risks = applicable_risks(facts)
+    own = {r.monitor for r in risks} | {r.incident for r in risks}
+    for risk in risks:
+        assert risk.monitor in text
+        if risk.incident:
+            assert risk.incident in text
+    for risk in load_register().risks:
+        for phrase in (risk.monitor, risk.incident):
+            if phrase and phrase not in own:
+                assert phrase not in text, f"{risk.id} does not apply but its text is in 制度建设"
+
+
+def test_conclusion_names_this_products_measures_and_features() -> None:
+    facts = facts_with()
+    text = draft_section(facts, "conclusion")
+    for feature in facts.product.features or []:
+        assert f"“{feature.name}”" in text
+    assert "变更之日起十个工作日内" in text
+    assert facts.safety.output_review.split("，")[0] in text  # the measure in the product's own words
