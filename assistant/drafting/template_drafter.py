@@ -396,10 +396,16 @@ def _sensitive(c: Composer) -> str:
     return "、".join(found) if found else "敏感个人信息"
 
 
-def risk_slots(c: Composer) -> dict[str, str]:
-    """The product's own words the register's risk descriptions are filled with."""
+def _feature_and_model_names(c: Composer) -> tuple[str, str]:
+    """The product's feature names (quoted) and model names, each joined with 、 ('' when none)."""
     features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
     models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    return features, models
+
+
+def risk_slots(c: Composer) -> dict[str, str]:
+    """The product's own words the register's risk descriptions are filled with."""
+    features, models = _feature_and_model_names(c)
     return {
         "product": c.get("product.name"),
         "algorithm": c.get("filing.algorithm_name"),
@@ -609,8 +615,7 @@ def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
 
 def _change_duty(c: Composer) -> str:
     """When this product's assessment is redone and its filing changed: on a change of what it is built of."""
-    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
-    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    features, models = _feature_and_model_names(c)
     parts = [f"功能（{features}）" if features else "", f"模型（{models}）" if models else ""]
     what = "、".join(p for p in parts if p) or c.get("filing.algorithm_name")
     article = load_spec().section("conclusion").articles[0]
@@ -976,8 +981,7 @@ def _other_systems(c: Composer) -> str:
 
 def _assessment_scope(c: Composer) -> str:
     """What this product's self-assessment covers: its features and models, and the risks found."""
-    features = "、".join(f"“{f['name']}”" for f in c.items("product.features") if f.get("name"))
-    models = "、".join(str(m["name"]) for m in c.items("algorithm.models") if m.get("name"))
+    features, models = _feature_and_model_names(c)
     scope = "和".join(x for x in (features, models) if x)
     count = len(applicable_risks(c.facts))
     return f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
