@@ -148,6 +148,11 @@ def test_clean_output_strips_scaffolding() -> None:
     assert clean_output(raw, "算法基本原理") == "正文第一段。\n"
 
 
+def test_clean_output_keeps_the_sections_own_sub_headings() -> None:
+    raw = "# 算法基本原理\n## 概述\n**要点**：正文。\n### 1. 输入数据\n\n输入为文本。"
+    assert clean_output(raw, "算法基本原理") == "概述\n要点：正文。\n### 1. 输入数据\n\n输入为文本。\n"
+
+
 def test_failed_section_does_not_stop_the_others(
     server: OpenAITestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,7 +48,8 @@ _PREAMBLE_RE = re.compile(r"^\s*(以下是|下面是|好的|当然)[^\n]*\n+")
 _SCAFFOLD_RE = re.compile(
     r"^\s*((任务|必须写明的要素|可用的事实|相关条文|输出要求|检查发现的问题|修改要求|改写要求|草稿|底稿)[（(：:].*|</?data>)\s*$"
 )
-_MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*")
+# the document and section titles (levels 1–2) are the exporter's; sub-headings (### 1.) are the section's own
+_MARKDOWN_RE = re.compile(r"^\s*#{1,2}(?!#)\s*|\*\*")
 ECHO_LIMIT = 0.5
 REPETITION_LIMIT = 0.5
 _FENCE_RE = re.compile(r"^```[a-z]*\n|\n```\s*$")
