@@ -49,8 +49,13 @@ def type_family(algorithm_type: str | None) -> str:
 
 
 def type_matches(algorithm_type: str | None, types: list[str] | tuple[str, ...]) -> bool:
-    """Whether obligations declared for `types` apply to `algorithm_type` (itself or its umbrella listed)."""
-    return bool(algorithm_type) and (algorithm_type in types or type_family(algorithm_type) in types)
+    """Whether obligations declared for `types` apply to `algorithm_type`: itself or its umbrella listed
+    (检索过滤类 covers 信息检索类 and 内容过滤类), or, for a filing under the umbrella itself, one of its members
+    listed (a search obligation declared for 信息检索类 binds a 检索过滤类 filing, but not a 内容过滤类 one)."""
+    if not algorithm_type:
+        return False
+    members = [t for t in types if type_family(t) == algorithm_type]
+    return algorithm_type in types or type_family(algorithm_type) in types or bool(members)
 
 
 def fact(
@@ -384,7 +389,7 @@ class Facts(_Node):
     organization: Organization = fact("算法安全机构", default_factory=Organization)
     personalization: Personalization | None = fact("个性化推送", applies={"types": ["个性化推送类"]})
     ranking_rules: RankingRules | None = fact(
-        "排序与检索规则", applies={"types": ["排序精选类", "检索过滤类"]}
+        "排序与检索规则", applies={"types": ["排序精选类", "信息检索类"]}
     )
     dispatch: Dispatch | None = fact("调度决策", applies={"types": ["调度决策类"]})
     technical_service: TechnicalService | None = fact("技术服务", applies={"roles": ["服务技术支持者"]})

@@ -14,7 +14,7 @@ from assistant import factpath
 from assistant.checking.matching import marker
 from assistant.drafting.evidence import evidence_items
 from assistant.drafting.risks import Risk, applicable_risks, control_paths, flow_steps, load_register
-from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, label_for, type_family
+from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, label_for, type_family, type_matches
 from assistant.numerals import int_to_cn
 from assistant.spec import SpecBook, load_spec
 
@@ -485,10 +485,10 @@ def risk_controls_of(c: Composer, risk: Risk) -> tuple[list[str], list[str]]:
 _TYPE_RIGHTS = {
     "个性化推送类": ["opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback"],
     "排序精选类": ["published_rules", "anti_manipulation", "manual_intervention"],
-    "检索过滤类": ["published_rules", "anti_manipulation", "manual_intervention"],
+    "信息检索类": ["published_rules", "anti_manipulation", "manual_intervention"],
     "调度决策类": ["order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness"],
 }
-_TYPE_ROOT = {"个性化推送类": "personalization", "排序精选类": "ranking_rules", "检索过滤类": "ranking_rules"}
+_TYPE_ROOT = {"个性化推送类": "personalization", "排序精选类": "ranking_rules", "信息检索类": "ranking_rules"}
 # Facts another section of the report states; 风险防控情况 refers to them instead of repeating them.
 _STATED_ELSEWHERE = {
     "safety.input_review": "一、（四）干预策略",
@@ -504,9 +504,15 @@ _STATED_ELSEWHERE = {
 }
 
 
+def _for_type(table: dict[str, Any], c: Composer, default: Any) -> Any:
+    """The entry of a table keyed by algorithm type that binds this filing (type_matches: search duties keyed
+    信息检索类 bind a 检索过滤类 filing but not a 内容过滤类 one)."""
+    return next((v for k, v in table.items() if type_matches(c.facts.algorithm_type, [k])), default)
+
+
 def _type_rights(c: Composer) -> list[str]:
-    root = _TYPE_ROOT.get(c.type, "dispatch")
-    return [f"{root}.{key}" for key in _TYPE_RIGHTS.get(c.type, [])]
+    root = _for_type(_TYPE_ROOT, c, "dispatch")
+    return [f"{root}.{key}" for key in _for_type(_TYPE_RIGHTS, c, [])]
 
 
 def _rights_paths(c: Composer) -> list[str]:
@@ -800,13 +806,13 @@ _PURPOSE_LIMITS = {
     "生成合成类": ["safety.labeling.explicit", "safety.rumor_handling"],
     "个性化推送类": ["personalization.tag_rules", "personalization.diversity", "personalization.pricing"],
     "排序精选类": ["ranking_rules.published_rules", "ranking_rules.anti_manipulation"],
-    "检索过滤类": ["ranking_rules.published_rules", "ranking_rules.anti_manipulation"],
+    "信息检索类": ["ranking_rules.published_rules", "ranking_rules.anti_manipulation"],
     "调度决策类": ["dispatch.working_hours", "dispatch.rewards_penalties", "dispatch.pricing_fairness"],
 }
 
 
 def _purpose_limits(c: Composer) -> list[str]:
-    paths = list(_PURPOSE_LIMITS.get(c.type, []))
+    paths = list(_for_type(_PURPOSE_LIMITS, c, []))
     if c.facts.biometric is not None:
         paths.append("biometric.separate_consent")
     if c.facts.product.minors_allowed:
