@@ -100,15 +100,35 @@ def test_fabrication_detector_finds_invented_facts() -> None:
     assert not any("灵犀智能" in v for _, v in kinds) and ("数字", "8") not in kinds
 
 
-@pytest.mark.parametrize("algorithm_type", ["信息检索类", "内容过滤类"])
-def test_split_search_types_are_drafted_like_their_umbrella(algorithm_type: str) -> None:
-    split = draft_all(facts_with(_typed(algorithm_type)))
+def test_content_filter_is_drafted_as_a_filter_not_a_search() -> None:
+    """内容过滤类 keeps the umbrella's shared duties but not the search-ranking ones (rules of result order,
+    manipulation of results): its risks are those of a filter."""
+    split = draft_all(facts_with(_typed("内容过滤类")))
+    umbrella = draft_all(facts_with(_typed("检索过滤类")))
+    assert set(split) == set(umbrella)
+    assert "ranking_rules" in umbrella["risk_controls"] and "ranking_rules" not in split["risk_controls"]
+    assert "排序规则不透明风险" not in split["risk_assessment"]
+    assert "过度拦截风险" in split["risk_assessment"] and "过滤漏判风险" in split["risk_assessment"]
+
+
+RISK_SECTIONS = {"sa_header", "risk_assessment", "risk_controls", "conclusion"}
+
+
+def test_search_type_is_drafted_like_its_umbrella() -> None:
+    """信息检索类 owes every duty of 检索过滤类; the umbrella (search and/or filtering) adds only the
+    filter's own risks to the risk sections."""
+    split = draft_all(facts_with(_typed("信息检索类")))
     umbrella = draft_all(facts_with(_typed("检索过滤类")))
     assert set(split) == set(umbrella)
     assert "排序规则不透明风险" in split["risk_assessment"]  # a register risk of 检索过滤类
     assert "ranking_rules.published_rules" in split["risk_controls"]  # its marker: the fact is required
+    assert "过度拦截风险" in umbrella["risk_assessment"] and "过度拦截风险" not in split["risk_assessment"]
+    filter_only = ("过度拦截风险", "过滤漏判风险", "规避过滤风险", "数据和个人信息泄露风险")
     for section_id, text in umbrella.items():
-        assert split[section_id] == text.replace("检索过滤类", algorithm_type), section_id
+        if section_id not in RISK_SECTIONS:
+            for name in filter_only:
+                text = text.replace(f"、{name}", "").replace(f"{name}、", "")
+            assert split[section_id] == text.replace("检索过滤类", "信息检索类"), section_id
 
 
 def test_evidence_list_ties_each_item_to_its_section() -> None:
