@@ -24,7 +24,16 @@ PREDICATES: dict[str, Callable[[Facts], bool]] = {
     "public_opinion": lambda f: f.filing.public_opinion_attribute is True,
     "not_launched": lambda f: f.product.launch_date in UNKNOWN_DATE_WORDS,
     "biometric_editing": lambda f: f.biometric is not None or bool(_BIOMETRIC_RE.search(_feature_text(f))),
+    # as the risk register derives them from the product's own words (risks.yaml `derived`)
+    "workers": lambda f: _product_view(f).workers,
+    "pricing": lambda f: _product_view(f).pricing,
 }
+
+
+def _product_view(facts: Facts) -> Any:
+    from assistant.drafting.risks import ProductView, load_register  # the register reads these predicates
+
+    return ProductView(facts, load_register().derived)
 _BIOMETRIC_RE = re.compile(
     r"换脸|人脸编辑|人脸替换|面部编辑|声音克隆|音色克隆|语音克隆|声纹|人声编辑|人脸融合"
 )

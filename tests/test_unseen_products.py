@@ -194,3 +194,18 @@ def test_log_volume_beside_user_count_is_not_a_user_count(registry) -> None:  # 
         data["product"]["user_scale"] += extra
         report = _report(data, registry)
         assert not report.blocking and not report.warnings, [f.message for f in report.findings]
+
+
+def test_dispatcher_without_workers_owes_no_labour_rules(registry) -> None:  # noqa: ANN001
+    """算法推荐规定 第二十条 binds a dispatcher of workers: pay, working hours and rewards are asked of the
+    ride-hailing platform, not of a dispatcher of charging piles."""
+    data = _data("charging-dispatch.yaml")
+    assert set(data["dispatch"]) == {"order_allocation", "pricing_fairness"}
+    assert not _report(data, registry).blocking
+    data["product"]["scenarios"].append("向上门维修的合作技师派发充电桩报修工单")  # now it dispatches workers
+    data["product"]["audience"] += "，以及接单的合作维修技师（灵活就业人员）"
+    fields = {f.field for f in _report(data, registry).blocking}
+    assert {"dispatch.pay", "dispatch.working_hours", "dispatch.rewards_penalties"} <= fields
+    ride = _data("ride-hailing.yaml")
+    del ride["dispatch"]["pay"]
+    assert "dispatch.pay" in {f.field for f in _report(ride, registry).blocking}

@@ -108,7 +108,11 @@ class ProductView:
             *(f"{f.name or ''}{f.description or ''}" for f in features),
         ]
         self.text = " ".join(p for p in parts if p)
-        self.workers = facts.dispatch is not None or bool(re.search(derived["workers"], self.text))
+        dispatch = self.data.get("dispatch") or {}
+        labour = ("pay", "working_hours", "rewards_penalties")  # facts only a workforce has
+        self.workers = any(not is_blank(dispatch.get(k)) for k in labour) or bool(
+            re.search(derived["workers"], self.text)
+        )
         self.pricing = bool(re.search(derived["pricing"], self.text)) or any(
             not is_blank(self.data.get(root, {}).get(key) if isinstance(self.data.get(root), dict) else None)
             for root, key in (

@@ -482,13 +482,6 @@ def risk_controls_of(c: Composer, risk: Risk) -> tuple[list[str], list[str]]:
     return held, missing
 
 
-_TYPE_RIGHTS = {
-    "个性化推送类": ["opt_out", "tag_management", "tag_rules", "diversity", "negative_feedback"],
-    "排序精选类": ["published_rules", "anti_manipulation", "manual_intervention"],
-    "信息检索类": ["published_rules", "anti_manipulation", "manual_intervention"],
-    "调度决策类": ["order_allocation", "pay", "working_hours", "rewards_penalties", "pricing_fairness"],
-}
-_TYPE_ROOT = {"个性化推送类": "personalization", "排序精选类": "ranking_rules", "信息检索类": "ranking_rules"}
 # Facts another section of the report states; 风险防控情况 refers to them instead of repeating them.
 _STATED_ELSEWHERE = {
     "safety.input_review": "一、（四）干预策略",
@@ -511,8 +504,10 @@ def _for_type(table: dict[str, Any], c: Composer, default: Any) -> Any:
 
 
 def _type_rights(c: Composer) -> list[str]:
-    root = _for_type(_TYPE_ROOT, c, "dispatch")
-    return [f"{root}.{key}" for key in _for_type(_TYPE_RIGHTS, c, [])]
+    """The type's user-rights facts, as the 风险防控情况 elements that apply to this filing declare them (a
+    dispatcher without workers owes no pay or working-hours rules)."""
+    section = load_spec().section("risk_controls")
+    return [p for e in section.applicable_elements(c.facts) if e.check == "type_rights" for p in e.facts]
 
 
 def _rights_paths(c: Composer) -> list[str]:
