@@ -34,6 +34,8 @@ def _product_view(facts: Facts) -> Any:
     from assistant.drafting.risks import ProductView, load_register  # the register reads these predicates
 
     return ProductView(facts, load_register().derived)
+
+
 _BIOMETRIC_RE = re.compile(
     r"换脸|人脸编辑|人脸替换|面部编辑|声音克隆|音色克隆|语音克隆|声纹|人声编辑|人脸融合"
 )
