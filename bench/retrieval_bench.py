@@ -143,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引，而不是临时目录")
     parser.add_argument("--skip-cold", action="store_true", help="不测不用随附向量的冷启动 ingest")
     parser.add_argument("--misses", action="store_true", help="列出开发集上混合检索未命中的问题")
+    parser.add_argument(
+        "--no-thesaurus-row",
+        action="store_true",
+        help="另测一行不用同义词表（spec/thesaurus.yaml）的混合检索",
+    )
     args = parser.parse_args(argv)
 
     temp_dir = None if args.data_dir else Path(tempfile.mkdtemp(prefix="beian-bench-"))
@@ -163,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, questions in sets.items()
             for mode in MODES
         }
+        if args.no_thesaurus_row:
+            from assistant.corpus import thesaurus
+
+            thesaurus.thesaurus.cache_clear()
+            thesaurus.THESAURUS_FILE = ROOT / "bench" / "no-such-thesaurus.yaml"
+            for name, questions in sets.items():
+                results[(name, "hybrid（无同义词表）")] = evaluate(retriever, questions, "hybrid")
     finally:
         if temp_dir:
             shutil.rmtree(temp_dir, ignore_errors=True)
