@@ -440,6 +440,22 @@ def test_chat_answers_with_article_citations(indexed_settings: object) -> None:
     assert any(CITATION_RE.search(m) for m in texts(at, "markdown"))  # history is shown again
 
 
+def test_chat_answers_questions_about_the_open_project(indexed_settings: object) -> None:
+    """With the example project open, "我们要办哪些备案？" and "我们还缺什么？" are answered from its facts,
+    check report and filing decision, not from the corpus."""
+    at = goto(start(), "chat")
+    at.chat_input(key="chat.input").set_value("我们要办哪些备案？").run()
+    assert not at.exception
+    assert any("需要办理" in m and "算法备案" in m for m in texts(at, "markdown")), texts(at, "markdown")
+    assert any(e.label.startswith("〔本项目〕") for e in at.expander)
+    at.chat_input(key="chat.input").set_value("我们还缺什么？").run()
+    assert not at.exception
+    assert any("阻断项" in m for m in texts(at, "markdown")), texts(at, "markdown")
+    history = workspace().messages(1)
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
+    assert history[-1]["citations"][0]["source"] == "project"
+
+
 # --- 设置与语料 ---------------------------------------------------------------------------------------------
 
 
