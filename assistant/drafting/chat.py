@@ -20,8 +20,8 @@ from assistant.numerals import cn_to_int
 from assistant.runtime import Runtime
 
 RELEVANT_SIMILARITY = 0.86
-PRACTICE_SIMILARITY = 0.85
-SUPPORTED_SIMILARITY = 0.855
+PRACTICE_SIMILARITY = 0.86
+SUPPORTED_SIMILARITY = 0.858
 MARGIN = 0.02  # hits much further in meaning than the best one of their kind are left out
 MAX_QUESTION_CHARS = 2000
 MAX_ARTICLES = 3
