@@ -374,7 +374,9 @@ def _facts(args: argparse.Namespace, rt: Runtime) -> int:
             )
 
     try:
-        extraction = extract_facts(text, _llm_for(provider, rt), rt.spec, on_progress=progress)
+        extraction = extract_facts(
+            text, _llm_for(provider, rt), rt.spec, on_progress=progress, sink=CallLog(rt, None)
+        )
     except (ExtractionError, LLMError) as exc:
         raise CliError(str(exc)) from exc
     atomic_write(out, dump_facts(extraction.facts))

@@ -303,3 +303,16 @@ def test_openai_path_sends_each_group_schema(tmp_path: Path, monkeypatch: pytest
     facts = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert facts["safety"]["complaint"]["entrance"] == "App「我的—帮助与反馈」"
     assert facts["entity"]["credit_code"] == "91330106MA2H7K3B80"
+
+
+def test_every_group_call_goes_to_the_call_log() -> None:
+    text = "我们是南京禾木网络科技有限公司，产品叫“禾木笔记”，用大模型生成读书摘要。"
+
+    def model(messages: list[Message]) -> str:
+        return json.dumps({"product": {"name": "禾木笔记"}}, ensure_ascii=False)
+
+    calls: list[Any] = []
+    result = extract_facts(text, FakeLLM(responder=model), load_spec(), sink=calls.append)
+    assert calls and len(calls) == len(result.groups) + len(result.group_errors)
+    assert all(c.round.startswith("extract ") and c.response and c.prompt for c in calls)
+    assert len({c.round for c in calls}) == len(calls)  # one round name per group

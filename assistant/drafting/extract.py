@@ -35,7 +35,7 @@ from assistant.drafting.extraction.text import (
     screen,
     sentences,
 )
-from assistant.drafting.llm import LLM
+from assistant.drafting.llm import LLM, CallSink
 from assistant.facts import Facts, FactsError, fact_hints, fact_labels, label_for, parse_facts
 from assistant.spec import SpecBook, missing_paths
 from assistant.textnorm import normalize
@@ -138,8 +138,10 @@ def extract_facts(
     spec: SpecBook,
     *,
     on_progress: Callable[[Progress], None] | None = None,
+    sink: CallSink | None = None,
 ) -> Extraction:
-    """Rules always; the model too when `llm` is given. Raises ExtractionError for unusable input."""
+    """Rules always; the model too when `llm` is given (each call to `sink`). Raises ExtractionError for
+    unusable input."""
     limit = description_limit(llm.name if llm is not None else "template")
     try:
         text, notes = screen(description, limit)
@@ -161,7 +163,7 @@ def extract_facts(
         role = _value(sources, "filing.role")
         kind = _value(sources, "filing.algorithm_type")
         groups = applicable_groups(role, kind, masked)
-        for reply in run_groups(masked, llm, groups, on_progress):
+        for reply in run_groups(masked, llm, groups, on_progress, sink):
             if reply.error:
                 group_errors.append(f"{reply.group.title}：{reply.error}")
                 continue

@@ -81,7 +81,14 @@ def _run(project_id: int, description: str, limit: int) -> None:
 
     try:
         llm = state.make_llm()
-        result = extract_facts(description, llm, state.runtime().spec, on_progress=progress)
+        ws = state.workspace()
+        result = extract_facts(
+            description,
+            llm,
+            state.runtime().spec,
+            on_progress=progress,
+            sink=lambda call: ws.log_model_call(project_id, call.model_dump()),
+        )
     except (ExtractionError, LLMError) as exc:
         bar.empty()
         st.error(f"提取失败：{exc}")

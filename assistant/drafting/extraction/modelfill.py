@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.drafting.extraction.schemas import ENUMS, Group, group_schema, schema_keys
-from assistant.drafting.llm import LLM, LLMError, Message
+from assistant.drafting.llm import LLM, CallSink, LLMError, Message, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.facts import label_for
 
@@ -70,10 +70,14 @@ def json_object(raw: str) -> Any:
 
 
 def run_groups(
-    description: str, llm: LLM, groups: list[Group], on_progress: ProgressCallback | None = None
+    description: str,
+    llm: LLM,
+    groups: list[Group],
+    on_progress: ProgressCallback | None = None,
+    sink: CallSink | None = None,
 ) -> Iterator[GroupReply]:
     """Ask the model for each group in turn; a group whose reply is not valid JSON is retried once, then
-    reported and skipped (the other groups still run)."""
+    reported and skipped (the other groups still run). Every call goes to `sink` (round `extract <group>`)."""
     began = time.monotonic()
     for index, group in enumerate(groups, 1):
         elapsed = time.monotonic() - began
@@ -87,8 +91,11 @@ def run_groups(
         schema: dict[str, Any] = group_schema(group)
         for _attempt in range(2):
             try:
-                raw = llm.complete(
+                raw = call_model(
+                    llm,
                     messages,
+                    round=f"extract {group.key}",
+                    sink=sink,
                     max_tokens=GROUP_MAX_TOKENS.get(group.key, DEFAULT_MAX_TOKENS),
                     temperature=0.0,
                     json_schema=schema,
