@@ -419,7 +419,7 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
 
     provider = args.provider or rt.settings.provider
     try:
-        answer = ask(rt, args.question, _llm_for(provider, rt))
+        answer = ask(rt, args.question, _llm_for(provider, rt), sink=CallLog(rt, None))
     except (ValueError, LLMError) as exc:
         raise CliError(str(exc)) from exc
     if args.json:

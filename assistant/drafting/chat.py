@@ -14,7 +14,7 @@ from assistant.checking.injection import clean_text
 from assistant.corpus.citations import CitationStatus, find_citations, verify_text
 from assistant.corpus.retrieve import Hit
 from assistant.corpus.thesaurus import project_intent
-from assistant.drafting.llm import LLM, Message, TokenCallback
+from assistant.drafting.llm import LLM, CallSink, Message, TokenCallback, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.numerals import cn_to_int
 from assistant.runtime import Runtime
@@ -175,7 +175,10 @@ def ask(
     k: int = 5,
     on_token: TokenCallback | None = None,
     project: ProjectContext | None = None,
+    sink: CallSink | None = None,
 ) -> Answer:
+    """Answer from the retrieved articles and practice notes (or the open project's facts and checks); a
+    model call, when there is one, goes to `sink` (round `chat`)."""
     question = question.strip()
     if not question:
         raise ValueError("问题不能为空")
@@ -202,9 +205,8 @@ def ask(
         notes=data_block(_notes_block(evidence.notes) or "（无）"),
     )
     # the model sees the question without its instruction-like sentences, so it cannot be steered by them
-    text = llm.complete(
-        [Message("system", render("system")), Message("user", prompt)], max_tokens=800, on_token=on_token
-    )
+    messages = [Message("system", render("system")), Message("user", prompt)]
+    text = call_model(llm, messages, round="chat", sink=sink, max_tokens=800, on_token=on_token)
     return _verified(question, text.strip(), evidence, rt)
 
 

@@ -90,6 +90,7 @@ def answer(project_id: int, question: str) -> None:
                     llm=llm,
                     on_token=on_token if llm else None,
                     project=project_context(project_id),
+                    sink=lambda call: ws.log_model_call(project_id, call.model_dump()),
                 )
         except (LLMError, ValueError) as exc:
             placeholder.empty()
