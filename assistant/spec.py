@@ -81,6 +81,9 @@ class Element(Applicability):
     name: str
     facts: list[str] = []
     patterns: list[str] = []
+    # what the element's fact must say, in words (the patterns' meaning): a fact that does not is reported
+    # as the fact's problem, "“标签”须写明{needs}"
+    needs: str = ""
     check: str = "elements"
     blocking: bool = True
 

@@ -404,7 +404,9 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                 for p in element.patterns
                 if not re.search(p, text) and not any(re.search(p, v) for v in stated)
             ]
-            if unmentioned or unmatched:
+            if unmatched and not unmentioned and present:
+                yield _fact_lacks(section, element, present, unmatched)
+            elif unmentioned or unmatched:
                 detail = "；".join(
                     filter(
                         None,
@@ -426,6 +428,31 @@ def check_elements(ctx: CheckContext) -> Iterable[Finding]:
                     evidence=unmatched,
                     element=element.id,
                 )
+
+
+def _readable(pattern: str) -> str:
+    """A pattern's words when it is a plain alternation (未成年人模式|防沉迷 → 未成年人模式、防沉迷), else ""."""
+    return "、".join(pattern.split("|")) if re.fullmatch(r"[\w|]+", pattern) else ""
+
+
+def _fact_lacks(
+    section: Section, element: Element, present: list[tuple[str, Any]], unmatched: list[str]
+) -> Finding:
+    """The facts that answer an element are stated but do not say what it needs: the fact's problem."""
+    path, value = present[0]
+    needs = element.needs or "、".join(filter(None, map(_readable, unmatched))) or element.name
+    shown = "；".join(fact_strings(value))[:60]
+    return Finding(
+        element.check,
+        element.blocking,
+        f"“{fact_label(path)}”须写明{needs}（当前：{shown}）",
+        section=section.id,
+        field=path,
+        kind=FindingKind.INVALID_FACT,
+        paths=[p for p, _ in present],
+        evidence=unmatched,
+        element=element.id,
+    )
 
 
 @register
@@ -788,6 +815,8 @@ def run_checks(
                 seen.add(key)
                 findings.append(finding)
     findings = _fold_markers(findings)
+    injected = {f.field for f in findings if f.kind == FindingKind.INJECTION}
+    findings = [f for f in findings if not (f.kind == FindingKind.MISSING_FACT and f.field in injected)]
     titles = {section.id: section.title for section in ctx.spec.sections}
     for finding in findings:
         if finding.kind == FindingKind.MISSING_FACT and finding.sections:
