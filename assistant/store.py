@@ -94,6 +94,42 @@ eval_runs = Table(
     Column("report", Text, nullable=False),
     Column("created", String(40), nullable=False),
 )
+# The CAC's published filing lists (assistant/registry/): one row per list file, one per filing row in it.
+registry_lists = Table(
+    "registry_lists",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("series", String(20), nullable=False),  # general | deep_synthesis
+    Column("batch", String(7), nullable=False),  # YYYY-MM
+    Column("source", String(300), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("title", String(300), default=""),
+    Column("rows", Integer, nullable=False),
+    Column("imported", String(40), nullable=False),
+    UniqueConstraint("series", "batch", name="uq_registry_list"),
+)
+registry_rows = Table(
+    "registry_rows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("list_id", Integer, nullable=False, index=True),
+    Column("key", String(60), nullable=False),  # the number's digits, or row:N when it repeats in the list
+    Column("row_no", Integer, nullable=False),
+    Column("seq", String(20), default=""),
+    Column("algorithm_name", Text, nullable=False),
+    Column("category", String(40), default=""),  # 算法类别, or the deep-synthesis role
+    Column("entity", Text, nullable=False),
+    Column("products", Text, default=""),
+    Column("purpose", Text, default=""),
+    Column("number", String(80), nullable=False),  # as printed
+    Column("digits", String(40), nullable=False, index=True),  # decoded: normalised digits
+    Column("region_code", String(6), default=""),
+    Column("filer_code", String(7), default=""),
+    Column("class_code", String(2), default=""),
+    Column("year", Integer),
+    Column("remark", Text, default=""),
+    UniqueConstraint("list_id", "key", name="uq_registry_row"),
+)
 
 
 model_calls = Table(
@@ -126,7 +162,11 @@ def _m2_model_calls(conn: Connection) -> None:
     metadata.create_all(conn, tables=[model_calls])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_model_calls]
+def _m3_registry(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[registry_lists, registry_rows])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_model_calls, _m3_registry]
 _MIGRATION_LOCK = 0x6265616E  # advisory lock key ("bean") held while migrating
 GENERATED_SAVE_ATTEMPTS = (
     3  # a generated draft saved on top of the newest version: tries against concurrent writers
