@@ -58,6 +58,10 @@ def _ingest(args: argparse.Namespace, rt: Runtime) -> int:
     report = ingest(rt.settings, progress, rt.collection)
     if bar is not None:
         bar.close()
+    from assistant.registry.service import load_bundled_lists
+
+    for line in load_bundled_lists(rt.settings):
+        print(line)
     elapsed = time.perf_counter() - started
     for issue in report.issues:
         print(f"问题：{issue}", file=sys.stderr)
@@ -520,6 +524,16 @@ def _import_filing(args: argparse.Namespace, rt: Runtime) -> int:
     return 0
 
 
+@command("registry")
+def _registry(args: argparse.Namespace, rt: Runtime) -> int:
+    from assistant.registry.cli import RegistryCliError, run
+
+    try:
+        return run(args, rt.settings)
+    except RegistryCliError as exc:
+        raise CliError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出"
@@ -603,6 +617,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-extract", action="store_true", help="不评估从描述抽取事实")
     p.add_argument("-o", "--out", help="报告目录")
     p.add_argument("--compare", nargs=2, metavar=("A_JSON", "B_JSON"), help="比较两份 report.json")
+
+    from assistant.registry.cli import add_parser as add_registry_parser
+
+    add_registry_parser(sub)
     return parser
 
 

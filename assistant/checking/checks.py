@@ -25,7 +25,6 @@ from assistant.corpus.regulations import ArticleRegistry
 from assistant.facts import (
     ALGORITHM_TYPES,
     FILING_KINDS,
-    FILING_NUMBER_RE,
     PRODUCT_FORMS,
     PROVENANCES,
     ROLES,
@@ -244,14 +243,7 @@ def check_facts_valid(ctx: CheckContext) -> Iterable[Finding]:
         )
     if f.product.launch_date and (problem := date_problem(f.product.launch_date)):
         yield invalid_fact("facts_valid", f"上线日期{problem}", "product.launch_date", f.product.launch_date)
-    numbers = [
-        (f"algorithm.models[{i}].algorithm_filing_number", m.algorithm_filing_number)
-        for i, m in enumerate(f.models)
-    ] + [("filing.existing_filing_number", f.filing.existing_filing_number)]
-    for path, number in numbers:
-        if number and not FILING_NUMBER_RE.match(number.strip()):
-            message = f"算法备案编号“{number}”格式无效，应为“网信算备”+21 位数字+“号”"
-            yield invalid_fact("facts_valid", message, path, number)
+    # 网信算备 numbers: decoded and looked up in the published lists by assistant/registry/checks.py
     if f.product.icp_number and not ICP_RE.match(f.product.icp_number.strip()):
         message = f"ICP 备案号“{f.product.icp_number}”格式不规范（例：浙ICP备2024012345号-1）"
         yield invalid_fact("icp", message, "product.icp_number", f.product.icp_number, blocking=False)
@@ -891,3 +883,7 @@ def decide_filings(facts: Facts) -> FilingDecision:
 
 def _is_generative(purpose: str) -> bool:
     return bool(re.search(r"生成|合成|续写|改写|对话|问答|绘|配音|克隆", purpose))
+
+
+# The registry checks (网信算备 numbers against the published lists, type plausibility) register themselves.
+import assistant.registry.checks  # noqa: E402, F401

@@ -17,10 +17,26 @@ from sqlalchemy.engine import Connection, Engine
 from assistant.config import Settings
 from assistant.registry.data import registry_spec
 from assistant.registry.numbers import decode_number, display_number
-from assistant.registry.parse import ListFormatError, ParsedList, Unreadable, parse_list_bytes, parse_list_file
+from assistant.registry.parse import (
+    ListFormatError,
+    ParsedList,
+    Unreadable,
+    parse_list_bytes,
+    parse_list_file,
+)
 from assistant.store import Workspace, registry_lists, registry_rows
 
-ROW_FIELDS = ("row_no", "seq", "algorithm_name", "category", "entity", "products", "purpose", "number", "remark")
+ROW_FIELDS = (
+    "row_no",
+    "seq",
+    "algorithm_name",
+    "category",
+    "entity",
+    "products",
+    "purpose",
+    "number",
+    "remark",
+)
 DECODED_FIELDS = ("digits", "region_code", "filer_code", "class_code", "year")
 
 
@@ -158,7 +174,12 @@ def store_list(conn: Connection, parsed: ParsedList) -> ImportReport:
         )
     ).first()
     values = _row_values(parsed)
-    meta = {"source": parsed.source, "sha256": parsed.sha256, "title": parsed.title[:300], "rows": len(values)}
+    meta = {
+        "source": parsed.source,
+        "sha256": parsed.sha256,
+        "title": parsed.title[:300],
+        "rows": len(values),
+    }
     if existing is None:
         list_id = conn.execute(
             insert(registry_lists).values(series=parsed.series, batch=parsed.batch, imported=_now(), **meta)
@@ -166,7 +187,9 @@ def store_list(conn: Connection, parsed: ParsedList) -> ImportReport:
         old: dict[str, dict[str, Any]] = {}
     else:
         list_id = existing.id
-        conn.execute(update(registry_lists).where(registry_lists.c.id == list_id).values(imported=_now(), **meta))
+        conn.execute(
+            update(registry_lists).where(registry_lists.c.id == list_id).values(imported=_now(), **meta)
+        )
         old = {
             r.key: dict(r._mapping)
             for r in conn.execute(select(registry_rows).where(registry_rows.c.list_id == list_id))
@@ -260,7 +283,9 @@ def registry_revision(engine: Engine) -> tuple[int, str, int]:
     with engine.connect() as conn:
         row = conn.execute(
             select(
-                func.count(registry_lists.c.id), func.max(registry_lists.c.imported), func.sum(registry_lists.c.rows)
+                func.count(registry_lists.c.id),
+                func.max(registry_lists.c.imported),
+                func.sum(registry_lists.c.rows),
             )
         ).first()
     return (int(row[0] or 0), str(row[1] or ""), int(row[2] or 0))
@@ -289,5 +314,7 @@ def list_summaries(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [
             dict(r._mapping)
-            for r in conn.execute(select(registry_lists).order_by(registry_lists.c.batch, registry_lists.c.series))
+            for r in conn.execute(
+                select(registry_lists).order_by(registry_lists.c.batch, registry_lists.c.series)
+            )
         ]

@@ -68,7 +68,9 @@ class RegistryIndex:
 
     def history(self, digits: str) -> list[RegistryRow]:
         """Every published row of one number, oldest batch first (its remarks tell its changes)."""
-        return sorted(self.by_digits.get(number_digits(digits) or digits, []), key=lambda r: (r.batch, r.row_no))
+        return sorted(
+            self.by_digits.get(number_digits(digits) or digits, []), key=lambda r: (r.batch, r.row_no)
+        )
 
     def lookup(self, query: str, limit: int = 20) -> list[LookupHit]:
         query = query.strip()
