@@ -19,7 +19,7 @@ pages = {
 navigation = st.navigation(
     {
         "备案材料": [pages["projects"], pages["drafting"], pages["review"]],
-        "知识与质量": [pages["chat"], pages["evaluation"], pages["settings"]],
+        "知识与质量": [pages["chat"], pages["registry"], pages["evaluation"], pages["settings"]],
     }
 )
 navigation.run()

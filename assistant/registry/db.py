@@ -80,6 +80,10 @@ class RegistryRow:
         return registry_spec().provinces.get(self.region_code[:2], "")
 
     @property
+    def series_label(self) -> str:
+        return registry_spec().series_label(self.series)
+
+    @property
     def withdrawn(self) -> bool:
         return bool(registry_spec().withdrawn_re.search(self.remark))
 
@@ -95,7 +99,7 @@ class RegistryRow:
             "class": self.category,
             "type": self.type,
             "series": self.series,
-            "series_label": registry_spec().series_label(self.series),
+            "series_label": self.series_label,
             "entity": self.entity,
             "products": self.products,
             "purpose": self.purpose,

@@ -23,6 +23,7 @@ PAGES: dict[str, PageInfo] = {
     "chat": PageInfo("assistant/ui/chat.py", "问答", ":material/forum:", "chat"),
     "evaluation": PageInfo("assistant/ui/evaluation.py", "评估", ":material/monitoring:", "evaluation"),
     "settings": PageInfo("assistant/ui/corpus_settings.py", "设置与语料", ":material/settings:", "settings"),
+    "registry": PageInfo("assistant/ui/registry.py", "备案清单", ":material/list_alt:", "registry"),
 }
 
 
