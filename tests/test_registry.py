@@ -68,7 +68,9 @@ def test_every_bundled_list_parses_every_row(path: Path) -> None:
     assert parsed.batch[:4] in path.stem and f"{int(parsed.batch[5:])}月" in path.stem
     assert parsed.series == ("deep_synthesis" if "深度合成" in path.stem else "general")
     categories = {row.category for row in parsed.rows}
-    allowed = registry_spec().roles if parsed.series == "deep_synthesis" else [*registry_spec().types, "检索过滤类"]
+    allowed = (
+        registry_spec().roles if parsed.series == "deep_synthesis" else [*registry_spec().types, "检索过滤类"]
+    )
     assert categories <= set(allowed)
 
 
@@ -123,7 +125,10 @@ def test_unreadable_rows_are_reported_by_row_number(tmp_path: Path) -> None:
     rows = [*ROWS, ["4", "丁算法", "个性化推送类", "", "丁(APP)", "用途", "网信算备330106999999902250011", ""],
             ["5", "戊算法", "个性化推送类", "戊公司", "", "", "待补充", ""]]  # fmt: skip
     parsed = parse_list_file(general_list(tmp_path / "x.docx", rows))
-    assert [(u.row_no, u.reason) for u in parsed.unreadable] == [(5, "缺少主体名称"), (6, "备案编号“待补充”中没有数字")]
+    assert [(u.row_no, u.reason) for u in parsed.unreadable] == [
+        (5, "缺少主体名称"),
+        (6, "备案编号“待补充”中没有数字"),
+    ]
     assert len(parsed.rows) == 3
 
 
@@ -142,13 +147,17 @@ def test_import_is_idempotent_and_reports_changes(tmp_path: Path) -> None:
     assert (again.added, again.changed, again.unchanged, again.removed) == (0, 0, 3, 0)
     edited = [list(row) for row in ROWS[:2]]
     edited[0][5] = "应用于优惠券推荐场景，根据用户位置推荐优惠券。"
-    edited.append(["3", "己检索算法", "信息检索类", "己公司", "己(APP)", "检索", "网信算备330106222222204250019", ""])
+    edited.append(
+        ["3", "己检索算法", "信息检索类", "己公司", "己(APP)", "检索", "网信算备330106222222204250019", ""]
+    )
     third = import_files(ws, [general_list(tmp_path / "b.docx", edited)])[0]
     assert (third.added, third.changed, third.unchanged, third.removed) == (1, 1, 1, 1)
     rows = [r for r in load_rows(ws.engine) if r.batch == "2026-01"]
     assert sorted(r.algorithm_name for r in rows) == ["乙搜索算法", "己检索算法", "甲推荐算法"]
     assert next(r for r in rows if r.algorithm_name == "甲推荐算法").purpose == edited[0][5]
-    assert len({(s["series"], s["batch"]) for s in list_summaries(ws.engine)}) == len(list_summaries(ws.engine))
+    assert len({(s["series"], s["batch"]) for s in list_summaries(ws.engine)}) == len(
+        list_summaries(ws.engine)
+    )
 
 
 def test_import_loads_the_bundled_lists_too(tmp_path: Path) -> None:
@@ -160,11 +169,16 @@ def test_import_loads_the_bundled_lists_too(tmp_path: Path) -> None:
     assert index.source == "database" and index.newest_batch == "2026-01"
 
 
-def test_a_failing_file_leaves_the_database_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_file_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = _workspace()
     import_files(ws, [general_list(tmp_path / "a.docx")])
     before = [r for r in load_rows(ws.engine) if r.batch == "2026-01"]
-    new_rows = [*ROWS[:1], ["9", "庚算法", "排序精选类", "庚公司", "", "排序", "网信算备330106333333303250017", ""]]
+    new_rows = [
+        *ROWS[:1],
+        ["9", "庚算法", "排序精选类", "庚公司", "", "排序", "网信算备330106333333303250017", ""],
+    ]
 
     def broken_delete(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
@@ -189,7 +203,12 @@ def test_bad_file_is_reported_and_others_still_import(tmp_path: Path) -> None:
 def test_decode_structure() -> None:
     decoded = decode_number("网信算备110108823483904220019号")
     assert (decoded.region_code, decoded.province, decoded.filer_code) == ("110108", "北京市", "8234839")
-    assert (decoded.class_code, decoded.class_type, decoded.year, decoded.sequence) == ("04", "信息检索类", 2022, "0019")
+    assert (decoded.class_code, decoded.class_type, decoded.year, decoded.sequence) == (
+        "04",
+        "信息检索类",
+        2022,
+        "0019",
+    )
     assert decoded.well_formed
     bad = decode_number("网信算备1101082242366066220017号")
     assert any("22 位" in p for p in bad.problems) and any("16–17 位" in p for p in bad.problems)
@@ -250,13 +269,19 @@ def _index() -> RegistryIndex:
 
 
 def test_listed_number_with_its_registered_provider_passes() -> None:
-    row = next(r for r in _index().rows if r.series == "deep_synthesis" and not r.remark and r.class_code == "01")
+    row = next(
+        r for r in _index().rows if r.series == "deep_synthesis" and not r.remark and r.class_code == "01"
+    )
     assert _findings(check_registry_number, _with_model_number(row.display_number, row.entity)) == []
 
 
 def test_listed_number_with_another_provider_blocks_naming_the_registered_entity() -> None:
-    row = next(r for r in _index().rows if r.series == "deep_synthesis" and not r.remark and r.class_code == "01")
-    findings = _findings(check_registry_number, _with_model_number(row.display_number, "某某无关科技有限公司"))
+    row = next(
+        r for r in _index().rows if r.series == "deep_synthesis" and not r.remark and r.class_code == "01"
+    )
+    findings = _findings(
+        check_registry_number, _with_model_number(row.display_number, "某某无关科技有限公司")
+    )
     assert len(findings) == 1 and findings[0].blocking and row.entity in findings[0].message
     assert findings[0].field == "algorithm.models[0].algorithm_filing_number"
 
@@ -284,7 +309,10 @@ def test_generative_third_party_number_must_carry_class_01() -> None:
 
 
 def test_unlisted_number_warns_with_the_newest_batch() -> None:
-    findings = _findings(check_registry_number, _with_model_number("网信算备110108000000001240001号", "北京云岫智能科技有限公司"))
+    findings = _findings(
+        check_registry_number,
+        _with_model_number("网信算备110108000000001240001号", "北京云岫智能科技有限公司"),
+    )
     newest = _index().newest_batch
     label = f"{newest[:4]}年{int(newest[5:])}月"
     assert [f.blocking for f in findings] == [False]
@@ -292,7 +320,9 @@ def test_unlisted_number_warns_with_the_newest_batch() -> None:
 
 
 def test_malformed_number_is_a_warning_naming_the_digits() -> None:
-    findings = _findings(check_registry_number, _with_model_number("网信算备 12345 号", "北京云岫智能科技有限公司"))
+    findings = _findings(
+        check_registry_number, _with_model_number("网信算备 12345 号", "北京云岫智能科技有限公司")
+    )
     structure = [f for f in findings if "结构不符" in f.message]
     assert structure and not structure[0].blocking and "共 5 位数字" in structure[0].message
     assert not any(f.blocking for f in findings)
@@ -321,7 +351,9 @@ def test_plausible_declared_type_passes(mutate) -> None:  # noqa: ANN001
     def push_facts(d: dict) -> None:
         as_push(d)
         d["filing"]["algorithm_name"] = "灵犀资讯个性化推荐算法"
-        d["algorithm"]["summary"] = "根据用户的浏览、点击和收藏记录构建兴趣画像，从资讯库中召回并排序，为用户推荐感兴趣的资讯内容"
+        d["algorithm"]["summary"] = (
+            "根据用户的浏览、点击和收藏记录构建兴趣画像，从资讯库中召回并排序，为用户推荐感兴趣的资讯内容"
+        )
 
     facts = facts_with(push_facts if mutate else None)
     assert _findings(check_registry_type, facts) == []
@@ -341,12 +373,18 @@ def test_example_facts_raise_only_the_unlisted_number_warning() -> None:
 
 def test_classifier_suggests_classes_with_evidence() -> None:
     classifier = get_classifier()
-    generative = classifier.classify("智能写作助手", "应用于文本生成场景，根据用户输入的提示词，生成相应的文章")
+    generative = classifier.classify(
+        "智能写作助手", "应用于文本生成场景，根据用户输入的提示词，生成相应的文章"
+    )
     assert generative.cls == "生成合成类" and generative.evidence
     assert all(e.row.purpose for e in generative.evidence)
-    push = classifier.classify("商城猜你喜欢推荐算法", "应用于商品推荐场景，根据用户的浏览和购买记录，为用户推荐可能感兴趣的商品")
+    push = classifier.classify(
+        "商城猜你喜欢推荐算法", "应用于商品推荐场景，根据用户的浏览和购买记录，为用户推荐可能感兴趣的商品"
+    )
     assert push.cls == "个性化推送类"
-    dispatch = classifier.classify("同城配送派单算法", "应用于即时配送场景，根据订单位置和骑手运力，将订单分配给合适的骑手")
+    dispatch = classifier.classify(
+        "同城配送派单算法", "应用于即时配送场景，根据订单位置和骑手运力，将订单分配给合适的骑手"
+    )
     assert dispatch.cls == "调度决策类"
 
 
@@ -371,7 +409,9 @@ def test_cli_import_lookup_and_decode(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["registry", "lookup", "网信算备３３０１０６ 1234567 02250011", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["algorithm_name"] == "甲推荐算法"
-    assert {"number", "algorithm_name", "class", "entity", "products", "purpose", "batch", "remark"} <= set(rows[0])
+    assert {"number", "algorithm_name", "class", "entity", "products", "purpose", "batch", "remark"} <= set(
+        rows[0]
+    )
     assert main(["registry", "lookup", "丙物流", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["remark"] == "已注销"
     assert main(["registry", "decode", "网信算备1101082242366066220017号"]) == 1
