@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.checking.checks import CheckContext, Finding, register
+from assistant.checking.checks import CheckContext, Finding, FindingKind, register
 from assistant.config import get_settings
 from assistant.facts import Facts
 from assistant.registry.data import registry_spec
@@ -114,6 +114,8 @@ def _structure_findings(use: NumberUse, decoded: DecodedNumber) -> Iterable[Find
             f"备案编号“{use.number}”与已公布编号的结构不符：{'；'.join(decoded.problems)}"
             "（结构由已公布清单归纳：第 1–6 位地区、7–13 位主体、14–15 位类别、16–17 位年份）",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[use.number],
         )
     if use.third_party_generative and decoded.class_code and decoded.class_code != "01":
         meaning = decoded.class_type or "未知类别"
@@ -123,6 +125,8 @@ def _structure_findings(use: NumberUse, decoded: DecodedNumber) -> Iterable[Find
             f"第三方生成式模型的算法备案编号“{use.number}”第 14–15 位类别代码为“{decoded.class_code}”"
             f"（{meaning}），生成合成类（深度合成）算法的编号应为“01”；请核实是否填错或套用了其他算法的编号",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[use.number],
         )
 
 
@@ -138,6 +142,8 @@ def _own_class_findings(use: NumberUse, decoded: DecodedNumber, declared: str) -
             f"原备案编号“{use.number}”第 14–15 位类别代码“{decoded.class_code}”对应“{decoded.class_type}”，"
             f"与申报的算法类型“{declared}”不符；请核对编号是否属于本算法",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[use.number],
         )
 
 
@@ -148,6 +154,8 @@ def _listed_findings(use: NumberUse, decoded: DecodedNumber, index: RegistryInde
             False,
             "备案清单尚未加载（运行 beian ingest），无法核验备案编号",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[use.number],
         )
         return
     rows = index.history(decoded.digits) if decoded.digits else []
@@ -158,6 +166,8 @@ def _listed_findings(use: NumberUse, decoded: DecodedNumber, index: RegistryInde
             f"备案编号“{use.number}”未在已公布清单（截至{batch_label(index.newest_batch)}）中找到，可能尚未公布；"
             "请向提供方索取备案证明核实",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[use.number],
         )
         return
     latest = rows[-1]
@@ -171,6 +181,8 @@ def _listed_findings(use: NumberUse, decoded: DecodedNumber, index: RegistryInde
             f"《{registry_spec().series_label(withdrawn.series)}（{batch_label(withdrawn.batch)}）》中备注为"
             f"“{withdrawn.remark}”，已不再有效",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[withdrawn.remark],
         )
     if not use.holder:
         return
@@ -182,6 +194,8 @@ def _listed_findings(use: NumberUse, decoded: DecodedNumber, index: RegistryInde
             f"备案编号“{use.number}”在{where}中登记的主体是“{latest.entity}”（算法“{latest.algorithm_name}”），"
             f"与{whose}“{use.holder}”（{use.holder_path}）不一致",
             field=use.path,
+            kind=FindingKind.INVALID_FACT,
+            evidence=[latest.entity],
         )
 
 
@@ -207,6 +221,8 @@ def check_registry_region(ctx: CheckContext) -> Iterable[Finding]:
             f"信用代码第 3–8 位的登记机关代码“{registered}”（{provinces.get(registered[:2], '未知')}）不同；"
             "在注册地以外备案时可能属实，请核对",
             field="filing.existing_filing_number",
+            kind=FindingKind.INVALID_FACT,
+            evidence=[number],
         )
 
 
@@ -234,4 +250,6 @@ def check_registry_type(ctx: CheckContext) -> Iterable[Finding]:
         f"（占 {suggestion.confidence:.0%}，“{declared}”占 {suggestion.share_of(family):.0%}），例如{examples}。"
         "请核对 filing.algorithm_type，或在算法说明中写清为何属于所申报的类型",
         field="filing.algorithm_type",
+        kind=FindingKind.INVALID_FACT,
+        evidence=[declared, *(e.row.display_number for e in suggestion.evidence[:3])],
     )
