@@ -155,6 +155,9 @@ def reingest() -> None:
 
     try:
         report = ingest(rt.settings, progress=on_progress, collection=rt.collection)
+        from assistant.registry.service import load_bundled_lists
+
+        registry_lines = load_bundled_lists(rt.settings)
     except Exception as exc:  # noqa: BLE001 - shown to the user in Chinese
         st.error(f"重建索引失败：{exc}")
         return
@@ -164,6 +167,8 @@ def reingest() -> None:
         f"索引已更新：新增 {len(report.added)} 个文件，更新 {len(report.updated)} 个，未改动 {len(report.unchanged)} 个，"
         f"移除 {len(report.removed)} 个；写入 {report.chunks_written} 个分块。"
     )
+    for line in registry_lines:
+        st.info(line)
     for issue in report.issues:
         st.warning(str(issue))
 
