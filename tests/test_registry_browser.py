@@ -36,7 +36,8 @@ def test_registry_page_search_history_decoder_charts(server: Server) -> None:  #
             query.fill(row.algorithm_name)
             query.press("Enter")
             expect(page.get_by_text("份清单中出现")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text(row.entity).first).to_be_visible()
+            history = page.locator('[data-testid="stMarkdown"]', has_text="份清单中出现")
+            expect(history).to_contain_text(row.entity)
             expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
             page.wait_for_timeout(500)
             shot(page, "registry-1-search.png")
@@ -47,7 +48,7 @@ def test_registry_page_search_history_decoder_charts(server: Server) -> None:  #
             number.fill(row.display_number)
             number.press("Enter")
             expect(page.get_by_text(f"已在清单中找到：{row.algorithm_name}")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text(row.province).first).to_be_visible()
+            expect(page.locator('[data-testid="stTable"]')).to_contain_text(row.province)
             page.wait_for_timeout(500)
             shot(page, "registry-2-decoder.png")
 
