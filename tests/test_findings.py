@@ -83,7 +83,8 @@ def test_check_report_text_in_chinese_json_with_paths(
     assert main(["check", str(facts), str(out)]) == 1
     text = capsys.readouterr().out
     assert "投诉举报反馈时限" in text and "safety.complaint" not in text
-    assert "共 1 个问题" in text
+    # the complaint deadline, and the example's invented third-party number missing from the published lists
+    assert "共 2 个问题" in text and "未在已公布清单" in text
     assert main(["check", str(facts), str(out), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     [finding] = [f for f in report["findings"] if "safety.complaint.feedback_deadline" in f["paths"]]
