@@ -487,3 +487,12 @@ def test_page_decoder_and_charts() -> None:
     assert any("22 位" in w.value for w in at.warning)
     _open(at, "统计")
     assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_shipped_vectors_cover_every_bundled_row() -> None:
+    from assistant.registry.vectors import load_caches, vector_matrix
+
+    settings = get_settings()
+    rows = _index().rows
+    _, mask = vector_matrix(rows, load_caches(settings))
+    assert mask.all(), f"{int((~mask).sum())} rows lack a vector: run scripts/build_registry_vectors.py"
