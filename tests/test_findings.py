@@ -110,6 +110,8 @@ def test_complete_filing_drafted_by_the_template_shows_no_warnings(name: str, pa
     rt = Runtime()
     facts = load_facts(path)
     report = run_checks(facts, draft_all(facts), spec=rt.spec, registry=rt.registry, library=rt.library)
-    assert not report.warnings, [f.message for f in report.warnings]
+    # the cases' filing numbers are invented: the published lists cannot know them (registry_* warnings)
+    warnings = [f.message for f in report.warnings if not f.check.startswith("registry_")]
+    assert not warnings, warnings
     # what still blocks is in the facts (a system the company has not listed), never in the drafted text
     assert all(f.kind in FACT_KINDS for f in report.blocking), [f.message for f in report.blocking]

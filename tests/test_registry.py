@@ -496,3 +496,11 @@ def test_shipped_vectors_cover_every_bundled_row() -> None:
     rows = _index().rows
     _, mask = vector_matrix(rows, load_caches(settings))
     assert mask.all(), f"{int((~mask).sum())} rows lack a vector: run scripts/build_registry_vectors.py"
+
+
+def test_unknown_class_code_is_a_warning_not_a_block() -> None:
+    findings = _findings(
+        check_registry_number, _with_model_number("网信算备320106219534870230027号", "某公司")
+    )
+    assert findings and not any(f.blocking for f in findings)
+    assert any("第 14–15 位类别代码“70”" in f.message for f in findings)

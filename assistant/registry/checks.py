@@ -117,8 +117,9 @@ def _structure_findings(use: NumberUse, decoded: DecodedNumber) -> Iterable[Find
             kind=FindingKind.INVALID_FACT,
             evidence=[use.number],
         )
-    if use.third_party_generative and decoded.class_code and decoded.class_code != "01":
-        meaning = decoded.class_type or "未知类别"
+    # a known class other than 01 blocks; an unknown code is only the structure warning above
+    if use.third_party_generative and decoded.class_type and decoded.class_code != "01":
+        meaning = decoded.class_type
         yield Finding(
             "registry_number",
             True,
