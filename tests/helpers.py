@@ -27,9 +27,9 @@ def facts_with(mutate: Callable[[dict[str, Any]], Any] | None = None) -> Facts:
 def as_push(data: dict[str, Any]) -> None:
     data["filing"]["algorithm_type"] = "个性化推送类"
     # a push algorithm described as one (the registry_type check compares the type with the description)
-    data["filing"]["algorithm_name"] = "灵犀资讯个性化推荐算法"
+    data["filing"]["algorithm_name"] = "灵犀范文个性化推荐算法"
     data["algorithm"]["summary"] = (
-        "应用于资讯推荐场景，根据用户的阅读、点击和收藏记录构建兴趣画像，从资讯库中召回并排序，为用户推荐可能感兴趣的资讯内容"
+        "应用于范文推荐场景，根据用户的阅读、点击和收藏记录构建兴趣画像，从范文库中召回并排序，为用户推荐可能感兴趣的写作范文"
     )
     data["personalization"] = {
         "opt_out": "「设置—隐私—个性化推荐」开关，关闭后立即停止基于个人特征的推荐",
