@@ -182,9 +182,11 @@ class _OneArticle:
     def __init__(self, rt: object) -> None:
         self.rt = rt
 
-    def search(self, query: str, **_: object) -> list:  # noqa: ANN401
+    def search(self, query: str, source: str | None = None, **_: object) -> list:  # noqa: ANN401
         from assistant.corpus.retrieve import Hit
 
+        if source not in (None, "regulation"):  # no practice notes or filings in this stand-in
+            return []
         article = self.rt.registry.get("生成式人工智能服务管理暂行办法", 15)
         return [
             Hit(
