@@ -20,7 +20,7 @@ from assistant.corpus.index import (
     make_client,
     split_section,
 )
-from assistant.corpus.retrieve import Retriever
+from assistant.corpus.retrieve import LEXICAL_WEIGHT, Retriever
 
 FIXTURES = Path(__file__).parent / "fixtures" / "regulations"
 RECO = "互联网信息服务示例推荐管理规定"
@@ -136,7 +136,7 @@ def test_hybrid_score_above_half_needs_both_sides(retriever: Retriever) -> None:
     hits = retriever.search("终止服务后多久办理注销备案", k=5, source="regulation")
     assert hits[0].score > 0.5  # both the lexical and the dense side support it
     assert hits[0].similarity is not None and 0 < hits[0].similarity <= 1
-    assert all(h.score <= 0.5 + 1 / 6 + 1e-3 for h in hits)  # scores are rounded to 4 places
+    assert all(h.score <= 0.5 + LEXICAL_WEIGHT + 1e-3 for h in hits)  # scores are rounded to 4 places
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

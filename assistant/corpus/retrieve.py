@@ -35,7 +35,12 @@ from assistant.numerals import cn_to_int
 from assistant.textnorm import tokenize
 
 Mode = Literal["hybrid", "bm25", "dense"]
-LEXICAL_WEIGHT = 1 / 6  # = 0.5 · α/(1-α) with α = 0.25, the BM25 share of the convex combination
+LEXICAL_WEIGHT = 0.2  # = 0.5 · α/(1-α) with α = 2/7, the BM25 share of the convex combination
+# BM25 term saturation and length normalisation (rank_bm25's defaults are k1 = 1.5, b = 0.75). A chunk is one
+# article; weaker length normalisation keeps long articles that list several duties from losing to short ones
+# that merely repeat one query term. Chosen on the dev set together with LEXICAL_WEIGHT (docs/benchmarks.md).
+BM25_K1 = 1.2
+BM25_B = 0.5
 POOL = 150  # candidates taken from each side (of ~1000 chunks; smaller pools lost first ranks on the dev set)
 QUERY_CACHE = 256
 ARTICLE_REF_RE = re.compile(r"第([零一二三四五六七八九十百千两\d]+)条")
@@ -104,7 +109,7 @@ class Retriever:
             self._position = {chunk_id: i for i, chunk_id in enumerate(self._ids)}
             self._masks = {}
             corpus = [m.get("tokens", "").split() or ["_"] for m in self._metas]
-            self._bm25 = BM25Okapi(corpus) if corpus else None
+            self._bm25 = BM25Okapi(corpus, k1=BM25_K1, b=BM25_B) if corpus else None
             self._revision = revision
 
     def _ensure(self) -> None:
