@@ -120,6 +120,7 @@ class Section(Applicability):
     length: Length = Length()
     systems_required: list[RequiredSystem] = []
     evidence: list[Evidence] = []
+    purpose_exemplars: bool = False  # the model sees published 主要用途 sentences as style exemplars
 
     def applicable_elements(self, facts: Facts) -> list[Element]:
         return [e for e in self.elements if e.applies(facts)]

@@ -512,3 +512,19 @@ def test_a_reply_that_is_mostly_the_prompt_echoed_is_discarded() -> None:
     ]
     assert record.provenance == "template" and record.text.strip() == template.strip()
     assert record.discarded_text.startswith(template.strip()[:20])
+
+
+def test_the_scenarios_prompt_carries_published_purpose_sentences_as_style_exemplars() -> None:
+    from assistant.registry.index import get_index
+
+    facts = facts_with()
+    fake = FakeLLM(responder=lambda messages: draft_section(facts, "scenarios"))
+    record = Drafter(Runtime(get_settings()), "fake", fake).draft(facts, ["scenarios"])["scenarios"]
+    prompt = fake.calls[0][-1].content
+    published = {row.purpose for row in get_index(get_settings()).rows if row.purpose}
+    block = prompt.split("“主要用途”写法", 1)[1].split("</data>", 1)[0]
+    shown = [line[2:] for line in block.splitlines() if line.startswith("- ")]
+    assert len(shown) == 3 and all(sentence in published for sentence in shown)  # real published sentences
+    assert [s["kind"] for s in record.sources].count("registry_purpose") == 3
+    other = Drafter(Runtime(get_settings()), "fake", fake).draft(facts, ["principle"])["principle"]
+    assert not any(s["kind"] == "registry_purpose" for s in other.sources)  # only where the spec asks

@@ -375,17 +375,42 @@ class Drafter:
                 k=self.profile.exemplars,
             )
         except Exception:  # noqa: BLE001 - drafting works without an index; exemplars are optional
+            hits = []
+        text, sources = "", []
+        if hits:
+            body = "\n\n".join(hit.text[:EXEMPLAR_CHARS] for hit in hits)
+            text = (
+                "往期备案中同一章节的写法示例（仅供参考结构和详略，其中的产品事实与本产品无关，不得照抄）：\n<data>\n"
+                f"{data_block(body)}\n</data>\n"
+            )
+            sources = [
+                {"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id}
+                for h in hits
+            ]
+        if section.purpose_exemplars:
+            purpose_text, purpose_sources = self._purpose_exemplars(facts, section)
+            text, sources = text + purpose_text, sources + purpose_sources
+        return text, sources
+
+    def _purpose_exemplars(self, facts: Facts, section: Section) -> tuple[str, list[dict[str, Any]]]:
+        """Published 主要用途 sentences of the most similar filings in the CAC lists: the style to follow
+        for this section's 主要用途 sentence, never its content."""
+        from assistant.registry.service import purpose_exemplars
+
+        try:
+            rows = purpose_exemplars(facts, k=3, settings=self.rt.settings)
+        except Exception:  # noqa: BLE001 - drafting works without the registry; exemplars are optional
             return "", []
-        if not hits:
+        if not rows:
             return "", []
-        body = "\n\n".join(hit.text[:EXEMPLAR_CHARS] for hit in hits)
+        body = "\n".join(f"- {row['purpose']}" for row in rows)
         text = (
-            "往期备案中同一章节的写法示例（仅供参考结构和详略，其中的产品事实与本产品无关，不得照抄）：\n<data>\n"
-            f"{data_block(body)}\n</data>\n"
+            "已公布备案清单中相近算法的“主要用途”写法（只学句式“应用于……场景，根据……，……。”，"
+            f"其中的产品与本产品无关，不得照抄）：\n<data>\n{data_block(body)}\n</data>\n"
         )
         return text, [
-            {"kind": "exemplar", "filing_id": h.metadata.get("filing_id"), "section": section.id}
-            for h in hits
+            {"kind": "registry_purpose", "algorithm_name": row["algorithm_name"], "batch": row["batch"]}
+            for row in rows
         ]
 
 
