@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.checking.matching import mentions  # noqa: E402
-from assistant.config import Settings, get_settings  # noqa: E402
+from assistant.config import get_settings  # noqa: E402
 from assistant.drafting.extract import extract_facts  # noqa: E402
 from assistant.drafting.extraction.record import set_path  # noqa: E402
 from assistant.drafting.extraction.schemas import ENUMS  # noqa: E402
-from assistant.drafting.llm import LLM, LocalLLM, Message, get_llm  # noqa: E402
+from assistant.drafting.llm import LLM, LocalLLM  # noqa: E402
 from assistant.evaluation.metrics import fact_leaves, field_score  # noqa: E402
 from assistant.spec import load_spec  # noqa: E402
+from bench.model_server import openai_llm  # noqa: E402
 
 GOLD = ROOT / "eval" / "gold"
 FIXTURES = ROOT / "tests" / "fixtures" / "descriptions"
@@ -163,35 +162,6 @@ def run(provider: str, llm: LLM | None, limit: int | None) -> None:
         print(
             f"identifiers ({where}): recall {recall}, precision {precision} ({m} matched, {p} predicted, {g} stated)"
         )
-
-
-class _ModelBehindServer:
-    """The OpenAI test server's responder: the embedded model answering the request it received."""
-
-    def __init__(self, settings: Settings):
-        self.local = LocalLLM(settings)
-
-    def __call__(self, body: dict[str, Any]) -> str:
-        messages = [Message(m["role"], m["content"]) for m in body["messages"]]
-        fmt = body.get("response_format") or {}
-        schema = (fmt.get("json_schema") or {}).get("schema") if fmt.get("type") == "json_schema" else None
-        return self.local.complete(
-            messages, max_tokens=body.get("max_tokens") or 600, temperature=0.0, json_schema=schema
-        )
-
-
-@contextmanager
-def openai_llm(settings: Settings) -> Iterator[LLM]:
-    import os
-
-    from tests.openai_server import OpenAITestServer
-
-    with OpenAITestServer() as server:
-        server.state.responder = _ModelBehindServer(settings)
-        os.environ["BEIAN_OPENAI_BASE_URL"] = server.base_url
-        os.environ.setdefault("OPENAI_API_KEY", "not-needed")
-        get_settings.cache_clear()
-        yield get_llm("openai", get_settings())
 
 
 def main() -> None:

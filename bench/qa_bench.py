@@ -4,6 +4,7 @@ question set eval/qa/questions.yaml (practice, rule and out-of-scope questions).
     python bench/qa_bench.py                                # extractive (no model), every question
     python bench/qa_bench.py --provider local --limit 5     # the embedded model on the first 5 questions
     python bench/qa_bench.py --provider openai              # the configured OpenAI-compatible endpoint
+    python bench/qa_bench.py --provider openai --model 1.5b # openai client → tests/openai_server.py → 1.5B
     python bench/qa_bench.py --data-dir /tmp/beian-qa       # reuse (or build once) the index there
 
 Scores per answered question: key-point coverage = share of its key points the answer contains (a key point
@@ -16,11 +17,13 @@ that do not verify against corpus/regulations (or name no existing practice note
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,12 @@ def run(rt: Runtime, questions: list[dict[str, Any]], llm: Any) -> list[Scored]:
         started = time.perf_counter()
         answer = ask(rt, question["question"], llm=llm)
         results.append(score(question, answer, time.perf_counter() - started, rt))
+        last = results[-1]
+        print(
+            f"  {last.id}: {last.seconds:.1f} s, 覆盖 {last.coverage:.2f}, 引用 {'有' if last.cites else '无'}, "
+            f"无效 {last.invalid}",
+            flush=True,
+        )
     return results
 
 
@@ -126,21 +135,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="只跑前 N 题")
     parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument(
+        "--model",
+        choices=["1.5b", "0.5b"],
+        help="本地模型；与 --provider openai 同用时，经本地 OpenAI 协议测试服务器由该模型作答",
+    )
     args = parser.parse_args(argv)
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="beian-qa-"))
     settings = Settings(data_dir=data_dir, corpus_dir=ROOT / "corpus")
+    if args.model:
+        settings = settings.model_copy(update={"local_model": args.model})
     ingest(settings)
     rt = Runtime(settings)
-    llm = None
-    if args.provider != "template":
-        from assistant.drafting.llm import get_llm
-
-        llm = get_llm(args.provider, settings)
     questions = load_questions(args.questions)[: args.limit]
     ask(rt, "预热", llm=None)  # loads the index and the embedding model outside the timings
-    report(run(rt, questions, llm), args.provider)
+    with _llm(args.provider, settings, behind_server=bool(args.model)) as (llm, label):
+        report(run(rt, questions, llm), label)
     return 0
+
+
+@contextlib.contextmanager
+def _llm(provider: str, settings: Settings, behind_server: bool) -> Iterator[tuple[Any, str]]:
+    """The model client and its label; `openai` with a chosen model goes through the test server."""
+    from assistant.drafting.llm import get_llm
+
+    if provider == "openai" and behind_server:
+        from bench.model_server import openai_llm
+
+        with openai_llm(settings) as llm:
+            yield llm, f"openai → 测试服务器 → local {settings.local_model}"
+        return
+    label = f"local {settings.local_model}" if provider == "local" else provider
+    yield (get_llm(provider, settings) if provider != "template" else None), label
 
 
 if __name__ == "__main__":
