@@ -60,10 +60,38 @@ class InjectionHit:
     sentence: str
 
 
-def is_injection(sentence: str) -> bool:
-    sentence = normalise(sentence)
+_QUOTED_RE = re.compile(r"[“\"「『]([^”\"」』]{1,300})[”\"」』]")
+# words that make a quoted passage the object of the sentence: a prompt it configures, an attack it refuses
+_MENTION_FRAME_RE = re.compile(r"提示词|提示语|指令|越狱|攻击|注入|话术|样本|语料|例如|比如|诸如|等")
+# quoted words that speak of the filing itself are an instruction to its writer, quoted or not
+_ABOUT_FILING_RE = re.compile(
+    r"(?i)备案|草稿|报告|材料|章节|每一节|各节|正文|全文|审核通过|filing|draft|report"
+)
+
+
+def _instruction_like(sentence: str) -> bool:
     hits = sum(1 for pattern in _COMPILED if pattern.search(sentence))
     return hits >= 2 or any(p.search(sentence) for p in _STRONG)
+
+
+def _mentions_instruction(sentence: str) -> bool:
+    """A sentence that quotes instruction-like words as its object describes them (a generative product's
+    system prompt, the jailbreak phrases it refuses): it is not itself an instruction unless the words
+    outside the quotes instruct or the quoted words speak of the filing."""
+    quotes = _QUOTED_RE.findall(sentence)
+    if not quotes:
+        return False
+    outside = _QUOTED_RE.sub("", sentence)
+    return (
+        bool(_MENTION_FRAME_RE.search(outside))
+        and not _instruction_like(outside)
+        and not any(_ABOUT_FILING_RE.search(q) for q in quotes)
+    )
+
+
+def is_injection(sentence: str) -> bool:
+    sentence = normalise(sentence)
+    return _instruction_like(sentence) and not _mentions_instruction(sentence)
 
 
 def _sentences(text: str) -> list[str]:
