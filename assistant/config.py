@@ -119,7 +119,17 @@ class Settings(BaseSettings):
 
     @property
     def workspace_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'workspace.db').resolve()}"
+        return self.database_url or f"sqlite:///{self.workspace_file.resolve()}"
+
+    @property
+    def workspace_file(self) -> Path:
+        """The SQLite workspace database (used when no database URL is configured)."""
+        return self.data_dir / "workspace.db"
+
+    @property
+    def has_workspace(self) -> bool:
+        """A workspace database exists to read: a configured server, or the SQLite file once written."""
+        return self.database_url is not None or self.workspace_file.exists()
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import yaml
 
 from assistant.store import Workspace
-from tests.helpers import example_data
+from tests.helpers import example_data, example_registry_warnings
 from tests.test_ui_browser import (  # noqa: F401 - `server` is a fixture used by name
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -52,7 +52,10 @@ def test_check_report_grouped_by_section_and_fact_with_fix_buttons(server: Serve
             page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
             expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
             problems = page.locator('[data-testid="stMetric"]', has_text="问题")
-            expect(problems.locator('[data-testid="stMetricValue"]')).to_have_text("1")
+            expected = str(
+                1 + example_registry_warnings()
+            )  # the removed fact, and the example's invented number
+            expect(problems.locator('[data-testid="stMetricValue"]')).to_have_text(expected)
             finding = page.get_by_text("缺少事实“上线时间”").first
             expect(finding).to_be_visible()
             expect(page.get_by_text("product.launch_date")).to_have_count(0)  # labels, not key paths

@@ -160,11 +160,13 @@ def workspace_for(url: str) -> Workspace:
 def get_index(settings: Settings) -> RegistryIndex:
     """The registry as the workspace database holds it (rebuilt when a list is imported), or the bundled
     lists when the database holds none."""
-    try:
-        engine = workspace_for(settings.workspace_url).engine
-        revision = registry_revision(engine)
-    except Exception:  # noqa: BLE001 - an unreachable database still leaves the bundled lists
-        engine, revision = None, (0, "", 0)
+    engine, revision = None, (0, "", 0)
+    if settings.has_workspace:  # reading the registry never creates a workspace database
+        try:
+            engine = workspace_for(settings.workspace_url).engine
+            revision = registry_revision(engine)
+        except Exception:  # noqa: BLE001 - an unreachable database still leaves the bundled lists
+            engine, revision = None, (0, "", 0)
     if revision[0] == 0:
         key: Any = ("bundled", str(settings.corpus_dir))
     else:
