@@ -17,7 +17,7 @@ from tests.helpers import drafted_without
 
 def test_draft_check_export_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "drafts"
-    assert main(["draft", str(EXAMPLE_FACTS), "--provider", "template", "-o", str(out)]) == 0
+    assert _draft_example(out) == 0
     assert (out / "risk_controls.md").exists() and (out / "risk_controls.json").exists()
     record = json.loads((out / "principle.json").read_text(encoding="utf-8"))
     assert record["provider"] == "template" and record["section"] == "principle"
@@ -60,60 +60,22 @@ def test_check_json_and_exit_status(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert list((tmp_path / "docx").glob("*.docx"))
 
 
+def _draft_example(out: Path, *sections: str) -> int:
+    """`beian draft` of the contract example with the template provider, only the given sections."""
+    picked = [arg for section in sections for arg in ("--section", section)]
+    return main(["draft", str(EXAMPLE_FACTS), "--provider", "template", *picked, "-o", str(out)])
+
+
 def test_section_selection_by_id_or_title(tmp_path: Path) -> None:
     out = tmp_path / "d"
-    assert (
-        main(
-            [
-                "draft",
-                str(EXAMPLE_FACTS),
-                "--provider",
-                "template",
-                "--section",
-                "算法基本原理",
-                "--section",
-                "risk_controls",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert _draft_example(out, "算法基本原理", "risk_controls") == 0
     assert sorted(p.stem for p in out.glob("*.md")) == ["principle", "risk_controls"]
 
 
 def test_unknown_or_inapplicable_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(
-            [
-                "draft",
-                str(EXAMPLE_FACTS),
-                "--provider",
-                "template",
-                "--section",
-                "不存在",
-                "-o",
-                str(tmp_path),
-            ]
-        )
-        == 2
-    )
+    assert _draft_example(tmp_path, "不存在") == 2
     assert "未知章节" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "draft",
-                str(EXAMPLE_FACTS),
-                "--provider",
-                "template",
-                "--section",
-                "技术服务方式",
-                "-o",
-                str(tmp_path),
-            ]
-        )
-        == 2
-    )
+    assert _draft_example(tmp_path, "技术服务方式") == 2
     assert "不适用" in capsys.readouterr().err
 
 

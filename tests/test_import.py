@@ -215,6 +215,15 @@ def fresh(tmp_path: Path, **kwargs: Any) -> tuple[Settings, Any]:
     return settings, get_collection(settings)
 
 
+def assert_refused(
+    error: type[Exception], match: str, source: Path, settings: Settings, collection: Any
+) -> None:
+    """Importing `source` raises `error` (message matching `match`) and leaves nothing behind."""
+    with pytest.raises(error, match=match):
+        import_filing(source, settings, collection=collection)
+    assert_nothing_written(settings, collection)
+
+
 def assert_nothing_written(settings: Settings, collection: Any) -> None:
     assert collection.count() == 0
     written = settings.imported_filings_dir
@@ -237,17 +246,13 @@ def test_refused_when_personal_data_would_remain(tmp_path: Path, monkeypatch: py
 def test_refused_for_a_format_the_anonymiser_does_not_know(tmp_path: Path) -> None:
     settings, collection = fresh(tmp_path)
     source = build_docx(tmp_path / "filing.docx", extra="紧急联系 138.1234.5678。")
-    with pytest.raises(ImportRefused, match="电话号码"):
-        import_filing(source, settings, collection=collection)
-    assert_nothing_written(settings, collection)
+    assert_refused(ImportRefused, "电话号码", source, settings, collection)
 
 
 def test_oversize_file_refused(tmp_path: Path) -> None:
     settings, collection = fresh(tmp_path, max_upload_bytes=10_000)
     source = build_docx(tmp_path / "filing.docx")
-    with pytest.raises(FilingImportError, match="文件过大"):
-        import_filing(source, settings, collection=collection)
-    assert_nothing_written(settings, collection)
+    assert_refused(FilingImportError, "文件过大", source, settings, collection)
 
 
 def test_docx_that_is_not_a_zip_refused(tmp_path: Path) -> None:
@@ -258,9 +263,7 @@ def test_docx_that_is_not_a_zip_refused(tmp_path: Path) -> None:
         import_filing(source, settings, collection=collection)
     pdf = tmp_path / "fake.pdf"
     pdf.write_bytes(b"PK\x03\x04 not a pdf")
-    with pytest.raises(FilingImportError, match="不是有效的 PDF"):
-        import_filing(pdf, settings, collection=collection)
-    assert_nothing_written(settings, collection)
+    assert_refused(FilingImportError, "不是有效的 PDF", pdf, settings, collection)
 
 
 def test_unsupported_extension_refused(tmp_path: Path) -> None:
@@ -279,9 +282,7 @@ def test_zip_bomb_by_ratio_refused(tmp_path: Path) -> None:
         archive.writestr("word/document.xml", "<w:document/>")
         archive.writestr("word/media/padding.bin", b"\0" * (60 * 1024 * 1024))
     assert source.stat().st_size < settings.max_upload_bytes
-    with pytest.raises(FilingImportError, match="压缩炸弹"):
-        import_filing(source, settings, collection=collection)
-    assert_nothing_written(settings, collection)
+    assert_refused(FilingImportError, "压缩炸弹", source, settings, collection)
 
 
 def test_zip_bomb_by_declared_size_refused(tmp_path: Path) -> None:
@@ -295,9 +296,7 @@ def test_zip_bomb_by_declared_size_refused(tmp_path: Path) -> None:
     data[header + 24 : header + 28] = struct.pack("<I", 0xFFFF_FFF0)  # uncompressed size
     source = tmp_path / "declared.docx"
     source.write_bytes(bytes(data))
-    with pytest.raises(FilingImportError, match="解压后体积过大"):
-        import_filing(source, settings, collection=collection)
-    assert_nothing_written(settings, collection)
+    assert_refused(FilingImportError, "解压后体积过大", source, settings, collection)
 
 
 def test_no_sections_refused(tmp_path: Path) -> None:

@@ -92,6 +92,18 @@ def batch_label(batch: str) -> str:
     return f"{year}年{int(month)}月" if month.isdigit() else batch
 
 
+def _number_finding(use: NumberUse, blocking: bool, message: str, evidence: str) -> Finding:
+    """A finding on one filing number in the facts, pointing at the field that holds it."""
+    return Finding(
+        "registry_number",
+        blocking,
+        message,
+        field=use.path,
+        kind=FindingKind.INVALID_FACT,
+        evidence=[evidence],
+    )
+
+
 @register
 def check_registry_number(ctx: CheckContext) -> Iterable[Finding]:
     uses = numbers_in_facts(ctx.facts)
@@ -108,26 +120,22 @@ def check_registry_number(ctx: CheckContext) -> Iterable[Finding]:
 
 def _structure_findings(use: NumberUse, decoded: DecodedNumber) -> Iterable[Finding]:
     if decoded.problems:
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             False,
             f"备案编号“{use.number}”与已公布编号的结构不符：{'；'.join(decoded.problems)}"
             "（结构由已公布清单归纳：第 1–6 位地区、7–13 位主体、14–15 位类别、16–17 位年份）",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[use.number],
+            use.number,
         )
     # a known class other than 01 blocks; an unknown code is only the structure warning above
     if use.third_party_generative and decoded.class_type and decoded.class_code != "01":
         meaning = decoded.class_type
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             True,
             f"第三方生成式模型的算法备案编号“{use.number}”第 14–15 位类别代码为“{decoded.class_code}”"
             f"（{meaning}），生成合成类（深度合成）算法的编号应为“01”；请核实是否填错或套用了其他算法的编号",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[use.number],
+            use.number,
         )
 
 
@@ -137,66 +145,56 @@ def _own_class_findings(use: NumberUse, decoded: DecodedNumber, declared: str) -
         return
     family = registry_spec().type_family(declared)
     if not family & {decoded.class_type, *decoded.class_names}:
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             False,
             f"原备案编号“{use.number}”第 14–15 位类别代码“{decoded.class_code}”对应“{decoded.class_type}”，"
             f"与申报的算法类型“{declared}”不符；请核对编号是否属于本算法",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[use.number],
+            use.number,
         )
 
 
 def _listed_findings(use: NumberUse, decoded: DecodedNumber, index: RegistryIndex) -> Iterable[Finding]:
     if not index.rows:
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             False,
             "备案清单尚未加载（运行 beian ingest），无法核验备案编号",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[use.number],
+            use.number,
         )
         return
     rows = index.history(decoded.digits) if decoded.digits else []
     if not rows:
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             False,
             f"备案编号“{use.number}”未在已公布清单（截至{batch_label(index.newest_batch)}）中找到，可能尚未公布；"
             "请向提供方索取备案证明核实",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[use.number],
+            use.number,
         )
         return
     latest = rows[-1]
     where = f"《{registry_spec().series_label(latest.series)}（{batch_label(latest.batch)}）》"
     withdrawn = next((row for row in rows if row.withdrawn), None)
     if withdrawn is not None:
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             True,
             f"备案编号“{use.number}”（{withdrawn.algorithm_name}，{withdrawn.entity}）在"
             f"《{registry_spec().series_label(withdrawn.series)}（{batch_label(withdrawn.batch)}）》中备注为"
             f"“{withdrawn.remark}”，已不再有效",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[withdrawn.remark],
+            withdrawn.remark,
         )
     if not use.holder:
         return
     if not same_entity(use.holder, index.names_for(decoded.digits)):
         whose = "本主体" if use.own else "所述提供方"
-        yield Finding(
-            "registry_number",
+        yield _number_finding(
+            use,
             True,
             f"备案编号“{use.number}”在{where}中登记的主体是“{latest.entity}”（算法“{latest.algorithm_name}”），"
             f"与{whose}“{use.holder}”（{use.holder_path}）不一致",
-            field=use.path,
-            kind=FindingKind.INVALID_FACT,
-            evidence=[latest.entity],
+            latest.entity,
         )
 
 

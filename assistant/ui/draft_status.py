@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import streamlit as st
 
+from assistant.ui.facts_work import current_facts
 from assistant.ui.services import runtime, workspace
 
 if TYPE_CHECKING:
@@ -39,6 +40,32 @@ def check_report(
             library=rt.library,
         )
     return memo["report"]
+
+
+class FilingView(NamedTuple):
+    """What the drafting and review pages show of a project: its saved facts, the sections that apply,
+    their latest drafts and the check report over them."""
+
+    version: Version
+    facts: Facts
+    sections: list[Section]
+    titles: dict[str, str]
+    drafts: dict[str, Version]
+    report: CheckReport
+
+
+def filing_view(project_id: int) -> FilingView | None:
+    """The project's filing as of its latest saved facts; None (with a hint shown) when they are unreadable.
+    Drafts of sections that no longer apply are left out."""
+    current = current_facts(project_id)
+    if current is None:
+        return None
+    version, facts = current
+    sections = runtime().spec.applicable_sections(facts)
+    titles = {s.id: s.title for s in sections}
+    drafts = {sid: v for sid, v in latest_drafts(project_id).items() if sid in titles}
+    report = check_report(project_id, facts, drafts, version.version)
+    return FilingView(version, facts, sections, titles, drafts, report)
 
 
 STATUS_COLORS = {"未起草": "gray", "需补充": "orange", "未通过检查": "red", "通过": "green"}

@@ -478,15 +478,10 @@ def render() -> None:
         st.success(flash[0])
         for error in flash[1]:
             st.error(f"起草失败：{error}")
-    current = state.current_facts(project_id)
-    if current is None:
+    view = state.filing_view(project_id)
+    if view is None:
         return
-    version, facts = current
-    rt = state.runtime()
-    sections = rt.spec.applicable_sections(facts)
-    titles = {s.id: s.title for s in sections}
-    drafts = state.latest_drafts(project_id)
-    report = state.check_report(project_id, facts, drafts, version.version)
+    version, facts, sections, titles, drafts, report = view
     statuses = {s.id: state.section_status(s, drafts, report) for s in sections}
     counts = {name: sum(1 for v in statuses.values() if v == name) for name in state.STATUS_ICONS}
     st.caption(

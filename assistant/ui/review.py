@@ -270,15 +270,10 @@ def render() -> None:
         return
     if flash:
         st.success(flash)
-    current = state.current_facts(project_id)
-    if current is None:
+    view = state.filing_view(project_id)
+    if view is None:
         return
-    version, facts = current
-    rt = state.runtime()
-    sections = rt.spec.applicable_sections(facts)
-    titles = {s.id: s.title for s in sections}
-    drafts = {sid: v for sid, v in state.latest_drafts(project_id).items() if sid in titles}
-    report = state.check_report(project_id, facts, drafts, version.version)
+    version, facts, sections, titles, drafts, report = view
     if state.unsaved(project_id):
         st.info(f"「项目」页有未保存的事实修改；检查和导出使用已保存的第 {version.version} 版，请先保存。")
     columns = st.columns(5)

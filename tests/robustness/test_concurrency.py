@@ -97,6 +97,14 @@ def _facts_file(tmp_path: Path, name: str | None = None) -> Path:
     return path
 
 
+def _draft_two_sections(facts_file: Path, out: Path) -> int:
+    """`beian draft` of two sections into the project 并发项目 through the openai provider."""
+    sections = ["--section", "principle", "--section", "purpose"]
+    return main(
+        ["draft", str(facts_file), "--project", "并发项目", "--provider", "openai", *sections, "-o", str(out)]
+    )
+
+
 def test_cli_refuses_to_save_sections_when_the_facts_change_midway(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -116,22 +124,7 @@ def test_cli_refuses_to_save_sections_when_the_facts_change_midway(
             return good(body)
 
         server.state.responder = respond
-        code = main(
-            [
-                "draft",
-                str(facts_file),
-                "--project",
-                "并发项目",
-                "--provider",
-                "openai",
-                "--section",
-                "principle",
-                "--section",
-                "purpose",
-                "-o",
-                str(tmp_path / "out"),
-            ]
-        )
+        code = _draft_two_sections(facts_file, tmp_path / "out")
     captured = capsys.readouterr()
     assert code == 1
     assert "事实文件已存为项目“并发项目”的第 1 版" in captured.out
@@ -158,22 +151,7 @@ def test_cli_refuses_to_overwrite_a_section_edited_meanwhile(
             return good(body)
 
         server.state.responder = respond
-        code = main(
-            [
-                "draft",
-                str(facts_file),
-                "--project",
-                "并发项目",
-                "--provider",
-                "openai",
-                "--section",
-                "principle",
-                "--section",
-                "purpose",
-                "-o",
-                str(tmp_path / "out"),
-            ]
-        )
+        code = _draft_two_sections(facts_file, tmp_path / "out")
     err = capsys.readouterr().err
     assert code == 1
     assert "章节“算法基本原理”的草稿未存入项目" in err and "最新为第 1 版" in err
