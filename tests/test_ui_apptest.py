@@ -650,3 +650,51 @@ def test_check_report_counts_distinct_problems_grouped_by_section_and_by_fact() 
     next(b for b in at.button if b.label == "修改事实：上线时间").click().run()
     assert at.title[0].value == "项目"
     assert at.radio(key="facts.group.1").value == "product"
+
+
+def test_settings_form_follows_the_registered_provider() -> None:
+    """Each provider shows its registered description and only its own settings; a plug-in provider
+    registered without a form (the tests' `fake`) gets its description and no form."""
+    from assistant.drafting.llm import PROVIDERS
+
+    at = goto(start(), "settings")
+    for name in ("template", "local", "openai", "fake"):
+        at.radio(key="settings.provider").set_value(name).run()
+        assert not at.exception, at.exception
+        description = PROVIDERS[name].profile.description
+        assert (description != "") == (name != "fake"), name  # the built-ins describe themselves
+        assert not description or any(description in c.value for c in at.caption), name
+        shown = {w.key for w in at.text_input} | {w.key for w in at.radio}
+        assert ("settings.openai_base_url" in shown) == (name == "openai"), name
+        assert ("settings.local_model" in shown) == (name == "local"), name
+
+
+def test_a_check_run_interrupted_by_a_rerun_leaves_no_stale_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click while the checks run stops the script midway (Streamlit raises inside `run_checks`); the next
+    run must check the new drafts, not return the report of the old ones under the new key."""
+    import streamlit as st
+
+    from assistant.checking import checks
+    from assistant.checking.checks import FindingKind
+    from assistant.facts import load_facts
+    from assistant.store import Version
+    from assistant.ui import draft_status
+    from tests.conftest import EXAMPLE_FACTS
+
+    facts = load_facts(EXAMPLE_FACTS)
+    st.session_state.clear()
+    empty = draft_status.check_report(1, facts, {}, 1)
+    assert any(f.kind == FindingKind.NOT_DRAFTED for f in empty.for_section("principle"))
+    drafts = {"principle": Version(1, "算法基本原理的草稿。", "2026-01-01T00:00:00")}
+    real = checks.run_checks
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("rerun requested")
+
+    monkeypatch.setattr(checks, "run_checks", interrupted)
+    with pytest.raises(RuntimeError):
+        draft_status.check_report(1, facts, drafts, 1)
+    monkeypatch.setattr(checks, "run_checks", real)
+    report = draft_status.check_report(1, facts, drafts, 1)
+    assert report is not empty
+    assert not any(f.kind == FindingKind.NOT_DRAFTED for f in report.for_section("principle"))

@@ -92,35 +92,37 @@ def wait_healthy(server: Server) -> None:
 
 
 def launch(
-    shared_index: Path, tmp_path: Path, *, address: bool = True, extra: tuple[str, ...] = ()
+    tmp_path: Path,
+    *,
+    shared_index: Path | None = None,
+    env: dict[str, str] | None = None,
+    address: bool = True,
+    extra: tuple[str, ...] = (),
 ) -> Server:
-    """`streamlit run app.py` on a free port with its own data directory (and, unless `address` is False,
-    an explicit `--server.address 127.0.0.1`; without it the project's .streamlit/config.toml decides)."""
+    """`streamlit run app.py` on a free port with its own data directory (a copy of `shared_index` when
+    given), the template provider unless `env` says otherwise, and, unless `address` is False, an explicit
+    `--server.address 127.0.0.1` (without it the project's .streamlit/config.toml decides)."""
     data_dir = tmp_path / "data"
-    shutil.copytree(shared_index / "index", data_dir / "index")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_", "STREAMLIT_"))}
-    env.update(
+    if shared_index is not None:
+        shutil.copytree(shared_index / "index", data_dir / "index")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_", "STREAMLIT_"))}
+    environ.update(
         BEIAN_DATA_DIR=str(data_dir),
         BEIAN_PROVIDER="template",
         ANONYMIZED_TELEMETRY="False",
         BEIAN_OPENAI_BASE_URL="http://127.0.0.1:9/v1",
     )
+    environ.update(env or {})
     port = free_port()
     log = tmp_path / "streamlit.log"
     argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     if address:
-        argv += [
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
+        argv += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+        argv += ["--browser.gatherUsageStats", "false"]
     started, started_epoch = time.perf_counter(), time.time()
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [*argv, *extra], cwd=PROJECT_ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+            [*argv, *extra], cwd=PROJECT_ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT
         )
     return Server(f"http://127.0.0.1:{port}", process, started, started_epoch, data_dir, log)
 
@@ -135,7 +137,7 @@ def stop(server: Server) -> None:
 
 @pytest.fixture
 def server(shared_index: Path, tmp_path: Path) -> Iterator[Server]:
-    running = launch(shared_index, tmp_path)
+    running = launch(tmp_path, shared_index=shared_index)
     try:
         yield running
     finally:
@@ -148,13 +150,16 @@ def shot(page, name: str) -> None:  # noqa: ANN001 - playwright Page
 
 
 @contextmanager
-def browser_page(failure_shot: str, width: int = 1440, height: int = 1200) -> Iterator[Any]:
-    """A zh-CN page in headless chromium; a screenshot named `failure_shot` is kept when the body fails."""
+def browser_page(failure_shot: str, width: int = 1440, height: int = 1200, **options: Any) -> Iterator[Any]:
+    """A zh-CN page in headless chromium (`options` go to `new_page`); a screenshot named `failure_shot` is
+    kept when the body fails, and a JavaScript error on the page fails the test after it."""
     from playwright.sync_api import sync_playwright
 
+    errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN")
+        page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN", **options)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
         try:
             yield page
         except Exception:
@@ -162,6 +167,7 @@ def browser_page(failure_shot: str, width: int = 1440, height: int = 1200) -> It
             raise
         finally:
             browser.close()
+    assert not errors, errors
 
 
 def open_example(server: Server, page: Any) -> Any:  # noqa: ANN401 - playwright Page / Locator
@@ -176,99 +182,84 @@ def open_example(server: Server, page: Any) -> Any:  # noqa: ANN401 - playwright
 
 
 def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(
-            viewport={"width": 1440, "height": 1800}, accept_downloads=True, locale="zh-CN"
-        )
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page("99-failure.png", 1440, 1800, accept_downloads=True) as page:
         page.add_init_script(FIRST_RENDER_PROBE)
-        try:
-            wait_healthy(server)
-            healthy = time.perf_counter() - server.started
-            page.goto(server.url)
-            page.wait_for_function("() => window.__firstRender", polling="raf", timeout=60_000)
-            first_render = page.evaluate("() => window.__firstRender") / 1000 - server.started_epoch
-            print(
-                f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form "
-                f"in the page; server healthy after {healthy:.2f} s)"
-            )
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / "startup.json").write_text(
-                json.dumps({"first_render_s": round(first_render, 3), "healthy_s": round(healthy, 3)}),
-                encoding="utf-8",
-            )
-            expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法")
-            expect(page.get_by_role("heading", name="项目")).to_be_visible()
-            page.wait_for_timeout(500)
-            shot(page, "01-projects.png")
-            page.locator('[data-testid="stRadio"] label', has_text="产品信息").click()
-            expect(page.locator('input[aria-label="产品名称"]')).to_have_value("灵犀写作助手", timeout=30_000)
-            page.wait_for_timeout(500)
-            shot(page, "02-projects-product.png")
-            page.get_by_role("tab", name="版本历史").click()  # lazy tab: runs only once it is opened
-            expect(page.get_by_text("查看版本（共 1 个）")).to_be_visible(timeout=30_000)
-            expect(page.locator('[data-testid="stCode"]')).to_contain_text("灵犀文本生成算法")
+        wait_healthy(server)
+        healthy = time.perf_counter() - server.started
+        page.goto(server.url)
+        page.wait_for_function("() => window.__firstRender", polling="raf", timeout=60_000)
+        first_render = page.evaluate("() => window.__firstRender") / 1000 - server.started_epoch
+        print(
+            f"\nTIME TO FIRST RENDERED PAGE: {first_render:.2f} s (process start → example project's facts form "
+            f"in the page; server healthy after {healthy:.2f} s)"
+        )
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "startup.json").write_text(
+            json.dumps({"first_render_s": round(first_render, 3), "healthy_s": round(healthy, 3)}),
+            encoding="utf-8",
+        )
+        expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法")
+        expect(page.get_by_role("heading", name="项目")).to_be_visible()
+        page.wait_for_timeout(500)
+        shot(page, "01-projects.png")
+        page.locator('[data-testid="stRadio"] label', has_text="产品信息").click()
+        expect(page.locator('input[aria-label="产品名称"]')).to_have_value("灵犀写作助手", timeout=30_000)
+        page.wait_for_timeout(500)
+        shot(page, "02-projects-product.png")
+        page.get_by_role("tab", name="版本历史").click()  # lazy tab: runs only once it is opened
+        expect(page.get_by_text("查看版本（共 1 个）")).to_be_visible(timeout=30_000)
+        expect(page.locator('[data-testid="stCode"]')).to_contain_text("灵犀文本生成算法")
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-            page.locator('[data-testid="stRadio"] label', has_text="算法流程").click()
-            expect(page.get_by_role("heading", name="算法流程")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="起草本章节").click()
-            expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=60_000)
-            editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
-            expect(editor).to_contain_text("灵犀写作助手")
-            expect(page.locator('[data-testid="stRadio"] label', has_text="算法流程")).to_contain_text("通过")
-            page.wait_for_timeout(500)
-            shot(page, "03-drafting.png")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+        page.locator('[data-testid="stRadio"] label', has_text="算法流程").click()
+        expect(page.get_by_role("heading", name="算法流程")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="起草本章节").click()
+        expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=60_000)
+        editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
+        expect(editor).to_contain_text("灵犀写作助手")
+        expect(page.locator('[data-testid="stRadio"] label', has_text="算法流程")).to_contain_text("通过")
+        page.wait_for_timeout(500)
+        shot(page, "03-drafting.png")
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
-            expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
-            export = page.get_by_role("button", name="导出 .docx")
-            expect(export).to_be_disabled()  # 18 sections are not drafted yet
-            page.wait_for_timeout(500)
-            shot(page, "04-review.png")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
+        expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
+        export = page.get_by_role("button", name="导出 .docx")
+        expect(export).to_be_disabled()  # 18 sections are not drafted yet
+        page.wait_for_timeout(500)
+        shot(page, "04-review.png")
 
-            page.get_by_text("负责人确认后强制导出").click()
-            reason = page.locator('textarea[aria-label^="强制导出的理由"]')
-            reason.fill("演示导出：其余章节尚未起草，仅供内部审阅格式")
-            reason.press("Control+Enter")
-            override = page.get_by_role("button", name="记录理由并强制导出")
-            expect(override).to_be_enabled(timeout=15_000)
-            override.click()
-            expect(page.get_by_text("已导出")).to_be_visible(timeout=60_000)
-            download_button = page.get_by_role("button", name="算法安全自评估报告.docx")
-            expect(download_button).to_be_visible()
-            page.wait_for_timeout(500)
-            shot(page, "05-exported.png")
+        page.get_by_text("负责人确认后强制导出").click()
+        reason = page.locator('textarea[aria-label^="强制导出的理由"]')
+        reason.fill("演示导出：其余章节尚未起草，仅供内部审阅格式")
+        reason.press("Control+Enter")
+        override = page.get_by_role("button", name="记录理由并强制导出")
+        expect(override).to_be_enabled(timeout=15_000)
+        override.click()
+        expect(page.get_by_text("已导出")).to_be_visible(timeout=60_000)
+        download_button = page.get_by_role("button", name="算法安全自评估报告.docx")
+        expect(download_button).to_be_visible()
+        page.wait_for_timeout(500)
+        shot(page, "05-exported.png")
 
-            with page.expect_download(timeout=30_000) as info:
-                download_button.click()
-            target = tmp_path / info.value.suggested_filename
-            info.value.save_as(str(target))
-            assert target.exists() and target.stat().st_size > 5000
-            document = Document(str(target))
-            text = "\n".join(p.text for p in document.paragraphs)
-            text += "\n".join(
-                cell.text for table in document.tables for row in table.rows for cell in row.cells
-            )
-            assert "灵犀写作助手" in text
-            assert "灵犀文本生成算法" in text
-            shot(page, "06-downloaded.png")
-        except Exception:
-            shot(page, "99-failure.png")
-            raise
-        finally:
-            browser.close()
-    assert not errors, errors
+        with page.expect_download(timeout=30_000) as info:
+            download_button.click()
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(str(target))
+        assert target.exists() and target.stat().st_size > 5000
+        document = Document(str(target))
+        text = "\n".join(p.text for p in document.paragraphs)
+        text += "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+        assert "灵犀写作助手" in text
+        assert "灵犀文本生成算法" in text
+        shot(page, "06-downloaded.png")
 
 
 def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
     """The evaluation report opened from disk: its tables and SVG charts lay out with a real size."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from assistant.evaluation import reports, run
     from assistant.runtime import Runtime
@@ -280,9 +271,7 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
         cases=["g01-gen-sp-text-travel", "g10-push-ecommerce-incomplete"],
     )
     html = reports.write_reports(report, tmp_path / "report")["html"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1200}, locale="zh-CN")
+    with browser_page("99-failure-eval-report.png", 1280) as page:
         page.goto(html.as_uri())
         expect(page.get_by_role("cell", name="要素覆盖率").first).to_be_visible()
         charts = page.locator("svg")
@@ -293,7 +282,6 @@ def test_eval_html_report_renders_in_chromium(tmp_path: Path) -> None:
         bars = page.locator("svg rect")
         assert bars.count() > 0
         shot(page, "eval-report.png")
-        browser.close()
 
 
 # --- safe defaults, the project in the URL, errors in Chinese, login (issue 21) ----------------------------
@@ -316,7 +304,7 @@ def _listening(port: int) -> list[str]:
 
 def test_default_server_listens_on_loopback_only(shared_index: Path, tmp_path: Path) -> None:
     """No address on the command line: .streamlit/config.toml binds 127.0.0.1 and nothing probes the network."""
-    running = launch(shared_index, tmp_path, address=False)
+    running = launch(tmp_path, shared_index=shared_index, address=False)
     try:
         wait_healthy(running)
         port = int(running.url.rsplit(":", 1)[1])
@@ -399,7 +387,7 @@ def test_configured_login_hides_the_app(shared_index: Path, tmp_path: Path) -> N
         'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n',
         encoding="utf-8",
     )
-    running = launch(shared_index, tmp_path, extra=("--secrets.files", str(secrets)))
+    running = launch(tmp_path, shared_index=shared_index, extra=("--secrets.files", str(secrets)))
     try:
         wait_healthy(running)
         with browser_page("99-failure-login.png", 1280, 900) as page:

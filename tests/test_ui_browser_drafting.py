@@ -5,12 +5,7 @@ checked on the page; screenshots go to test-artifacts/ui/."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +13,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.config import PROJECT_ROOT
 from assistant.drafting.template_drafter import draft_section
 from assistant.spec import load_spec
 from assistant.store import Workspace
 from tests.fakes import reworded
 from tests.helpers import facts_with
 from tests.openai_server import OpenAITestServer
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, Server, free_port, shot, wait_healthy
+from tests.test_ui_browser import CHROMIUM, Server, browser_page, launch, shot, stop, wait_healthy
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,95 +45,54 @@ def model_server() -> Iterator[OpenAITestServer]:
 
 @pytest.fixture
 def app(model_server: OpenAITestServer, shared_index: Path, tmp_path: Path) -> Iterator[Server]:
-    data_dir = tmp_path / "data"
-    shutil.copytree(shared_index / "index", data_dir / "index")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "BEIAN_"))}
-    env.update(
-        BEIAN_DATA_DIR=str(data_dir),
-        BEIAN_PROVIDER="openai",
-        BEIAN_OPENAI_BASE_URL=model_server.base_url,
-        BEIAN_OPENAI_MODEL="loopback-model",
-        ANONYMIZED_TELEMETRY="False",
+    model = {"BEIAN_PROVIDER": "openai", "BEIAN_OPENAI_BASE_URL": model_server.base_url}
+    running = launch(
+        tmp_path, shared_index=shared_index, env={**model, "BEIAN_OPENAI_MODEL": "loopback-model"}
     )
-    port, log = free_port(), tmp_path / "streamlit.log"
-    started, started_epoch = time.perf_counter(), time.time()
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-            + [
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
     try:
-        yield Server(f"http://127.0.0.1:{port}", process, started, started_epoch, data_dir, log)
+        yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(running)
 
 
 def test_model_draft_shows_its_provenance_calls_and_local_times(app: Server) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 2200}, locale="zh-CN", timezone_id=ZONE)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        try:
-            wait_healthy(app)
-            page.goto(app.url)
-            expect(page.locator('input[aria-label="算法名称"]')).to_have_value(
-                "灵犀文本生成算法", timeout=60_000
-            )
-            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-            page.locator('[data-testid="stRadio"] label', has_text="风险防控情况").click()
-            expect(page.get_by_role("heading", name="风险防控情况")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="起草本章节").click()
-            expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=90_000)
+    with browser_page("drafting-model-failure.png", 1440, 2200, timezone_id=ZONE) as page:
+        wait_healthy(app)
+        page.goto(app.url)
+        expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法", timeout=60_000)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+        page.locator('[data-testid="stRadio"] label', has_text="风险防控情况").click()
+        expect(page.get_by_role("heading", name="风险防控情况")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="起草本章节").click()
+        expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=90_000)
 
-            record = Workspace(f"sqlite:///{app.data_dir / 'workspace.db'}").latest_drafts(1)["risk_controls"]
-            assert record.record["provenance"] == "mixed" and record.record["model"] == "loopback-model"
-            expect(page.get_by_text("来源：模型改写，部分段落由模板补入")).to_be_visible()
-            expect(page.get_by_text("模型：loopback-model")).to_be_visible()
-            # the version's time in the browser's zone, not UTC
-            created = datetime.fromisoformat(record.created).astimezone(ZoneInfo(ZONE))
-            expect(page.get_by_text(f"第 1 版 · {created:%Y-%m-%d %H:%M}", exact=False)).to_be_visible()
+        record = Workspace(f"sqlite:///{app.data_dir / 'workspace.db'}").latest_drafts(1)["risk_controls"]
+        assert record.record["provenance"] == "mixed" and record.record["model"] == "loopback-model"
+        expect(page.get_by_text("来源：模型改写，部分段落由模板补入")).to_be_visible()
+        expect(page.get_by_text("模型：loopback-model")).to_be_visible()
+        # the version's time in the browser's zone, not UTC
+        created = datetime.fromisoformat(record.created).astimezone(ZoneInfo(ZONE))
+        expect(page.get_by_text(f"第 1 版 · {created:%Y-%m-%d %H:%M}", exact=False)).to_be_visible()
 
-            page.get_by_text("逐段来源").click()
-            complaint = next(
-                line for line in record.text.splitlines() if "投诉举报：" in line
-            )  # filled in from the template
-            sources = page.locator('[data-testid="stExpander"]', has_text="逐段来源")
-            expect(sources.get_by_text("模板", exact=True).first).to_be_visible()
-            expect(sources).to_contain_text(complaint.strip()[:30])
-            calls = page.locator('[data-testid="stExpander"]', has_text="模型调用记录")
-            calls.get_by_text("模型调用记录").click()
-            expect(calls.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=15_000)
-            expect(calls).to_contain_text("用户提示词")
-            page.wait_for_timeout(800)
-            shot(page, "drafting-model-provenance.png")
+        page.get_by_text("逐段来源").click()
+        complaint = next(
+            line for line in record.text.splitlines() if "投诉举报：" in line
+        )  # filled in from the template
+        sources = page.locator('[data-testid="stExpander"]', has_text="逐段来源")
+        expect(sources.get_by_text("模板", exact=True).first).to_be_visible()
+        expect(sources).to_contain_text(complaint.strip()[:30])
+        calls = page.locator('[data-testid="stExpander"]', has_text="模型调用记录")
+        calls.get_by_text("模型调用记录").click()
+        expect(calls.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=15_000)
+        expect(calls).to_contain_text("用户提示词")
+        page.wait_for_timeout(800)
+        shot(page, "drafting-model-provenance.png")
 
-            page.get_by_role("tab", name="编辑").click()
-            editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
-            expect(editor).to_be_visible()
-            expect(editor).to_have_value(re.compile("投诉举报"))
-            shot(page, "drafting-model-editor.png")
-        except Exception:
-            shot(page, "drafting-model-failure.png")
-            raise
-        finally:
-            browser.close()
-    assert not errors, errors
+        page.get_by_role("tab", name="编辑").click()
+        editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
+        expect(editor).to_be_visible()
+        expect(editor).to_have_value(re.compile("投诉举报"))
+        shot(page, "drafting-model-editor.png")

@@ -10,9 +10,9 @@ from assistant.store import Workspace
 from tests.helpers import example_data, example_registry_warnings
 from tests.test_ui_browser import (  # noqa: F401 - `server` is a fixture used by name
     CHROMIUM,
-    CHROMIUM_ARGS,
     FIRST_RENDER_PROBE,
     Server,
+    browser_page,
     pytestmark,
     server,
     shot,
@@ -30,51 +30,38 @@ def _save_without_launch_date(server: Server) -> None:  # noqa: F811 - the fixtu
 
 
 def test_check_report_grouped_by_section_and_fact_with_fix_buttons(server: Server) -> None:  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="zh-CN")
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page("99-review-failure.png", 1440, 1800) as page:
         page.add_init_script(FIRST_RENDER_PROBE)
-        try:
-            wait_healthy(server)
-            page.goto(server.url)
-            page.wait_for_function("() => window.__firstRender", polling="raf", timeout=60_000)
-            _save_without_launch_date(server)
+        wait_healthy(server)
+        page.goto(server.url)
+        page.wait_for_function("() => window.__firstRender", polling="raf", timeout=60_000)
+        _save_without_launch_date(server)
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-            expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-            page.get_by_role("button", name="全部起草").click()
-            expect(page.get_by_text("已起草并保存")).to_be_visible(timeout=120_000)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="全部起草").click()
+        expect(page.get_by_text("已起草并保存")).to_be_visible(timeout=120_000)
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
-            expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
-            problems = page.locator('[data-testid="stMetric"]', has_text="问题")
-            expected = str(
-                1 + example_registry_warnings()
-            )  # the removed fact, and the example's invented number
-            expect(problems.locator('[data-testid="stMetricValue"]')).to_have_text(expected)
-            finding = page.get_by_text("缺少事实“上线时间”").first
-            expect(finding).to_be_visible()
-            expect(page.get_by_text("product.launch_date")).to_have_count(0)  # labels, not key paths
-            page.wait_for_timeout(500)
-            shot(page, "review-by-section.png")
+        page.locator('[data-testid="stSidebarNav"] a', has_text="检查与导出").click()
+        expect(page.get_by_role("heading", name="检查报告")).to_be_visible(timeout=30_000)
+        problems = page.locator('[data-testid="stMetric"]', has_text="问题")
+        expected = str(1 + example_registry_warnings())  # the removed fact, and the example's invented number
+        expect(problems.locator('[data-testid="stMetricValue"]')).to_have_text(expected)
+        finding = page.get_by_text("缺少事实“上线时间”").first
+        expect(finding).to_be_visible()
+        expect(page.get_by_text("product.launch_date")).to_have_count(0)  # labels, not key paths
+        page.wait_for_timeout(500)
+        shot(page, "review-by-section.png")
 
-            page.get_by_role("tab", name="按事实").click()
-            expect(page.get_by_text("上线时间：1 项阻断")).to_be_visible(timeout=30_000)
-            page.wait_for_timeout(500)
-            shot(page, "review-by-fact.png")
+        page.get_by_role("tab", name="按事实").click()
+        expect(page.get_by_text("上线时间：1 项阻断")).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(500)
+        shot(page, "review-by-fact.png")
 
-            page.get_by_role("button", name="修改事实：上线时间").first.click()
-            expect(page.get_by_role("heading", name="项目")).to_be_visible(timeout=30_000)
-            expect(page.locator('input[aria-label="上线时间"]')).to_be_visible(timeout=30_000)
-            page.wait_for_timeout(500)
-            shot(page, "review-fix-field.png")
-        except Exception:
-            shot(page, "99-review-failure.png")
-            raise
-        finally:
-            browser.close()
-    assert not errors, errors
+        page.get_by_role("button", name="修改事实：上线时间").first.click()
+        expect(page.get_by_role("heading", name="项目")).to_be_visible(timeout=30_000)
+        expect(page.locator('input[aria-label="上线时间"]')).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(500)
+        shot(page, "review-fix-field.png")

@@ -148,6 +148,7 @@ class ProviderProfile:
     """What the engine and the UI need to know about a provider, declared when it registers."""
 
     label: str  # Chinese, shown in the UI and in messages
+    description: str = ""  # Chinese, one or two sentences for the settings page
     uses_model: bool = True  # False: the deterministic template drafter, no model calls at all
     max_tokens: int = 3000  # cap on one completion (Chinese runs about 1.3 characters a token)
     articles: int = 5  # regulation articles given to the model per section
@@ -202,7 +203,15 @@ def get_llm(name: str, settings: Settings) -> LLM | None:
     return PROVIDERS[name].factory(settings)
 
 
-@register_provider("template", ProviderProfile(label="模板（不使用大模型，确定性起草）", uses_model=False))
+@register_provider(
+    "template",
+    ProviderProfile(
+        label="模板（不使用大模型，确定性起草）",
+        description="不调用任何模型：按章节规范从事实文件逐句生成，速度快、结果确定，缺失的事实写成【待补充】标记。"
+        "问答直接列出相关条文原文。从产品描述提取事实时只用规则识别。",
+        uses_model=False,
+    ),
+)
 def _template(settings: Settings) -> LLM | None:
     return None
 
@@ -345,6 +354,7 @@ def _local_installed(settings: Settings) -> bool:
     "local",
     ProviderProfile(
         label="内置本地模型（llama.cpp）",
+        description="在本机运行的小模型（llama.cpp），不联网、不需要 API Key；在 2 核机器上每个章节需要数分钟。",
         max_tokens=700,  # a small model drifts on long outputs
         articles=2,  # a 4096-token context holds the rewrite task, the facts and two articles
         exemplars=1,
@@ -586,7 +596,15 @@ def _is_loopback(url: str | None) -> bool:
 
 @register_provider(
     "openai",
-    ProviderProfile(label="OpenAI 兼容接口", max_tokens=3000, articles=5, exemplars=2, parallel=True),
+    ProviderProfile(
+        label="OpenAI 兼容接口",
+        description="兼容 OpenAI 接口的服务均可使用：DeepSeek、通义千问（DashScope 兼容模式）、智谱 GLM、Moonshot、"
+        "vLLM、Ollama 等。",
+        max_tokens=3000,
+        articles=5,
+        exemplars=2,
+        parallel=True,
+    ),
 )
 def _openai(settings: Settings) -> LLM:
     return OpenAICompatibleLLM(settings)

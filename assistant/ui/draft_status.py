@@ -31,14 +31,11 @@ def check_report(
     memo = st.session_state.setdefault("report_memo", {})
     if memo.get("key") != key:
         rt = runtime()
-        memo["key"] = key
-        memo["report"] = run_checks(
-            facts,
-            {sid: v.text for sid, v in drafts.items()},
-            spec=rt.spec,
-            registry=rt.registry,
-            library=rt.library,
-        )
+        texts = {sid: v.text for sid, v in drafts.items()}
+        report = run_checks(facts, texts, spec=rt.spec, registry=rt.registry, library=rt.library)
+        # key and report together, after the checks: a run interrupted by a rerun (a click while the
+        # checks run) must not leave the new key beside the old report
+        memo.update(key=key, report=report)
     return memo["report"]
 
 

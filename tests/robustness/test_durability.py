@@ -47,6 +47,11 @@ def _older_facts(name: str) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
+def _draft_args(facts_file: Path, out: Path) -> list[str]:
+    """`beian draft` of every section into the project through the openai provider."""
+    return ["draft", str(facts_file), "--project", PROJECT, "--provider", "openai", "-o", str(out)]
+
+
 def test_sigkill_during_draft_all_loses_nothing(
     tmp_path: Path, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,19 +75,7 @@ def test_sigkill_during_draft_all_loses_nothing(
         ws.engine.dispose()
 
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-        command = [
-            sys.executable,
-            "-m",
-            "assistant",
-            "draft",
-            str(facts_file),
-            "--project",
-            PROJECT,
-            "--provider",
-            "openai",
-            "-o",
-            str(tmp_path / "out"),
-        ]
+        command = [sys.executable, "-m", "assistant", *_draft_args(facts_file, tmp_path / "out")]
         process = subprocess.Popen(
             command, env=env, cwd=isolated_environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
@@ -119,21 +112,7 @@ def test_sigkill_during_draft_all_loses_nothing(
 
         # a new run carries on: same facts (no new version), every section drafted, earlier versions kept
         server.state.delay = 0.0
-        assert (
-            main(
-                [
-                    "draft",
-                    str(facts_file),
-                    "--project",
-                    PROJECT,
-                    "--provider",
-                    "openai",
-                    "-o",
-                    str(tmp_path / "again"),
-                ]
-            )
-            == 0
-        )
+        assert main(_draft_args(facts_file, tmp_path / "again")) == 0
     assert [v.version for v in ws.facts_history(pid)] == [1, 2, 3]
     after = ws.latest_drafts(pid)
     assert len(after) >= 14 and set(killed_with) <= set(after)
