@@ -316,3 +316,80 @@ def test_every_group_call_goes_to_the_call_log() -> None:
     assert calls and len(calls) == len(result.groups) + len(result.group_errors)
     assert all(c.round.startswith("extract ") and c.response and c.prompt for c in calls)
     assert len({c.round for c in calls}) == len(calls)  # one round name per group
+
+
+# --- placement checks of model values (a verbatim sentence in the wrong field is not 找到) -------------
+
+
+def _model_run(replies: dict[str, Any], name: str = "writing-assistant.md") -> Any:
+    llm, _ = _group_replies(replies)
+    return extract_facts((DESCRIPTIONS / name).read_text(encoding="utf-8"), llm, load_spec())
+
+
+def test_a_verbatim_sentence_in_a_field_it_is_not_about_is_uncertain() -> None:
+    result = _model_run(
+        {
+            "safety": {
+                "safety": {
+                    "human_review": "另有 4 名审核员每天抽检",
+                    # verbatim from the features paragraph: grounded, but not about incident handling
+                    "emergency_response": "对用户提供的文字做改写和纠错",
+                }
+            }
+        }
+    )
+    right, wrong = result.sources["safety.human_review"], result.sources["safety.emergency_response"]
+    assert not right.uncertain and right.origin == "model"
+    assert wrong.uncertain and "放错了字段" in wrong.note
+    assert "safety.emergency_response" in result.uncertain
+
+
+def test_a_field_without_declared_cues_is_judged_by_its_label_words() -> None:
+    from assistant.drafting.extraction.placement import about_field, cues
+
+    assert cues("product.user_scale")  # no declared entry: the label 用户规模's pieces
+    assert about_field("product.user_scale", "目前注册用户约 86 万")
+    # the same form (a number) in a sentence about training samples is not the user scale
+    assert not about_field("product.user_scale", "训练样本约 3.5 万条")
+
+
+def test_values_without_their_field_form_or_outside_the_choices_are_dropped() -> None:
+    result = _model_run(
+        {
+            "organization": {"organization": {"staff_count": "算法安全委员会"}},
+            "filing": {"filing": {"algorithm_type": "写作类", "assessment_date": "正式上线"}},
+            "algorithm": {"algorithm": {"inputs": [{"modality": "开头或提纲", "formats": ["用户输入"]}]}},
+        }
+    )
+    facts = result.facts.as_dict()
+    assert (
+        facts["organization"]["staff_count"] == "7"
+    )  # the rules' count stands; the model's text is no count
+    assert facts["filing"].get("algorithm_type") != "写作类"
+    assert "assessment_date" not in facts["filing"]
+    assert not facts["algorithm"].get("inputs")
+    for path in (
+        "filing.algorithm_type",
+        "filing.assessment_date",
+        "algorithm.inputs[0].modality",
+        "algorithm.inputs[0].formats",
+    ):
+        assert any(d.startswith(path) for d in result.dropped), path
+
+
+def test_one_text_reused_for_unrelated_fields_is_uncertain_but_siblings_may_share() -> None:
+    shared = "输入输出都经过敏感词库（约 12 万条，每周更新）和分类模型双重审核"
+    result = _model_run(
+        {
+            "safety": {"safety": {"input_review": shared, "output_review": shared}},
+            "organization": {"organization": {"tech_measures": shared}},
+        }
+    )
+    # input and output review of one sentence are both stated there; the same text as the organisation's
+    # technical measures is at most one field's fact
+    reused = [p for p in ("safety.input_review", "safety.output_review", "organization.tech_measures")]
+    assert all(result.sources[p].uncertain for p in reused)
+    assert "同一段文字" in result.sources["organization.tech_measures"].note
+    alone = _model_run({"safety": {"safety": {"input_review": shared, "output_review": shared}}})
+    assert not alone.sources["safety.input_review"].uncertain
+    assert not alone.sources["safety.output_review"].uncertain

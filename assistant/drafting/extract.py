@@ -20,7 +20,7 @@ from typing import Any
 from assistant import factpath
 from assistant.checking.injection import InjectionHit, clean_data, is_injection
 from assistant.drafting.extraction import findings as fnd
-from assistant.drafting.extraction import rules as rules_mod
+from assistant.drafting.extraction import placement
 from assistant.drafting.extraction.grounding import ground
 from assistant.drafting.extraction.modelfill import Progress, run_groups
 from assistant.drafting.extraction.record import Found, set_path
@@ -169,6 +169,7 @@ def extract_facts(
                 continue
             groups_done.append(reply.group.title)
             _merge_group(reply.group, reply.data, masked, items, rules, sources, dropped, findings)
+        placement.mark_reuse(sources)
     data: dict[str, Any] = {}
     for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
         set_path(data, path, found.value)
@@ -254,24 +255,6 @@ def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
     return [(path, value)]
 
 
-# A model value for these fields must have the field's form, or it is not the fact (a deadline without a
-# time span, a contact without a number or address …).
-_FORMS: dict[str, re.Pattern[str] | tuple[re.Pattern[str], ...]] = {
-    "safety.complaint.feedback_deadline": rules_mod.DEADLINE_RE,
-    "safety.complaint.contact": (
-        rules_mod.PHONE_RE,
-        rules_mod.EMAIL_RE,
-        rules_mod.URL_RE,
-        re.compile("[「『“].+[」』”]"),
-    ),
-    "organization.staff_count": re.compile(rf"{rules_mod.NUM}\s*(名|人|位)?"),
-    "product.user_scale": rules_mod.SCALE_NUMBER_RE,
-    "safety.log_retention": rules_mod.RETENTION_RE,
-    "filing.algorithm_name": re.compile("算法"),
-    "entity.name": re.compile("公司|集团|中心|研究院|工作室|事务所|协会|大学|学院"),
-}
-
-
 def _merge_group(
     group: Group,
     data: Any,
@@ -322,22 +305,12 @@ def _accept(
         return
     plain = re.sub(r"\[\d+\]", "", path)
     if isinstance(value, list):
-        kept = [v for v in value if _grounded_item(plain, v, text, items, dropped, path)]
-        if not kept:
-            return
-        first = ground(text, items, str(kept[0]))
-        candidate = Found(
-            path,
-            kept,
-            first.start,
-            first.end,
-            first.sentence.text if first.sentence else "",
-            "model",
-            uncertain=plain in ENUMS or first.strength == "weak",
-        )
-        _place(candidate, sources, findings)
+        _accept_list(path, plain, value, text, items, sources, dropped, findings)
         return
     if isinstance(value, bool) or plain in ENUMS:
+        if not isinstance(value, bool) and str(value) not in ENUMS[plain]:
+            dropped.append(f"{path}：{str(value)[:40]}（不是该字段的可选值）")
+            return
         evidence = _enum_evidence(text, items, str(value))
         candidate = Found(
             path, value, *evidence, "model", uncertain=True, note="模型判断，描述中没有直接写明"
@@ -347,9 +320,7 @@ def _accept(
     value = str(value).strip()
     if normalize(value).lower() in EMPTY_WORDS:
         return
-    form = _FORMS.get(plain)
-    forms = form if isinstance(form, tuple) else (form,) if form is not None else ()
-    if forms and not any(f.search(value) for f in forms):
+    if not placement.has_form(path, value):
         dropped.append(f"{path}：{value[:40]}（不符合该字段的格式）")
         return
     if _PLACEHOLDER_RE.search(value) or normalize(value) in _help_texts():
@@ -359,6 +330,7 @@ def _accept(
     if grounding.strength == "none" or grounding.sentence is None:
         dropped.append(f"{path}：{value[:40]}")
         return
+    verdict = placement.check(path, value, grounding.sentence.text)
     weak = grounding.strength == "weak"
     candidate = Found(
         path,
@@ -367,24 +339,65 @@ def _accept(
         grounding.end,
         grounding.sentence.text,
         "model",
-        uncertain=weak,
-        note="描述中只有部分依据，请核对" if weak else "",
+        uncertain=weak or verdict.status != placement.FOUND,
+        note="描述中只有部分依据，请核对" if weak else verdict.note,
     )
     _place(candidate, sources, findings)
 
 
-def _grounded_item(
-    plain: str, item: Any, text: str, items: list[Sentence], dropped: list[str], path: str
-) -> bool:
-    if item is None or str(item).strip() == "":
-        return False
-    if plain in ENUMS:
-        return True
-    grounding = ground(text, items, str(item))
-    if grounding.strength in ("verbatim", "paraphrase", "weak"):
-        return True
-    dropped.append(f"{path}：{str(item)[:40]}")
-    return False
+def _accept_list(
+    path: str,
+    plain: str,
+    value: list[Any],
+    text: str,
+    items: list[Sentence],
+    sources: dict[str, Found],
+    dropped: list[str],
+    findings: list[fnd.Finding],
+) -> None:
+    """A list of scalars: each item grounded and of the field's form (an enumeration's items among its
+    choices); found only when every kept item's sentence is about the field."""
+    kept, groundings = [], []
+    for item in value:
+        if item is None or str(item).strip() == "":
+            continue
+        if plain in ENUMS:
+            if str(item) in ENUMS[plain]:
+                kept.append(item)
+            else:
+                dropped.append(f"{path}：{str(item)[:40]}（不是该字段的可选值）")
+            continue
+        grounding = ground(text, items, str(item))
+        if grounding.strength == "none" or grounding.sentence is None:
+            dropped.append(f"{path}：{str(item)[:40]}")
+        elif not placement.has_form(path, str(item)):
+            dropped.append(f"{path}：{str(item)[:40]}（不符合该字段的格式）")
+        else:
+            kept.append(item)
+            groundings.append(grounding)
+    if not kept:
+        return
+    first = groundings[0] if groundings else ground(text, items, str(kept[0]))
+    weak = any(g.strength == "weak" for g in groundings)
+    misplaced = any(g.sentence and not placement.about_field(path, g.sentence.text) for g in groundings)
+    note = (
+        "描述中只有部分依据，请核对"
+        if weak
+        else placement.MISPLACED.format(label_for(path))
+        if misplaced
+        else ""
+    )
+    candidate = Found(
+        path,
+        kept,
+        first.start,
+        first.end,
+        first.sentence.text if first.sentence else "",
+        "model",
+        uncertain=plain in ENUMS or weak or misplaced,
+        note=note,
+    )
+    _place(candidate, sources, findings)
 
 
 def _enum_evidence(text: str, items: list[Sentence], value: str) -> tuple[int, int, str]:
