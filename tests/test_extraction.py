@@ -4,6 +4,7 @@ per-group schemas (fake model and the local OpenAI-protocol server), grounding, 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from assistant.drafting.extraction.findings import (
     SEVERAL_PRODUCTS,
     TYPE_CONTRADICTED,
 )
-from assistant.drafting.extraction.schemas import GROUPS, group_schema
+from assistant.drafting.extraction.schemas import GROUPS, group_schema, schema_keys
 from assistant.drafting.llm import Message
 from assistant.spec import load_spec
 from tests.fakes import FakeLLM
@@ -154,7 +155,9 @@ def test_injection_is_reported_and_kept_out_of_every_value() -> None:
 
 
 def _group_of(schema: dict[str, Any]) -> str:
-    return next(g.key for g in GROUPS if group_schema(g) == schema)
+    """The group a (possibly pruned) schema belongs to: the one whose full schema asks for all its keys."""
+    keys = set(schema_keys(schema))
+    return next(g.key for g in GROUPS if keys <= set(schema_keys(group_schema(g))))
 
 
 def _group_replies(replies: dict[str, Any]) -> tuple[FakeLLM, list[dict[str, Any]]]:
@@ -201,8 +204,10 @@ def test_model_layer_groups_schemas_grounding_and_rule_precedence() -> None:
     )
     result = extract_facts(text, llm, load_spec())
     facts = result.facts.as_dict()
-    # one call per applicable group, each constrained by its own small schema
-    assert [_group_of(s) for s in schemas] == [g.key for g in GROUPS if not g.applies]
+    # one call per applicable group that still has fields to fill, each constrained by its own small schema
+    called = [_group_of(s) for s in schemas]
+    assert called == [g.key for g in GROUPS if not g.applies and g.key in called]
+    assert {"entity", "product", "safety", "organization"} <= set(called)
     # no label or hint travels in a schema, and the identifiers are not asked of the model
     sent = json.dumps(schemas, ensure_ascii=False)
     assert "Beijing-YunXiu" not in sent and "工作日内" not in sent and "credit_code" not in sent
@@ -211,7 +216,7 @@ def test_model_layer_groups_schemas_grounding_and_rule_precedence() -> None:
     prefix = prompts[0][: prompts[0].index("</data>")]
     assert all(p.startswith(prefix) for p in prompts)
     # grounded values are kept with their sentence; an unsupported one and a schema hint are dropped
-    assert facts["safety"]["human_review"] == "4 名审核员每天抽检"
+    assert "4 名审核员每天抽检" in facts["safety"]["human_review"]
     assert "审核员" in result.sources["safety.human_review"].sentence
     assert "real_name" not in facts["safety"]
     assert any("safety.real_name" in d for d in result.dropped)
@@ -299,7 +304,8 @@ def test_openai_path_sends_each_group_schema(tmp_path: Path, monkeypatch: pytest
         )
         formats = [r["response_format"] for r in server.state.requests]
     assert code == 0
-    assert all(f["type"] == "json_schema" for f in formats) and len(formats) >= 9
+    # one request per group with fields left to fill (groups the rules filled are not asked)
+    assert all(f["type"] == "json_schema" for f in formats) and len(formats) >= 6
     facts = yaml.safe_load(out.read_text(encoding="utf-8"))
     assert facts["safety"]["complaint"]["entrance"] == "App「我的—帮助与反馈」"
     assert facts["entity"]["credit_code"] == "91330106MA2H7K3B80"
@@ -323,7 +329,14 @@ def test_every_group_call_goes_to_the_call_log() -> None:
 
 def _model_run(replies: dict[str, Any], name: str = "writing-assistant.md") -> Any:
     llm, _ = _group_replies(replies)
-    return extract_facts((DESCRIPTIONS / name).read_text(encoding="utf-8"), llm, load_spec())
+    text = (DESCRIPTIONS / name).read_text(encoding="utf-8") if name.endswith(".md") else name
+    return extract_facts(text, llm, load_spec())
+
+
+NOTES_APP = (
+    "星河数字科技有限公司运营“星河笔记”App，可以把用户的语音备忘整理成文字笔记。"
+    "营销文案在发布前由法务检查是否含有绝对化用语和虚假功效描述。"
+)
 
 
 def test_a_verbatim_sentence_in_a_field_it_is_not_about_is_uncertain() -> None:
@@ -331,17 +344,18 @@ def test_a_verbatim_sentence_in_a_field_it_is_not_about_is_uncertain() -> None:
         {
             "safety": {
                 "safety": {
-                    "human_review": "另有 4 名审核员每天抽检",
-                    # verbatim from the features paragraph: grounded, but not about incident handling
-                    "emergency_response": "对用户提供的文字做改写和纠错",
+                    "advertising_review": "营销文案在发布前由法务检查是否含有绝对化用语和虚假功效描述",
+                    # verbatim from the product sentence: grounded, but not about professional accuracy
+                    "accuracy_measures": "把用户的语音备忘整理成文字笔记",
                 }
             }
-        }
+        },
+        NOTES_APP,
     )
-    right, wrong = result.sources["safety.human_review"], result.sources["safety.emergency_response"]
+    right, wrong = result.sources["safety.advertising_review"], result.sources["safety.accuracy_measures"]
     assert not right.uncertain and right.origin == "model"
-    assert wrong.uncertain and "放错了字段" in wrong.note
-    assert "safety.emergency_response" in result.uncertain
+    assert wrong.uncertain and wrong.origin == "model" and "放错了字段" in wrong.note
+    assert "safety.accuracy_measures" in result.uncertain
 
 
 def test_a_field_without_declared_cues_is_judged_by_its_label_words() -> None:
@@ -378,18 +392,117 @@ def test_values_without_their_field_form_or_outside_the_choices_are_dropped() ->
 
 
 def test_one_text_reused_for_unrelated_fields_is_uncertain_but_siblings_may_share() -> None:
-    shared = "输入输出都经过敏感词库（约 12 万条，每周更新）和分类模型双重审核"
+    shared = "系统自动标注医疗和法律等专业领域的回答，提示用户咨询执业医师或律师"
+    text = f"星河数字科技有限公司运营“星河问答”App。{shared}。"
+    # the sentence carries the cues of all three fields, so only the reuse check can tell them apart
     result = _model_run(
         {
-            "safety": {"safety": {"input_review": shared, "output_review": shared}},
+            "safety": {"safety": {"accuracy_measures": shared}},
             "organization": {"organization": {"tech_measures": shared}},
-        }
+        },
+        text,
     )
-    # input and output review of one sentence are both stated there; the same text as the organisation's
-    # technical measures is at most one field's fact
-    reused = [p for p in ("safety.input_review", "safety.output_review", "organization.tech_measures")]
-    assert all(result.sources[p].uncertain for p in reused)
-    assert "同一段文字" in result.sources["organization.tech_measures"].note
-    alone = _model_run({"safety": {"safety": {"input_review": shared, "output_review": shared}}})
-    assert not alone.sources["safety.input_review"].uncertain
-    assert not alone.sources["safety.output_review"].uncertain
+    for path in ("safety.accuracy_measures", "organization.tech_measures"):
+        assert result.sources[path].uncertain and "同一段文字" in result.sources[path].note, path
+    # two fields of one block may both be stated by one sentence
+    siblings = _model_run(
+        {"organization": {"organization": {"tech_measures": shared, "staff_qualifications": shared}}}, text
+    )
+    assert not siblings.sources["organization.tech_measures"].uncertain
+    assert not siblings.sources["organization.staff_qualifications"].uncertain
+
+
+# --- speed: the model is asked only what the rules did not find, within a budget from the schema ----------
+
+
+def test_the_model_is_asked_only_for_fields_the_rules_did_not_fill() -> None:
+    from assistant.drafting.extraction.modelfill import full_path
+
+    text = (DESCRIPTIONS / "writing-assistant.md").read_text(encoding="utf-8")
+    llm, schemas = _group_replies({})
+    result = extract_facts(text, llm, load_spec())
+    certain = {re.sub(r"\[\d+\]", "", p) for p, f in result.sources.items() if not f.uncertain}
+    asked = {full_path(k) for schema in schemas for k in schema_keys(schema)}
+    # entity name, launch date, user scale, staff count … were found by the rules: not asked again
+    assert {"entity.name", "organization.staff_count", "product.user_scale"} <= certain
+    assert not (asked & certain - {p for p in asked if p.startswith("algorithm.models")})
+    # fields the rules left open are still asked, and the prompt lists only the asked fields
+    assert {"entity.address", "safety.data_security"} <= asked
+    prompt = next(c[-1].content for c in llm.calls if "entity.address" in c[-1].content)
+    assert "entity.name：" not in prompt
+
+
+def test_a_group_the_rules_filled_is_not_asked_and_budgets_follow_the_schema() -> None:
+    from assistant.drafting.extraction.modelfill import run_groups
+    from assistant.drafting.extraction.schemas import token_budget
+
+    budgets: list[int] = []
+
+    class Budget(FakeLLM):
+        def complete(self, messages, *, max_tokens=1024, **kwargs):  # type: ignore[no-untyped-def, override]
+            budgets.append(max_tokens)
+            return super().complete(messages, max_tokens=max_tokens, **kwargs)
+
+    filing = next(g for g in GROUPS if g.key == "filing")
+    everything = frozenset(full for full in (k for k in schema_keys(group_schema(filing))))
+    llm = Budget(responder=lambda m: "{}")
+    assert list(run_groups("描述" * 20, llm, [filing], filled=everything)) == []
+    assert llm.calls == []
+    safety = next(g for g in GROUPS if g.key == "safety")
+    part = frozenset({"safety.input_review", "safety.output_review", "safety.human_review"})
+    list(run_groups("描述" * 20, llm, [safety]))
+    list(run_groups("描述" * 20, llm, [safety], filled=part))
+    assert budgets == [token_budget(group_schema(safety)), token_budget(group_schema(safety, part))]
+    assert budgets[1] < budgets[0]
+
+
+# --- free-text, list and port rules (spec/extraction.yaml clauses / lists / ports) ---------------------
+
+PODCAST = (
+    "北京声湾科技有限公司推出“声湾播客”App，功能包括：一是“AI 配音”，把文稿合成为人声朗读；二是“片段剪辑”，"
+    "自动去掉口误和停顿；三是“封面生成”，按节目标题生成封面图。另外还提供字幕翻译、节目推荐等功能。"
+    "用户以播客主播和有声书作者为主，多在节目制作和课程录制等场景中使用。"
+    "输入为用户上传的文稿和录音（MP3、WAV），输出为合成音频和封面图片。"
+    "所有合成音频开头播放“本音频由人工智能合成”的语音提示，音频文件的元数据中写入隐式标识。"
+    "用户提交的文稿先经过敏感词过滤，合成结果再经内容安全模型审核后才能发布；另有 3 名审核员人工复核被举报的节目。"
+    "举报经客服受理后转交内容安全组核实，处理结果通过站内信告知。"
+    "服务部署在阿里云华北 2（北京）地域。平台不直接面向未成年人，对发布违规内容的账号予以封禁。"
+)
+
+
+def test_free_text_lists_and_ports_are_read_by_rules() -> None:
+    result = rules_only(PODCAST)
+    facts = result.facts.as_dict()
+    product, safety, algorithm = facts["product"], facts["safety"], facts["algorithm"]
+    # an enumeration after its intro (quoted names), and a 提供…等功能 frame
+    names = [f["name"] for f in product["features"]]
+    assert names[:3] == ["AI 配音", "片段剪辑", "封面生成"] and {"字幕翻译", "节目推荐"} <= set(names)
+    assert product["scenarios"] == ["节目制作", "课程录制"]
+    assert "播客主播和有声书作者" in product["audience"]
+    assert "阿里云华北 2（北京）" in product["deployment"]
+    # data ports: the modality by vocabulary, the file formats by name
+    assert [i["modality"] for i in algorithm["inputs"]] == ["文本", "音频"]
+    assert algorithm["inputs"][1]["formats"] == ["MP3", "WAV"] and "formats" not in algorithm["inputs"][0]
+    assert [o["modality"] for o in algorithm["outputs"]] == ["音频", "图像"]
+    assert "语音提示" in safety["labeling"]["explicit"] and "元数据" in safety["labeling"]["implicit"]
+    assert "敏感词过滤" in safety["input_review"] and "内容安全模型审核" in safety["output_review"]
+    assert "审核员人工复核" in safety["human_review"]
+    assert "转交内容安全组核实" in safety["complaint"]["process"]
+    assert "封禁" in safety["account_measures"]
+    # every value carries its source sentence, and none of them is uncertain
+    for path in ("product.features[3].name", "safety.labeling.explicit", "algorithm.inputs[1].formats"):
+        found = result.sources[path]
+        assert not found.uncertain and found.sentence and found.sentence in PODCAST
+
+
+def test_clause_rules_respect_negation_questions_and_block_applicability() -> None:
+    text = (
+        "江南云帆科技有限公司的“云帆客服”开放平台不直接面向个人，只向企业客户提供接口。"
+        "客户常问：这个能用于什么场景？"
+        "同一商品对不同用户不区别定价。"
+    )
+    facts = rules_only(text).facts.as_dict()
+    assert "audience" not in facts["product"]  # 不直接面向个人 says who is not served
+    assert "scenarios" not in facts["product"]  # a question is not a scenario
+    assert "dispatch" not in facts  # a dispatch block only for a dispatch algorithm
+    assert "不区别定价" in facts["safety"]["pricing_fairness"]

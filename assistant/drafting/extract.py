@@ -25,7 +25,7 @@ from assistant.drafting.extraction.grounding import ground
 from assistant.drafting.extraction.modelfill import Progress, run_groups
 from assistant.drafting.extraction.record import Found, set_path
 from assistant.drafting.extraction.rules import RuleResult, extract_rules
-from assistant.drafting.extraction.schemas import ENUMS, Group, applicable_groups
+from assistant.drafting.extraction.schemas import ENUMS, Group, applicable_groups, filled_paths
 from assistant.drafting.extraction.text import (
     MAX_DESCRIPTION_CHARS,
     MAX_LOCAL_DESCRIPTION_CHARS,
@@ -163,7 +163,8 @@ def extract_facts(
         role = _value(sources, "filing.role")
         kind = _value(sources, "filing.algorithm_type")
         groups = applicable_groups(role, kind, masked)
-        for reply in run_groups(masked, llm, groups, on_progress, sink):
+        filled = filled_paths(rules.found)
+        for reply in run_groups(masked, llm, groups, on_progress, sink, filled):
             if reply.error:
                 group_errors.append(f"{reply.group.title}：{reply.error}")
                 continue

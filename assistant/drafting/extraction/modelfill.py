@@ -10,13 +10,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.drafting.extraction.schemas import ENUMS, Group, group_schema, schema_keys
+from assistant.drafting.extraction.schemas import ENUMS, Group, group_schema, schema_keys, token_budget
 from assistant.drafting.llm import LLM, CallSink, LLMError, Message, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.facts import label_for
-
-GROUP_MAX_TOKENS = {"features": 500, "models": 450, "algorithm": 550, "safety": 600, "organization": 400}
-DEFAULT_MAX_TOKENS = 300
 
 
 @dataclass
@@ -55,10 +52,10 @@ def _fields(schema: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def messages_for(description: str, group: Group) -> list[Message]:
-    prompt = render(
-        "facts", description=data_block(description), group=group.title, fields=_fields(group_schema(group))
-    )
+def messages_for(description: str, group: Group, schema: dict[str, Any] | None = None) -> list[Message]:
+    """The group's prompt; the description comes first, so every group shares the same prefix."""
+    fields = _fields(schema if schema is not None else group_schema(group))
+    prompt = render("facts", description=data_block(description), group=group.title, fields=fields)
     return [Message("system", render("facts_system")), Message("user", prompt)]
 
 
@@ -75,9 +72,13 @@ def run_groups(
     groups: list[Group],
     on_progress: ProgressCallback | None = None,
     sink: CallSink | None = None,
+    filled: frozenset[str] = frozenset(),
 ) -> Iterator[GroupReply]:
-    """Ask the model for each group in turn; a group whose reply is not valid JSON is retried once, then
-    reported and skipped (the other groups still run). Every call goes to `sink` (round `extract <group>`)."""
+    """Ask the model for each group in turn, only for the fields not in `filled` (a group left with none is
+    not asked); a group whose reply is not valid JSON is retried once, then reported and skipped (the other
+    groups still run). Every call goes to `sink` (round `extract <group>`)."""
+    schemas = {g.key: group_schema(g, filled) for g in groups}
+    groups = [g for g in groups if schema_keys(schemas[g.key])]
     began = time.monotonic()
     for index, group in enumerate(groups, 1):
         elapsed = time.monotonic() - began
@@ -85,10 +86,11 @@ def run_groups(
         if on_progress:
             on_progress(Progress(index, len(groups), group.title, elapsed, estimate))
         started = time.monotonic()
-        messages = messages_for(description, group)
+        schema: dict[str, Any] = schemas[group.key]
+        messages = messages_for(description, group, schema)
+        budget = token_budget(schema)
         error = ""
         data: Any = None
-        schema: dict[str, Any] = group_schema(group)
         for _attempt in range(2):
             try:
                 raw = call_model(
@@ -96,7 +98,7 @@ def run_groups(
                     messages,
                     round=f"extract {group.key}",
                     sink=sink,
-                    max_tokens=GROUP_MAX_TOKENS.get(group.key, DEFAULT_MAX_TOKENS),
+                    max_tokens=budget,
                     temperature=0.0,
                     json_schema=schema,
                 )

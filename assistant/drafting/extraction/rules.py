@@ -13,7 +13,7 @@ import yaml
 from assistant import SPEC_DIR
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.text import Sentence, sentence_at, sentences
-from assistant.facts import credit_code_problem
+from assistant.facts import credit_code_problem, field_specs, type_matches
 from assistant.numerals import cn_to_int
 
 HAN = r"\u4e00-\u9fff"
@@ -230,6 +230,9 @@ def extract_rules(text: str) -> RuleResult:
     _enumerations(reader)
     _numbers(reader)
     _people(reader)
+    _clauses(reader)
+    _lists(reader)
+    _ports(reader)
     return reader.result
 
 
@@ -815,3 +818,167 @@ def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool)
         return ""
     end = sentence.start + m.start("title") + len(title)
     return r.text[name_before(r.text, end, breaks=("，", "是", "由", "的", "组", "团队")) : end]
+
+
+# --- free text, lists and data ports (keyword rules in spec/extraction.yaml) ------------------------------
+
+_SEGMENT_END = re.compile(r"[，,]")
+
+
+def segments(sentence: Sentence) -> list[tuple[int, int]]:
+    """The comma-delimited segments of a sentence as absolute spans (enumeration commas 、 stay inside)."""
+    out, start = [], 0
+    for m in _SEGMENT_END.finditer(sentence.text):
+        out.append((start, m.start()))
+        start = m.end()
+    out.append((start, len(sentence.text)))
+    return [(sentence.start + a, sentence.start + b) for a, b in out if b > a]
+
+
+def _clauses(r: _Reader) -> None:
+    """Free-text facts: the segment (or sentence) of the first sentence where the field's cue matches."""
+    taken = r.result.paths()
+    for path, rule in keyword_rules()["clauses"].items():
+        if path in taken or not _block_applies(r, path):
+            continue
+        cues = rule["cue"] if isinstance(rule["cue"], list) else [rule["cue"]]
+        for cue in cues:
+            span = _clause_span(r, _rx(cue), rule)
+            if span and len(value := clause_value(r.text, *span)) >= 4:
+                r.add(path, value, *span)
+                break
+
+
+def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tuple[int, int] | None:
+    also = _rx(rule["with"]) if rule.get("with") else None
+    for sentence in r.sents:
+        m = cue.search(sentence.text)
+        if not m or (also and not also.search(sentence.text)):
+            continue
+        if rule.get("affirmative") and NEGATION_RE.search(sentence.text[: m.start()]):
+            continue
+        if rule.get("whole"):
+            return sentence.start, sentence.end
+        spans = segments(sentence)
+        at = sentence.start + m.start()
+        index = next(i for i, (a, b) in enumerate(spans) if a <= at < b or i == len(spans) - 1)
+        start, end = spans[index]
+        if end - start < rule.get("min", 6) and index + 1 < len(spans):
+            end = spans[index + 1][1]
+        return start, end
+    return None
+
+
+def _block_applies(r: _Reader, path: str) -> bool:
+    """Whether the optional block a path lies in (dispatch, personalization …) applies to the role and
+    type the rules read; blocks without a role or type condition always do."""
+    applies = field_specs()[path.split(".")[0]].applies
+    role = next((f.value for f in r.result.found if f.path == "filing.role"), None)
+    kind = next((f.value for f in r.result.found if f.path == "filing.algorithm_type"), None)
+    if "roles" in applies:
+        return role in applies["roles"]
+    if "types" in applies:
+        return type_matches(kind, applies["types"])
+    return True
+
+
+def _split_items(text: str, limit: int) -> list[str]:
+    """Items of an enumeration (A、B 和 C), each stripped of ordinals and quotes; over-long items are not
+    item names and are left out."""
+    filler = _rx(keyword_rules()["list_fillers"])
+    quoted = QUOTED_RE.findall(text)
+    if quoted:
+        return [
+            q.strip()
+            for q in quoted
+            if len(q.strip()) <= limit and not _rx(keyword_rules()["not_items"]).search(q)
+        ]
+    items = []
+    for part in re.split(r"、|，|,|以及|及|和|与|或", text):
+        part = filler.sub("", part.strip()).strip(' “”"「」')
+        if "的" in part:
+            part = part.rsplit("的", 1)[1]  # 同城货物的在线下单: the head noun is the item
+        if 2 <= len(part) <= limit and not _rx(keyword_rules()["not_items"]).search(part):
+            items.append(part)
+    return list(dict.fromkeys(items))
+
+
+def _list_after_intro(r: _Reader, end: int, limit: int) -> tuple[list[str], int]:
+    """The enumeration after an intro ending at `end`: up to the sentence's 。; several ；-separated items
+    are each named by their first segment (一键美颜，自动磨皮…；AI 换脸，…)."""
+    stop = r.text.find("。", end)
+    body = r.text[end : stop if stop >= 0 else len(r.text)]
+    parts = [p for p in re.split(r"[；;]", body) if p.strip()]
+    if len(parts) > 1:
+        names = [re.split(r"[，,：:]", p.strip(), maxsplit=1)[0] for p in parts]
+        return [i for n in names for i in _split_items(n, limit)[:1]], end + len(body)
+    return _split_items(re.split(r"[，,]", body, maxsplit=1)[0] if "、" in body else body, limit), end + len(
+        body
+    )
+
+
+def _lists(r: _Reader) -> None:
+    """List facts (features, scenarios) from an enumeration after an intro or inside a frame."""
+    for path, rule in keyword_rules()["lists"].items():
+        items: list[str] = []
+        span: tuple[int, int] | None = None
+        for m in _rx(rule["intro"]).finditer(r.text):
+            found, end = _list_after_intro(r, m.end(), rule["max"])
+            if found:
+                items += found
+                span = span or (m.start(), end)
+                break
+        for m in _rx(rule["frame"]).finditer(r.text):
+            group = next((g for g in m.groups() if g), None)
+            if group:
+                found = _split_items(group, rule["max"])
+                items += found
+                span = span or (m.start(), m.end()) if found else span
+        items = list(dict.fromkeys(items))
+        if not items or not span:
+            continue
+        spec = field_specs()[path]
+        if spec.model is None:
+            r.add(path, items, *span)
+            continue
+        for index, item in enumerate(items):  # a list of objects: each item's naming field
+            at = r.text.find(item, span[0])
+            start, end = (at, at + len(item)) if at >= 0 else span
+            r.add(f"{path}[{index}].{spec.name_key}", item, start, end)
+
+
+def _modality(text: str) -> str | None:
+    for name, pattern in keyword_rules()["modalities"].items():
+        if _rx(pattern).search(text):
+            return name
+    return None
+
+
+def _ports(r: _Reader) -> None:
+    """Input and output data: what follows 输入为 / 输出为 … to the end of its clause, split by modality
+    (编辑后的图片和 MP4 短视频 is two outputs), each with its file formats."""
+    formats_rx = _rx(keyword_rules()["file_formats"])
+    for key, pattern in keyword_rules()["ports"].items():
+        m = _rx(pattern).search(r.text)
+        if not m:
+            continue
+        start = m.end()
+        stop = min((i for i in (r.text.find(c, start) for c in "。；;，,") if i >= 0), default=len(r.text))
+        phrase = r.text[start:stop].strip()
+        if len(phrase) < 2:
+            continue
+        ports: list[dict[str, Any]] = []
+        for part in re.split(r"和|及|以及|、(?![A-Z])", phrase) if _modality(phrase) else [phrase]:
+            modality = _modality(part)
+            port: dict[str, Any] = {"description": part.strip()} if not ports and not modality else {}
+            if modality:
+                port["modality"] = modality
+            if found_formats := [f.upper() for f in formats_rx.findall(part)]:
+                port["formats"] = list(dict.fromkeys(found_formats))
+            if port and not any(p.get("modality") == modality and modality for p in ports):
+                ports.append(port)
+        if len(ports) == 1 and "description" not in ports[0]:
+            ports[0]["description"] = phrase
+        for index, port in enumerate(ports):
+            for field_name, value in port.items():
+                r.add(f"algorithm.{key}[{index}].{field_name}", value, m.start(), stop)

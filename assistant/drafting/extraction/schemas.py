@@ -28,6 +28,9 @@ RULE_ONLY = {
     "entity.security_officer.phone",
     "entity.security_officer.email",
 }
+# Lists whose items the rules name but only the model can complete (a model's purpose, architecture …):
+# asked of the model even when the rules filled them, so its entries align with the named items.
+MODEL_COMPLETES = ("algorithm.models",)
 BIOMETRIC_WORDS = (
     "人脸",
     "换脸",
@@ -77,19 +80,23 @@ def applicable_groups(role: str | None, algorithm_type: str | None, description:
     return out
 
 
-def _prepare(schema: dict[str, Any], path: str) -> dict[str, Any] | None:
-    """The facts module's schema without descriptions and rule-only fields, strings bounded."""
-    if re.sub(r"\[\]", "", path) in RULE_ONLY:
+def _prepare(
+    schema: dict[str, Any], path: str, filled: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """The facts module's schema without descriptions, rule-only fields and the fields in `filled` (schema
+    paths the rules already found), strings bounded."""
+    plain = re.sub(r"\[\]", "", path)
+    if plain in RULE_ONLY or (plain in filled and not plain.startswith(MODEL_COMPLETES)):
         return None
     if "anyOf" in schema:
-        options = [o for o in (_prepare(x, path) for x in schema["anyOf"]) if o]
+        options = [o for o in (_prepare(x, path, filled) for x in schema["anyOf"]) if o]
         return {"anyOf": options} if options else None
     kind = schema.get("type")
     if kind == "object":
         properties = {
             key: prepared
             for key, sub in schema.get("properties", {}).items()
-            if (prepared := _prepare(sub, f"{path}.{key}" if path else key)) is not None
+            if (prepared := _prepare(sub, f"{path}.{key}" if path else key, filled)) is not None
         }
         return (
             {"type": "object", "properties": properties, "additionalProperties": False}
@@ -97,7 +104,7 @@ def _prepare(schema: dict[str, Any], path: str) -> dict[str, Any] | None:
             else None
         )
     if kind == "array":
-        items = _prepare(schema["items"], path)
+        items = _prepare(schema["items"], path, filled)
         return {"type": "array", "items": items, "maxItems": 8} if items else None
     out = {k: v for k, v in schema.items() if k != "description"}
     if kind == "string" and "enum" not in out:
@@ -105,9 +112,47 @@ def _prepare(schema: dict[str, Any], path: str) -> dict[str, Any] | None:
     return out
 
 
-def group_schema(group: Group) -> dict[str, Any]:
-    prepared = _prepare(fm.group_schema(group.key), "")
+def group_schema(group: Group, filled: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The group's schema for the model; `filled` (schema paths, list roots included) are left out."""
+    prepared = _prepare(fm.group_schema(group.key), "", filled)
     return prepared or {"type": "object", "properties": {}}
+
+
+def filled_paths(found: list[Any]) -> frozenset[str]:
+    """Schema paths the rules filled for certain (uncertain ones are asked again: agreement confirms them),
+    with the roots of the lists whose items they named."""
+    paths = set()
+    for item in found:
+        if item.uncertain:
+            continue
+        paths.add(re.sub(r"\[\d+\]", "", item.path))
+        if root := re.match(r"(.+?)\[\d+\]", item.path):
+            paths.add(root.group(1))
+    return frozenset(paths)
+
+
+# Output tokens a group's answer may take: a string value up to STRING_MAX characters is rarely more than
+# half of it in tokens; an enumeration or a boolean is a few; a list of objects holds a few items.
+TOKENS_PER_STRING = 36
+TOKENS_PER_CHOICE = 12
+LIST_ITEMS = 3
+TOKENS_OVERHEAD = 40
+MAX_GROUP_TOKENS = 600
+
+
+def token_budget(schema: dict[str, Any]) -> int:
+    """max_tokens for a group from its schema's size (JSON keys and punctuation in the overhead)."""
+
+    def cost(node: dict[str, Any]) -> float:
+        if "anyOf" in node:
+            return max(cost(o) for o in node["anyOf"])
+        if node.get("type") == "object":
+            return sum(cost(sub) + 4 for sub in node["properties"].values())
+        if node.get("type") == "array":
+            return LIST_ITEMS * cost(node["items"])
+        return TOKENS_PER_CHOICE if "enum" in node or node.get("type") == "boolean" else TOKENS_PER_STRING
+
+    return min(MAX_GROUP_TOKENS, int(TOKENS_OVERHEAD + cost(schema)))
 
 
 def schema_keys(schema: dict[str, Any], prefix: str = "") -> list[str]:
