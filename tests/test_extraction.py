@@ -500,9 +500,13 @@ def test_clause_rules_respect_negation_questions_and_block_applicability() -> No
         "江南云帆科技有限公司的“云帆客服”开放平台不直接面向个人，只向企业客户提供接口。"
         "客户常问：这个能用于什么场景？"
         "同一商品对不同用户不区别定价。"
+        "导出文件的元数据里要不要写标识，技术还在评估。"
+        "客服可以识别用户上传的人脸照片中的商品。未满 14 周岁的用户须经家长单独同意。"
     )
     facts = rules_only(text).facts.as_dict()
     assert "audience" not in facts["product"]  # 不直接面向个人 says who is not served
     assert "scenarios" not in facts["product"]  # a question is not a scenario
     assert "dispatch" not in facts  # a dispatch block only for a dispatch algorithm
     assert "不区别定价" in facts["safety"]["pricing_fairness"]
+    assert "labeling" not in facts["safety"]  # a measure still being considered is not stated
+    assert "biometric" not in facts  # a parent's consent for a minor is not consent to face editing

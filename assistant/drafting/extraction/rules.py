@@ -12,6 +12,7 @@ import yaml
 
 from assistant import SPEC_DIR
 from assistant.drafting.extraction.record import Found
+from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
 from assistant.drafting.extraction.text import Sentence, sentence_at, sentences
 from assistant.facts import credit_code_problem, field_specs, type_matches
 from assistant.numerals import cn_to_int
@@ -857,6 +858,8 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
             continue
         if rule.get("affirmative") and NEGATION_RE.search(sentence.text[: m.start()]):
             continue
+        if _rx(keyword_rules()["not_done"]).search(sentence.text):
+            continue
         if rule.get("whole"):
             return sentence.start, sentence.end
         spans = segments(sentence)
@@ -879,6 +882,8 @@ def _block_applies(r: _Reader, path: str) -> bool:
         return role in applies["roles"]
     if "types" in applies:
         return type_matches(kind, applies["types"])
+    if "biometric_editing" in applies.get("when", []):
+        return any(word in r.text for word in BIOMETRIC_WORDS)
     return True
 
 
