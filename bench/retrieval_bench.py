@@ -40,6 +40,7 @@ from assistant.corpus.retrieve import Mode, Retriever  # noqa: E402
 QUESTION_SETS = {
     "dev": ROOT / "bench" / "retrieval_questions.yaml",
     "held-out": ROOT / "bench" / "retrieval_questions_heldout.yaml",
+    "held-out-2": ROOT / "bench" / "retrieval_questions_heldout2.yaml",
 }
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 K = 5
@@ -63,7 +64,7 @@ class Result:
 
 
 def load_questions(path: Path) -> list[Question]:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))  # a list; comment lines above it are fine
     return [
         Question(str(r["id"]), str(r["question"]), {(g["title"], g["article"]) for g in r["gold"]})
         for r in rows
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             f"全量 ingest（冷启动，全部现算向量）{cold_ingest_seconds():.1f} 秒；负载（结束）：{load_average()}"
         )
     if args.misses:
-        # Only the dev set: the held-out set stays unseen so that it measures generalisation.
+        # Only the dev set: the held-out sets stay unseen so that they measure generalisation.
         for qid, text, top in results[("dev", "hybrid")].misses:
             print(f"未命中 {qid} {text} → {' / '.join(top)}")
     return 0
