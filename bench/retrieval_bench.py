@@ -76,7 +76,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def evaluate(retriever: Retriever, questions: list[Question], mode: Mode) -> Result:
+def evaluate(
+    retriever: Retriever, questions: list[Question], mode: Mode, rerank_stage: bool = True
+) -> Result:
     hits1 = hits5 = 0
     reciprocal = 0.0
     latencies: list[float] = []
@@ -84,7 +86,7 @@ def evaluate(retriever: Retriever, questions: list[Question], mode: Mode) -> Res
     for question in questions:
         retriever.clear_query_cache()
         started = time.perf_counter()
-        hits = retriever.search(question.text, k=K, source="regulation", mode=mode)
+        hits = retriever.search(question.text, k=K, source="regulation", mode=mode, rerank_stage=rerank_stage)
         latencies.append((time.perf_counter() - started) * 1000)
         keys = [(hit.title, hit.article) for hit in hits]
         rank = next((i for i, key in enumerate(keys, 1) if key in question.gold), None)
@@ -169,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, questions in sets.items()
             for mode in MODES
         }
+        for name, questions in sets.items():  # the first stage alone (no sentence/duty reranking)
+            results[(name, "hybrid（无第二阶段）")] = evaluate(retriever, questions, "hybrid", False)
         if args.no_thesaurus_row:
             from assistant.corpus import thesaurus
 
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("| 问题集 | 模式 | Recall@1 | Recall@5 | MRR | p50 (ms) | p95 (ms) |")
     print("|---|---|---|---|---|---|---|")
-    for (name, mode), result in results.items():
+    for (name, mode), result in sorted(results.items(), key=lambda item: list(sets).index(item[0][0])):
         print(
             f"| {name} ({len(sets[name])}) | {mode} | {result.recall1:.3f} | {result.recall5:.3f} | "
             f"{result.mrr:.3f} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |"

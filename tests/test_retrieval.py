@@ -137,7 +137,13 @@ def test_hybrid_score_above_half_needs_both_sides(retriever: Retriever) -> None:
     assert hits[0].score > 0.5  # both the lexical and the dense side support it
     assert hits[0].similarity is not None and 0 < hits[0].similarity <= 1
     assert all(h.score <= 0.5 + LEXICAL_WEIGHT + 1e-3 for h in hits)  # scores are rounded to 4 places
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # The first stage orders by the fused score; the second stage reorders but keeps each hit's fused score.
+    first = retriever.search("终止服务后多久办理注销备案", k=5, source="regulation", rerank_stage=False)
+    assert [h.score for h in first] == sorted((h.score for h in first), reverse=True)
+    assert {(h.title, h.article): h.score for h in hits}.items() <= {
+        (h.title, h.article): h.score
+        for h in retriever.search("终止服务后多久办理注销备案", k=20, source="regulation", rerank_stage=False)
+    }.items()
 
 
 def test_explicit_reference_resolves_directly(retriever: Retriever) -> None:

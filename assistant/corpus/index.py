@@ -1,6 +1,8 @@
 """The chromadb index over corpus/: one chunk per regulation article (long ones split by 款 with the
 article header repeated), one chunk per past-filing section and one per practice-note section (source
-"practice"). Ingest is incremental by content hash."""
+"practice"). Each article's sentences are also indexed, one record each, in a second collection
+(`SENTENCE_COLLECTION`, source "sentence") that the retriever's reranker reads. Ingest is incremental by
+content hash."""
 
 from __future__ import annotations
 
@@ -31,11 +33,13 @@ from assistant.textnorm import tokenize
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 COLLECTION = "beian-corpus"
+SENTENCE_COLLECTION = "beian-sentences"
 META_COLLECTION = "beian-meta"
 REVISION_ID = "revision"
 MAX_CHUNK_CHARS = 480
 BATCH = 32
 _SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
+MIN_SENTENCE_CHARS = 6
 
 
 @dataclass
@@ -76,6 +80,27 @@ def article_chunks(regulation: Regulation, file_key: str, file_hash: str) -> lis
             meta = {**base, "paragraph": paragraph, "tokens": " ".join(tokenize(f"{article.chapter} {text}"))}
             chunks.append(Chunk(f"reg:{file_key}:{article.number}:{paragraph}", text, meta))
     return chunks
+
+
+def article_sentences(regulation: Regulation, file_key: str, file_hash: str) -> list[Chunk]:
+    """Every sentence (and every 项) of every article, one record each, for sentence-level reranking: a long
+    article that lists several duties is then judged by the duty a question is about."""
+    sentences: list[Chunk] = []
+    for article in regulation.articles:
+        base = {
+            "source": "sentence",
+            "title": regulation.title,
+            "article": article.label,
+            "historical": regulation.meta.historical,
+            "file": file_key,
+            "file_hash": file_hash,
+        }
+        blocks = (block for para in article.paragraphs for block in (para.text, *para.items))
+        parts = (s.strip() for block in blocks for s in _SENTENCE_END.split(block))
+        for number, text in enumerate((p for p in parts if len(p) >= MIN_SENTENCE_CHARS), 1):
+            chunk_id = f"sen:{file_key}:{article.number}:{number}"
+            sentences.append(Chunk(chunk_id, text, {**base, "sentence": number}))
+    return sentences
 
 
 def split_section(text: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
@@ -196,13 +221,18 @@ def make_client(settings: Settings) -> Any:
     )
 
 
-def get_collection(settings: Settings, client: Any = None) -> Any:
+def get_collection(settings: Settings, client: Any = None, name: str = COLLECTION) -> Any:
     from assistant.corpus.embeddings import embedding_function
 
     client = client or make_client(settings)
     return client.get_or_create_collection(
-        COLLECTION, embedding_function=embedding_function(settings), metadata={"hnsw:space": "cosine"}
+        name, embedding_function=embedding_function(settings), metadata={"hnsw:space": "cosine"}
     )
+
+
+def get_sentence_collection(settings: Settings, client: Any = None) -> Any:
+    """The articles' sentences (same embedding function and space as the chunks)."""
+    return get_collection(settings, client, SENTENCE_COLLECTION)
 
 
 @dataclass
@@ -221,7 +251,7 @@ class IngestReport:
 
 # Bump when chunking, chunk text or BM25 tokens change: every file's stored hash then differs and the
 # next ingest re-indexes it (the jieba user dictionary is part of the fingerprint for the same reason).
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"  # 3: article sentences in their own collection
 _TERMS_FILE = SPEC_DIR / "terms.txt"
 
 
@@ -252,13 +282,14 @@ def corpus_files(settings: Settings) -> dict[str, Path]:
 
 
 def _chunks_for(key: str, path: Path, file_hash: str, report: IngestReport) -> list[Chunk] | None:
+    """The file's chunks; a regulation's article sentences follow its article chunks (source "sentence")."""
     from assistant.spec import load_spec
 
     try:
         if key.startswith("regulations/"):
             regulation, warnings = parse_regulation_file(path)
             report.issues.extend(warnings)
-            return article_chunks(regulation, key, file_hash)
+            return article_chunks(regulation, key, file_hash) + article_sentences(regulation, key, file_hash)
         if key.startswith("practice/"):
             return practice_chunks(parse_note(path.read_text(encoding="utf-8"), str(path)), key, file_hash)
         doc = parse_filing_text(path.read_text(encoding="utf-8"), str(path))
@@ -271,7 +302,8 @@ def _chunks_for(key: str, path: Path, file_hash: str, report: IngestReport) -> l
 
 
 def corpus_chunks(settings: Settings) -> tuple[list[Chunk], IngestReport]:
-    """Every chunk of every well-formed corpus file, as ingest would write them (the report lists issues)."""
+    """Every chunk of every well-formed corpus file, as ingest would write them, article sentences included
+    (the report lists issues)."""
     report = IngestReport()
     chunks: list[Chunk] = []
     for key, path in corpus_files(settings).items():
@@ -286,30 +318,34 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
     """Bring the index in line with corpus/: skip unchanged files, re-index changed ones, drop removed ones.
     A malformed file is reported (file and line) and left out; every other file still indexes."""
     collection = collection or get_collection(settings)
+    sentences = get_sentence_collection(settings)
     indexed = _indexed_files(collection)
     files = corpus_files(settings)
     report = IngestReport()
     pending: list[Chunk] = []
     for key in sorted(set(indexed) - set(files)):
-        collection.delete(where={"file": key})
+        for target in (collection, sentences):
+            target.delete(where={"file": key})
         report.removed.append(key)
     for key, path in files.items():
         file_hash = _hash(path)
         if indexed.get(key) == file_hash:
             report.unchanged.append(key)
             continue
-        if key in indexed:
-            collection.delete(where={"file": key})
+        for target in (collection, sentences):
+            target.delete(where={"file": key})
         chunks = _chunks_for(key, path, file_hash, report)
         if chunks is None:
             continue
         (report.updated if key in indexed else report.added).append(key)
         pending.extend(chunks)
-    _write(collection, pending, progress, _vector_cache(settings) if pending else None, settings)
+    cache = _vector_cache(settings) if pending else None
+    _write(collection, [c for c in pending if c.metadata["source"] != "sentence"], progress, cache, settings)
+    _write(sentences, [c for c in pending if c.metadata["source"] == "sentence"], None, cache, settings)
     meta = get_meta_collection(settings)
     if report.changed or not current_revision(meta):
         bump_revision(meta)
-    report.chunks_written = len(pending)
+    report.chunks_written = sum(c.metadata["source"] != "sentence" for c in pending)
     return report
 
 

@@ -12,7 +12,11 @@ Fusion: the dense cosine is min-max normalised over the candidates, the BM25 sco
 over the searchable chunks, and `score = 0.5 · dense + LEXICAL_WEIGHT · bm25`. A score-based combination
 keeps the margin information that reciprocal rank fusion throws away. One side alone can give at most 0.5,
 so a score above 0.5 still means that both retrievers support the chunk (assistant.drafting.chat relies on
-this). The BM25 side also reads the query expanded with regulation terms (assistant.corpus.thesaurus)."""
+this). The BM25 side also reads the query expanded with regulation terms (assistant.corpus.thesaurus).
+
+Second stage (hybrid mode): the best `rerank.DEPTH` articles are reordered by their sentence closest to the
+question and by who their duties fall on (assistant.corpus.rerank); each hit keeps its fused score and
+names that sentence (`Hit.sentence`)."""
 
 from __future__ import annotations
 
@@ -27,8 +31,15 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from assistant.config import Settings
+from assistant.corpus import rerank
+from assistant.corpus.duties import actor_mismatch
 from assistant.corpus.embeddings import embedding_function
-from assistant.corpus.index import current_revision, get_collection, get_meta_collection
+from assistant.corpus.index import (
+    current_revision,
+    get_collection,
+    get_meta_collection,
+    get_sentence_collection,
+)
 from assistant.corpus.regulations import ArticleRegistry
 from assistant.corpus.thesaurus import asks_for_examples, regulation_terms
 from assistant.numerals import cn_to_int
@@ -65,6 +76,7 @@ class Hit:
     metadata: dict[str, Any]
     similarity: float | None = None  # dense cosine similarity (hybrid and dense modes)
     direct: bool = False  # resolved from an explicit article reference in the query
+    sentence: str | None = None  # the article's sentence closest to the query (reranked hybrid hits)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -82,10 +94,17 @@ class Query:
 class Retriever:
     """Search over the index; the BM25 side is rebuilt when the index changes (`refresh`)."""
 
-    def __init__(self, settings: Settings, registry: ArticleRegistry | None = None, collection: Any = None):
+    def __init__(
+        self,
+        settings: Settings,
+        registry: ArticleRegistry | None = None,
+        collection: Any = None,
+        sentences: Any = None,
+    ):
         self.settings = settings
         self.registry = registry
         self.collection = collection or get_collection(settings)
+        self.sentences = sentences or get_sentence_collection(settings)
         self.meta = get_meta_collection(settings)
         self.embed = embedding_function(settings)
         self._lock = threading.Lock()
@@ -96,6 +115,8 @@ class Retriever:
         self._position: dict[str, int] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._bm25: BM25Okapi | None = None
+        self._sentence_ids: dict[tuple[str, str], list[str]] = {}
+        self._sentence_article: dict[str, tuple[str, str]] = {}
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def refresh(self) -> None:
@@ -110,7 +131,17 @@ class Retriever:
             self._masks = {}
             corpus = [m.get("tokens", "").split() or ["_"] for m in self._metas]
             self._bm25 = BM25Okapi(corpus, k1=BM25_K1, b=BM25_B) if corpus else None
+            self._load_sentences()
             self._revision = revision
+
+    def _load_sentences(self) -> None:
+        """Which indexed sentences belong to which article (ids only; texts and vectors stay in chromadb)."""
+        result = self.sentences.get(include=["metadatas"])
+        self._sentence_ids, self._sentence_article = {}, {}
+        for sentence_id, meta in zip(result["ids"], result["metadatas"] or [], strict=True):
+            key = (str((meta or {}).get("title", "")), str((meta or {}).get("article", "")))
+            self._sentence_ids.setdefault(key, []).append(sentence_id)
+            self._sentence_article[sentence_id] = key
 
     def _ensure(self) -> None:
         """Reload when another ingest (in any process) changed the index since the last load."""
@@ -239,6 +270,7 @@ class Retriever:
         regulation: str | None = None,
         include_historical: bool = False,
         mode: Mode = "hybrid",
+        rerank_stage: bool = True,
     ) -> list[Hit]:
         if not text.strip():
             raise ValueError("检索问题不能为空")
@@ -268,6 +300,9 @@ class Retriever:
             else:
                 scores = {i: 0.5 * d + LEXICAL_WEIGHT * float(lexical[i]) for i, d in dense.items()}
         ordered = sorted(scores, key=lambda i: (-scores[i], i))
+        sentences: dict[tuple[str, str], str] = {}
+        if mode == "hybrid" and rerank_stage:
+            ordered, sentences = self._rerank(text, vector, ordered, scores, cosines)
         direct = self._direct(query, mask, ordered)
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
@@ -279,10 +314,80 @@ class Retriever:
             seen.add(key)
             score = 1.0 if index in direct else round(scores.get(index, 0.0), 4)
             similarity = round(cosines[index], 4) if index in cosines else None
-            hits.append(self._hit(index, score, similarity, index in direct))
+            hit = self._hit(index, score, similarity, index in direct)
+            hit.sentence = sentences.get(key)
+            hits.append(hit)
             if len(hits) == k:
                 break
         return hits
+
+    # --- second stage ----------------------------------------------------------------------------
+
+    def _article_key(self, index: int) -> tuple[str, str]:
+        meta = self._metas[index]
+        return (str(meta.get("title", "")), str(meta.get("article") or self._ids[index]))
+
+    def _rerank(
+        self,
+        text: str,
+        vector: np.ndarray,
+        ordered: list[int],
+        scores: dict[int, float],
+        cosines: dict[int, float],
+    ) -> tuple[list[int], dict[tuple[str, str], str]]:
+        """Reorder the chunks of the first `rerank.DEPTH` articles; the rest keep their order. Returns the
+        new order and, per article, its sentence closest to the query."""
+        head: list[int] = []
+        articles: list[tuple[str, str]] = []
+        for index in ordered:
+            key = self._article_key(index)
+            if key not in articles:
+                if len(articles) == rerank.DEPTH:
+                    break
+                articles.append(key)
+            head.append(index)
+        closest, sentences = self._closest_sentences(vector, articles)
+        candidates = [
+            rerank.Candidate(
+                i, scores[i], closest.get(self._article_key(i)), cosines.get(i), self._mismatch(text, i)
+            )
+            for i in head
+        ]
+        order = rerank.order(candidates)
+        return sorted(head, key=lambda i: (-order[i], i)) + ordered[len(head) :], sentences
+
+    def _closest_sentences(
+        self, vector: np.ndarray, articles: list[tuple[str, str]]
+    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], str]]:
+        """Per article, the best cosine of its indexed sentences with the query, and that sentence."""
+        ids = [i for key in articles for i in self._sentence_ids.get(key, [])]
+        if not ids:
+            return {}, {}
+        result = self.sentences.query(
+            query_embeddings=[vector.tolist()],
+            n_results=len(ids),
+            ids=ids,
+            include=["distances", "documents"],
+        )
+        best: dict[tuple[str, str], float] = {}
+        texts: dict[tuple[str, str], str] = {}
+        documents = (result.get("documents") or [[]])[0]
+        for sentence_id, distance, document in zip(
+            result["ids"][0], result["distances"][0], documents, strict=True
+        ):
+            key = self._sentence_article[sentence_id]
+            similarity = 1.0 - float(distance)
+            if similarity > best.get(key, -2.0):
+                best[key], texts[key] = similarity, document
+        return best, texts
+
+    def _mismatch(self, question: str, index: int) -> bool:
+        """Whether every duty of this regulation chunk falls on an actor the question is not about."""
+        meta = self._metas[index]
+        if meta.get("source") != "regulation":
+            return False
+        body = self._docs[index].split("\n", 1)[-1]  # without the 《title》第X条 header line
+        return actor_mismatch(question, body, str(meta.get("chapter", "")))
 
     def _hit(self, index: int, score: float, similarity: float | None, direct: bool = False) -> Hit:
         meta = self._metas[index]
