@@ -128,3 +128,11 @@ def test_new_held_out_set_covers_every_current_regulation() -> None:
     }
     rows = yaml.safe_load((ROOT / "bench" / "retrieval_questions_heldout2.yaml").read_text(encoding="utf-8"))
     assert len(rows) >= 30 and {g["title"] for row in rows for g in row["gold"]} == current
+
+
+def test_ingest_restores_missing_sentences(settings: Settings) -> None:  # noqa: F811
+    sentences = get_sentence_collection(settings)
+    count = sentences.count()
+    sentences.delete(where={"title": RECO})
+    report = ingest(settings)
+    assert f"regulations/{RECO}.md" in report.updated and sentences.count() == count

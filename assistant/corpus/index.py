@@ -320,16 +320,19 @@ def ingest(settings: Settings, progress: ProgressFn | None = None, collection: A
     collection = collection or get_collection(settings)
     sentences = get_sentence_collection(settings)
     indexed = _indexed_files(collection)
+    indexed_sentences = _indexed_files(sentences)
     files = corpus_files(settings)
     report = IngestReport()
     pending: list[Chunk] = []
-    for key in sorted(set(indexed) - set(files)):
+    for key in sorted((set(indexed) | set(indexed_sentences)) - set(files)):
         for target in (collection, sentences):
             target.delete(where={"file": key})
-        report.removed.append(key)
+        if key in indexed:
+            report.removed.append(key)
     for key, path in files.items():
         file_hash = _hash(path)
-        if indexed.get(key) == file_hash:
+        sentences_current = not key.startswith("regulations/") or indexed_sentences.get(key) == file_hash
+        if indexed.get(key) == file_hash and sentences_current:
             report.unchanged.append(key)
             continue
         for target in (collection, sentences):
