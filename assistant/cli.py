@@ -96,6 +96,8 @@ def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
             "practice": f"[实务笔记] {hit.title}·{hit.metadata.get('heading', '')}",
         }.get(hit.source, f"[往期备案 {hit.metadata.get('filing_id')}] {hit.title}")
         print(f"{rank}. {label}  (score {hit.score:.3f})\n   {hit.text[:160].replace(chr(10), ' ')}")
+        if hit.sentence:
+            print(f"   最贴近的句子：{hit.sentence}")
     return 0
 
 

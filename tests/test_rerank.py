@@ -36,7 +36,8 @@ def test_article_actors_read_from_duty_sentences() -> None:
 def test_question_actors_default_to_the_filer() -> None:
     assert question_actors("我们的数据要不要分类分级？") == {"provider"}
     assert "state" in question_actors("监管部门来检查，会看哪些材料？")
-    assert "user" in question_actors("作为普通用户，发现违规内容可以找谁投诉？")
+    assert question_actors("作为普通用户，发现违规内容可以找谁投诉？") == {"user"}  # the user's own voice
+    assert question_actors("用户要求删除数据，我们必须删吗？") == {"provider"}
 
 
 def test_actor_mismatch() -> None:

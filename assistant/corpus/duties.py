@@ -23,7 +23,10 @@ _ACTOR_SPAN = 30  # characters before the modal that may name the actor
 
 class QuestionActors(BaseModel):
     default: list[str] = Field(default_factory=list)
-    markers: dict[str, list[str]] = Field(default_factory=dict)
+    markers: dict[str, list[str]] = Field(default_factory=dict, description="actors a question adds")
+    own_voice: dict[str, list[str]] = Field(
+        default_factory=dict, description="actors that replace the default"
+    )
 
 
 class Duties(BaseModel):
@@ -69,7 +72,8 @@ def article_actors(text: str) -> set[str]:
 
 def question_actors(text: str) -> set[str]:
     data = duties().question
-    wanted = set(data.default)
+    voice = {name for name, words in data.own_voice.items() if any(word in text for word in words)}
+    wanted = voice or set(data.default)
     wanted |= {name for name, words in data.markers.items() if any(word in text for word in words)}
     return wanted
 
