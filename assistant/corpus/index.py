@@ -53,22 +53,26 @@ def _article_header(article: Article) -> str:
     return f"《{article.regulation}》{article.label}"
 
 
+def _article_meta(regulation: Regulation, article: Article, file_key: str, file_hash: str) -> dict[str, Any]:
+    return {
+        "source": "regulation",
+        "title": regulation.title,
+        "article": article.label,
+        "article_number": article.number,
+        "chapter": article.chapter,
+        "section": article.section,
+        "issuing_bodies": regulation.meta.issuing_bodies,
+        "effective": regulation.meta.date_in_force,
+        "historical": regulation.meta.historical,
+        "file": file_key,
+        "file_hash": file_hash,
+    }
+
+
 def article_chunks(regulation: Regulation, file_key: str, file_hash: str) -> list[Chunk]:
     chunks: list[Chunk] = []
     for article in regulation.articles:
-        base = {
-            "source": "regulation",
-            "title": regulation.title,
-            "article": article.label,
-            "article_number": article.number,
-            "chapter": article.chapter,
-            "section": article.section,
-            "issuing_bodies": regulation.meta.issuing_bodies,
-            "effective": regulation.meta.date_in_force,
-            "historical": regulation.meta.historical,
-            "file": file_key,
-            "file_hash": file_hash,
-        }
+        base = _article_meta(regulation, article, file_key, file_hash)
         header = _article_header(article)
         if len(article.text) <= MAX_CHUNK_CHARS or len(article.paragraphs) == 1:
             groups = [(0, article.text)]
@@ -87,14 +91,7 @@ def article_sentences(regulation: Regulation, file_key: str, file_hash: str) -> 
     article that lists several duties is then judged by the duty a question is about."""
     sentences: list[Chunk] = []
     for article in regulation.articles:
-        base = {
-            "source": "sentence",
-            "title": regulation.title,
-            "article": article.label,
-            "historical": regulation.meta.historical,
-            "file": file_key,
-            "file_hash": file_hash,
-        }
+        base = {**_article_meta(regulation, article, file_key, file_hash), "source": "sentence"}
         blocks = (block for para in article.paragraphs for block in (para.text, *para.items))
         parts = (s.strip() for block in blocks for s in _SENTENCE_END.split(block))
         for number, text in enumerate((p for p in parts if len(p) >= MIN_SENTENCE_CHARS), 1):
