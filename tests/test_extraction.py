@@ -223,7 +223,7 @@ def test_model_layer_groups_schemas_grounding_and_rule_precedence() -> None:
     assert facts["product"]["launch_date"] == "2024-09-12"
     assert "application_field" not in facts["product"]  # the echoed schema placeholder is dropped
     assert facts["product"]["features"][0]["name"] == "智能续写"
-    assert facts["safety"]["complaint"]["entrance"] == "App「我的—帮助与反馈」"
+    assert "App「我的—帮助与反馈」" in facts["safety"]["complaint"]["entrance"]
     # the model's 云帆大模型 entry merges into the rules' model (its invented architecture is dropped); the
     # classifier the rules did not name is appended
     models = facts["algorithm"]["models"]
@@ -291,7 +291,8 @@ def test_openai_path_sends_each_group_schema(tmp_path: Path, monkeypatch: pytest
 
     def responder(body: dict[str, Any]) -> str:
         schema = body["response_format"]["json_schema"]["schema"]
-        reply = {"complaint_labeling": {"safety": {"complaint": {"entrance": "App「我的—帮助与反馈」"}}}}
+        measures = "输入输出都经过敏感词库（约 12 万条，每周更新）和分类模型双重审核"
+        reply = {"organization": {"organization": {"tech_measures": measures}}}
         return json.dumps(reply.get(_group_of(schema), {}), ensure_ascii=False)
 
     with OpenAITestServer() as server:
@@ -307,7 +308,7 @@ def test_openai_path_sends_each_group_schema(tmp_path: Path, monkeypatch: pytest
     # one request per group with fields left to fill (groups the rules filled are not asked)
     assert all(f["type"] == "json_schema" for f in formats) and len(formats) >= 6
     facts = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert facts["safety"]["complaint"]["entrance"] == "App「我的—帮助与反馈」"
+    assert facts["organization"]["tech_measures"].startswith("输入输出都经过敏感词库")
     assert facts["entity"]["credit_code"] == "91330106MA2H7K3B80"
 
 
@@ -465,7 +466,7 @@ PODCAST = (
     "输入为用户上传的文稿和录音（MP3、WAV），输出为合成音频和封面图片。"
     "所有合成音频开头播放“本音频由人工智能合成”的语音提示，音频文件的元数据中写入隐式标识。"
     "用户提交的文稿先经过敏感词过滤，合成结果再经内容安全模型审核后才能发布；另有 3 名审核员人工复核被举报的节目。"
-    "举报经客服受理后转交内容安全组核实，处理结果通过站内信告知。"
+    "用户可在 App「我的—投诉举报」提交举报。举报经客服受理后转交内容安全组核实，处理结果通过站内信告知。"
     "服务部署在阿里云华北 2（北京）地域。平台不直接面向未成年人，对发布违规内容的账号予以封禁。"
 )
 
@@ -488,6 +489,7 @@ def test_free_text_lists_and_ports_are_read_by_rules() -> None:
     assert "敏感词过滤" in safety["input_review"] and "内容安全模型审核" in safety["output_review"]
     assert "审核员人工复核" in safety["human_review"]
     assert "转交内容安全组核实" in safety["complaint"]["process"]
+    assert "App「我的—投诉举报」" in safety["complaint"]["entrance"]
     assert "封禁" in safety["account_measures"]
     # every value carries its source sentence, and none of them is uncertain
     for path in ("product.features[3].name", "safety.labeling.explicit", "algorithm.inputs[1].formats"):
