@@ -106,7 +106,10 @@ def test_review_in_chromium(tmp_path: Path) -> None:
             name.fill("青禾写作助手")
             name.press("Enter")
             page.wait_for_timeout(800)
-            first = product.locator('[data-testid="stCheckbox"]').first  # product.forms (sorted first)
+            row = product.locator('[data-testid="stHorizontalBlock"]').filter(
+                has=page.get_by_text("product.forms", exact=True)
+            )
+            first = row.locator('[data-testid="stCheckbox"]').last  # the row of product.forms
             expect(first.locator("input")).to_be_checked()
             first.locator("label").click()  # untick: the forms are not taken
             expect(first.locator("input")).not_to_be_checked()
