@@ -194,15 +194,39 @@ def test_systems_watch_and_handle_this_products_risks_only(as_type) -> None:  # 
     facts = facts_with(as_type)
     text = draft_section(facts, "systems")
     risks = applicable_risks(facts)
-    own = {r.monitor for r in risks} | {r.incident for r in risks}
+    own = {p for r in risks for field in ("monitor", "incident") for p in r.clauses(field, facts)}
     for risk in risks:
-        assert risk.monitor in text
-        if risk.incident:
-            assert risk.incident in text
+        assert risk.clauses("monitor", facts) and all(p in text for p in risk.clauses("monitor", facts))
+        assert all(p in text for p in risk.clauses("incident", facts))
     for risk in load_register().risks:
-        for phrase in (risk.monitor, risk.incident):
-            if phrase and phrase not in own:
-                assert phrase not in text, f"{risk.id} does not apply but its text is in 制度建设"
+        for phrase in risk.phrasings("monitor") + risk.phrasings("incident"):
+            if phrase not in own:
+                assert phrase not in text, f"{risk.id}: “{phrase}” does not apply but is in 制度建设"
+
+
+def _with_pipeline(steps: list[str]) -> Any:
+    return facts_with(lambda data: data["algorithm"].update(pipeline=steps))
+
+
+def test_a_risk_is_written_from_how_this_product_works() -> None:
+    """The same register risk reads differently for products that work differently: a clause is said only
+    when its condition holds for this product's facts, and the generic clause only when no specific one does."""
+    base = ["用户输入写作主题", "调用第三方大模型接口生成文本", "展示给用户"]
+    plain = _with_pipeline(base)
+    retrieval = _with_pipeline([*base[:1], "从自有知识库检索相关资料", *base[1:]])
+    risk = next(r for r in load_register().risks if r.id == "vuln_text")
+    kb = "检索到的知识库条目过时或不相关时，回答会把错误信息说得像有出处一样"
+    assert kb in risk.clauses("arises", retrieval) and kb not in risk.clauses("arises", plain)
+    assert kb in draft_section(retrieval, "risk_assessment")
+    assert kb not in draft_section(plain, "risk_assessment")
+    generic, specific = "失实回答集中出现或被转载引发误解", "知识库条目错误导致同一问题的回答成批出错"
+    assert risk.clauses("incident", plain) == [generic]
+    assert risk.clauses("incident", retrieval) == [specific]
+
+
+def test_risk_assessment_has_no_fixed_lead_in() -> None:
+    text = draft_section(facts_with(), "risk_assessment")
+    assert text.startswith("（一）")
 
 
 def test_conclusion_names_this_products_measures_and_features() -> None:

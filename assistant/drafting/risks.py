@@ -43,6 +43,9 @@ class Condition(BaseModel):
     public_opinion: bool | None = None
     provenance: list[str] = []
     facts: list[str] = []
+    pipeline: str | None = None
+    training: str | None = None
+    audience: str | None = None
 
     def holds(self, facts: Facts, view: ProductView) -> bool:
         flags = {
@@ -58,6 +61,9 @@ class Condition(BaseModel):
             not self.inputs or bool(re.search(self.inputs, view.inputs)),
             not self.outputs or bool(re.search(self.outputs, view.outputs)),
             not self.words or bool(re.search(self.words, view.text)),
+            not self.pipeline or bool(re.search(self.pipeline, view.pipeline)),
+            not self.training or bool(re.search(self.training, view.training)),
+            not self.audience or bool(re.search(self.audience, view.audience)),
             not self.provenance or any(m.provenance in self.provenance for m in facts.models),
             all(present_values(view.data, path) for path in self.facts),
         ]
@@ -65,22 +71,54 @@ class Condition(BaseModel):
         return all(tests)
 
 
+class Clause(BaseModel):
+    """One clause of a risk's text and the conditions (any of) under which this product gets it; an `otherwise`
+    clause is said only when none of the field's conditional clauses applies to the product."""
+
+    text: str
+    when: list[Condition] = []
+    otherwise: bool = False
+
+
+Phrasing = str | list[str | Clause]
+
+
 class Risk(BaseModel):
     id: str
     name: str
     category: str
     when: list[Condition] = []
-    arises: str
+    arises: Phrasing
     flow: str = ""
-    harmed: str
+    harmed: Phrasing
     article: RiskArticle
     controls: list[str]
     residual: str
-    monitor: str = ""
-    incident: str = ""
+    monitor: Phrasing = ""
+    incident: Phrasing = ""
 
     def applies(self, facts: Facts, view: ProductView) -> bool:
         return not self.when or any(c.holds(facts, view) for c in self.when)
+
+    def phrasings(self, field: str) -> list[str]:
+        """Every clause a text field can say, whatever the product."""
+        value = getattr(self, field)
+        if isinstance(value, str):
+            return [value] if value else []
+        return [item if isinstance(item, str) else item.text for item in value]
+
+    def clauses(self, field: str, facts: Facts, view: ProductView | None = None) -> list[str]:
+        """The clauses of a text field (arises, harmed, monitor, incident) that hold for this product."""
+        value = getattr(self, field)
+        if isinstance(value, str):
+            return [value] if value else []
+        view = view or ProductView(facts, load_register().derived)
+        clauses = [Clause(text=item) if isinstance(item, str) else item for item in value]
+        held = [
+            not c.otherwise and (not c.when or any(w.holds(facts, view) for w in c.when)) for c in clauses
+        ]
+        conditional = any(h and c.when for c, h in zip(clauses, held, strict=True))
+        return [c.text for c, h in zip(clauses, held, strict=True) if h or (c.otherwise and not conditional)]
 
 
 class Register(BaseModel):
@@ -108,6 +146,10 @@ class ProductView:
             *(f"{f.name or ''}{f.description or ''}" for f in features),
         ]
         self.text = " ".join(p for p in parts if p)
+        self.audience = product.audience or ""
+        self.pipeline = " ".join(s for s in algorithm.pipeline or [] if isinstance(s, str))
+        training = [algorithm.training_data, *(m.training_data for m in facts.models)]
+        self.training = " ".join(s for s in training if isinstance(s, str))
         dispatch = self.data.get("dispatch") or {}
         labour = ("pay", "working_hours", "rewards_penalties")  # facts only a workforce has
         self.workers = any(not is_blank(dispatch.get(k)) for k in labour) or bool(

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from assistant import factpath
 from assistant.checking.matching import marker
 from assistant.drafting.evidence import evidence_items
-from assistant.drafting.risks import Risk, applicable_risks, control_paths, flow_steps, load_register
+from assistant.drafting.risks import (
+    ProductView,
+    Risk,
+    applicable_risks,
+    control_paths,
+    flow_steps,
+    load_register,
+)
 from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, label_for, type_family, type_matches
 from assistant.numerals import int_to_cn
 from assistant.spec import SpecBook, load_spec
@@ -37,6 +45,11 @@ class Composer:
 
     def raw(self, path: str) -> Any:
         return factpath.get(self.data, path)
+
+    @cached_property
+    def view(self) -> ProductView:
+        """The product's own words as the risk register's conditions read them."""
+        return ProductView(self.facts, load_register().derived)
 
     def has(self, path: str) -> bool:
         return not is_blank(self.raw(path))
@@ -439,12 +452,31 @@ def quote_article(risk: Risk) -> str:
     return f"{risk.article.citation}“{risk.article.quote}”"
 
 
+def said(c: Composer, risk: Risk, field: str, slots: dict[str, str], sep: str = "；") -> str:
+    """A register text field as this product gets it: the clauses whose conditions hold, slots filled."""
+    return sep.join(_clause(t.format_map(slots)) for t in risk.clauses(field, c.facts, c.view))
+
+
+def _risk_features(c: Composer, risk: Risk, slots: dict[str, str]) -> dict[str, str]:
+    """The slots with {features} narrowed to the features where this risk arises (its `flow` words in the
+    feature's name or description), when some but not all of them match."""
+    if not risk.flow:
+        return slots
+    pattern = re.compile(risk.flow)
+    features = [f for f in c.items("product.features") if f.get("name")]
+    hit = [f"“{f['name']}”" for f in features if pattern.search(f"{f['name']}{f.get('description', '')}")]
+    if not hit or len(hit) == len(features):
+        return slots
+    return slots | {"features": "、".join(hit) + "功能"}
+
+
 def _risk_paragraph(c: Composer, risk: Risk, slots: dict[str, str]) -> str:
-    text = _clause(risk.arises.format_map(slots))
+    slots = _risk_features(c, risk, slots)
+    text = said(c, risk, "arises", slots)
     steps = flow_steps(c.facts, risk)
     if steps:
         text += "（" + "、".join(f"第{int_to_cn(n)}步“{_clause(step)}”" for n, step in steps) + "）"
-    return f"{text}。受影响者：{_clause(risk.harmed.format_map(slots))}（{risk.article.citation}）。"
+    return f"{text}。受影响者：{said(c, risk, 'harmed', slots, '，')}（{risk.article.citation}）。"
 
 
 def _by_category(risks: list[Risk]) -> list[tuple[str, list[Risk]]]:
@@ -459,11 +491,7 @@ def _by_category(risks: list[Risk]) -> list[tuple[str, list[Risk]]]:
 def _risk_assessment(c: Composer) -> str:
     risks = applicable_risks(c.facts)
     slots = risk_slots(c)
-    intro = (
-        f"{c.get('filing.algorithm_name')}在{c.get('product.name')}中有以下{int_to_cn(len(risks))}项风险"
-        "（括号内为风险所在的算法流程步骤）。"
-    )
-    blocks = [intro]
+    blocks = []
     for i, (category, members) in enumerate(_by_category(risks)):
         items = [f"{j}. {r.name}\n\n{_risk_paragraph(c, r, slots)}" for j, r in enumerate(members, 1)]
         blocks.append(f"（{_CN[i]}）{category}\n\n" + "\n\n".join(items))
@@ -855,11 +883,12 @@ _OTHER_SYSTEM_FACTS = [
     ("日志", ["safety.log_retention"]),
 ]
 # 监测制度 in the template's four areas: (area, optional key, facts that state the area's rule and support).
+# The last item is how the area's text introduces what it watches for this product's risks.
 _MONITORING = [
-    ("信息安全监测", "information", ["safety.feature_library", "safety.output_review"]),
-    ("数据安全监测", "data", ["safety.data_security"]),
-    ("用户个人信息安全监测", "personal_information", ["algorithm.personal_information"]),
-    ("算法安全监测", "algorithm", ["organization.tech_measures", "safety.log_retention"]),
+    ("信息安全监测", "information", ["safety.feature_library", "safety.output_review"], "据此统计"),
+    ("数据安全监测", "data", ["safety.data_security"], "定期核查"),
+    ("用户个人信息安全监测", "personal_information", ["algorithm.personal_information"], "逐项核对"),
+    ("算法安全监测", "algorithm", ["organization.tech_measures", "safety.log_retention"], "持续跟踪"),
 ]
 
 
@@ -897,7 +926,9 @@ def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
 def _covers(c: Composer, categories: tuple[int, ...], lead: str) -> str:
     """The events in this product the system answers (the register's `incident` of its risks)."""
     wanted = {load_register().categories[i - 1] for i in categories}
-    events = [r.incident for r in applicable_risks(c.facts) if r.category in wanted and r.incident]
+    slots = risk_slots(c)
+    events = [said(c, r, "incident", slots, "、") for r in applicable_risks(c.facts) if r.category in wanted]
+    events = [e for e in events if e]
     return f"{lead}{'；'.join(dict.fromkeys(events))}。" if events else ""
 
 
@@ -919,30 +950,30 @@ _AREA_RISKS = {
 }
 
 
-def _watch(c: Composer, key: str) -> str:
+def _watch(c: Composer, key: str, lead: str) -> str:
     """What the monitoring area watches for this product's risks of its types (the register's `monitor`);
     of the leak risks, those about users' own information go to 用户个人信息安全监测, the rest to 数据安全."""
     wanted = {load_register().categories[i - 1] for i in _AREA_RISKS[key]}
     risks = [r for r in applicable_risks(c.facts) if r.category in wanted and r.monitor]
+    slots = risk_slots(c)
     if key in ("data", "personal_information"):
         personal = [r for r in risks if re.search(_PERSONAL, r.name)]
         risks = personal if key == "personal_information" else [r for r in risks if r not in personal]
-    watched = [r.monitor for r in risks]
-    return f"重点监测{'；'.join(dict.fromkeys(watched))}。" if watched else ""
+    watched = [w for r in risks if (w := said(c, r, "monitor", slots, "、"))]
+    return f"{lead}{'；'.join(dict.fromkeys(watched))}。" if watched else ""
 
 
 def _monitoring(c: Composer) -> str:
     lines = []
-    for area, key, fallback in _MONITORING:
+    for area, key, fallback, lead in _MONITORING:
         base = f"organization.monitoring.{key}"
         if c.has(base):
-            rule, support = c.get(base + ".rule"), c.get(base + ".support")
-            text = f"监测规则：{_sentence(rule)}技术支撑：{_sentence(support)}"
+            text = f"{c.get(base + '.rule')}；{_sentence(c.get(base + '.support'))}"
         elif all(c.has(p) for p in fallback):
             text = "".join(_sentence(c.get(p)) for p in fallback)
         else:
             text = marker(label_for(base), base)
-        lines.append(f"{area}：{text}{_watch(c, key)}")
+        lines.append(f"{area}：{text}{_watch(c, key, lead)}")
     listed = [(n, item) for n, item in _system_items(c) if re.search("监测", n)]
     if not listed:
         intro = marker("算法安全监测制度的内容和落实方式", "organization.systems")
@@ -950,7 +981,7 @@ def _monitoring(c: Composer) -> str:
         intro = "".join(
             _system_body(c, n, item, [])
             if item.get("content") or item.get("enforcement")
-            else f"依据《{n}》，分四个方面开展监测。"
+            else f"依据《{n}》："
             for n, item in listed
         )
     return f"{intro}\n\n" + _numbered(lines)
