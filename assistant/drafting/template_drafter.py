@@ -1016,7 +1016,10 @@ def _assessment_scope(c: Composer) -> str:
     features, models = _feature_and_model_names(c)
     scope = "和".join(x for x in (features, models) if x)
     count = len(applicable_risks(c.facts))
-    return f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
+    text = f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
+    if c.has("filing.assessment_date"):
+        text = f"本次自评估于{c.get('filing.assessment_date')}完成。{text}"
+    return text
 
 
 @writer("systems")
