@@ -236,3 +236,9 @@ def test_conclusion_names_this_products_measures_and_features() -> None:
         assert f"“{feature.name}”" in text
     assert "变更之日起十个工作日内" in text
     assert facts.safety.output_review.split("，")[0] in text  # the measure in the product's own words
+
+
+def test_self_assessment_system_states_the_assessment_date_from_the_facts() -> None:
+    dated = facts_with(lambda data: data["filing"].update(assessment_date="2025-06-30"))
+    assert "本次自评估于2025-06-30完成" in draft_section(dated, "systems")
+    assert "本次自评估于" not in draft_section(facts_with(), "systems")
