@@ -9,6 +9,8 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.corpus import thesaurus as thesaurus_module
+from assistant.corpus.citations import build_registry
 from assistant.corpus.retrieve import Retriever, default_source
 from assistant.corpus.thesaurus import asks_for_examples, project_intent, regulation_terms, thesaurus
 
@@ -19,6 +21,36 @@ def test_thesaurus_maps_everyday_words_to_regulation_terms() -> None:
     assert regulation_terms("完全无关的句子") == []
     tokens = Retriever._query_tokens("推荐App不干了")
     assert "注销" in tokens or "注销备案" in tokens  # the lexical side reads the regulation's words
+
+
+@pytest.mark.parametrize(
+    ("word", "question", "title", "article"),
+    [
+        ("公开算法", "监管要求我们公开算法吗？公开到什么程度", "互联网信息服务算法推荐管理规定", "第十六条"),
+        ("暗水印", "AI生成的图片里要不要加暗水印", "人工智能生成合成内容标识办法", "第五条"),
+        ("爬虫", "用爬虫批量抓取别的网站数据有什么限制", "网络数据安全管理条例", "第十八条"),
+    ],
+)
+def test_entries_from_the_regulations_vocabulary_change_the_top_article(
+    indexed_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    word: str,
+    question: str,
+    title: str,
+    article: str,
+) -> None:
+    """An everyday word mapped to the regulation's own term (公开算法 → 公示…基本原理, 暗水印 → 隐式标识,
+    爬虫 → 自动化工具) puts the
+    article that uses that term first; without the entry another article ranks first."""
+    retriever = Retriever(indexed_settings, build_registry(indexed_settings.regulations_dir))
+    top = retriever.search(question, k=5, source="regulation")[0]
+    assert (top.title, top.article) == (title, article)
+    full = thesaurus()
+    reduced = full.model_copy(update={"terms": {w: t for w, t in full.terms.items() if w != word}})
+    monkeypatch.setattr(thesaurus_module, "thesaurus", lambda: reduced)
+    retriever.clear_query_cache()
+    top = retriever.search(question, k=5, source="regulation")[0]
+    assert (top.title, top.article) != (title, article)
 
 
 def test_examples_and_project_questions_are_recognised() -> None:
