@@ -34,6 +34,22 @@ def rules_only(name_or_text: str) -> Any:
     return extract_facts(text, None, load_spec())
 
 
+@pytest.mark.parametrize(
+    ("sentence", "name", "title"),
+    [
+        ("算法安全负责人为技术副总裁王磊（电话 13905718888），安全团队 6 人。", "王磊", "技术副总裁"),
+        ("算法安全负责人为张伟（首席安全官），统筹算法安全工作。", "张伟", "首席安全官"),
+    ],
+)
+def test_security_officer_named_with_the_title_before_or_after_the_name(
+    sentence: str, name: str, title: str
+) -> None:
+    officer = rules_only(f"云帆找房是一款租房搜索 App。{sentence}").facts.as_dict()["entity"][
+        "security_officer"
+    ]
+    assert officer["name"] == name and officer["title"] == title
+
+
 def test_identifiers_are_found_and_placed_by_context() -> None:
     result = rules_only("writing-assistant.md")
     facts = result.facts.as_dict()

@@ -49,8 +49,10 @@ PERSON_RE = re.compile(
     rf"(?P<title>[{HAN}A-Za-z]{{0,6}}(?:总监|经理|主管|负责人|总裁|总经理|CEO|CTO|CSO|官))?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:负责(?!人)|牵头|担任负责人)"
 )
 OFFICER_RE = re.compile(
-    rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
-    rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s]|负责|担任|$))"
+    rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*"
+    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|CTO|CSO|CEO))\s*)?"  # 为技术副总裁王磊
+    rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
+    rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|$))"
 )
 NEGATION_RE = re.compile(r"(没有|并未|未|不|并非|非|无)[^，。；]{0,3}$")
 # Characters and words at which a name stops when read backwards from its suffix (公司, 大模型, 组).
@@ -813,7 +815,7 @@ def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool)
     (总监, 经理 …) just before the name, read back to the start of the phrase."""
     if named:
         role = re.sub(r"^(是|由|的|为)+", "", m.group("role"))
-        return (m.group("title") or role or "").strip()
+        return (m.group("title") or m.group("pretitle") or role or "").strip()
     title = (m.group("title") or "").strip()
     if not title:
         return ""
