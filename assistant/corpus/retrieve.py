@@ -403,6 +403,26 @@ class Retriever:
             direct,
         )
 
+    def similarities(self, query: str, texts: list[str]) -> list[float]:
+        """Cosine similarity of the query to each of a few texts (sentences to rank, not indexed chunks)."""
+        if not texts:
+            return []
+        vector = self._query_vector(query)
+        passages = np.asarray(self.embed(list(texts)), dtype=np.float32)
+        passages /= np.linalg.norm(passages, axis=1, keepdims=True).clip(min=1e-12)
+        return [float(v) for v in passages @ vector]
+
+    def note_topics(self) -> set[str]:
+        """The topics the indexed practice notes list in their front matter (domain vocabulary)."""
+        self._ensure()
+        return {
+            topic
+            for m in self._metas
+            if m.get("source") == "practice"
+            for topic in str(m.get("topics", "")).split("、")
+            if topic
+        }
+
     def note_sections(self, note_id: str) -> list[Hit]:
         """Every indexed section of one practice note, in order."""
         self._ensure()

@@ -6,7 +6,6 @@ are answered from its facts, check report and filing decision (`ProjectContext`)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +13,10 @@ from assistant.checking.injection import clean_text
 from assistant.corpus.citations import CitationStatus, find_citations, verify_text
 from assistant.corpus.retrieve import Hit
 from assistant.corpus.thesaurus import project_intent
+from assistant.drafting import grounding
+from assistant.drafting.grounding import article_citation, article_number
 from assistant.drafting.llm import LLM, CallSink, Message, TokenCallback, call_model
 from assistant.drafting.prompts import data_block, render
-from assistant.numerals import cn_to_int
 from assistant.runtime import Runtime
 
 RELEVANT_SIMILARITY = 0.86
@@ -78,10 +78,6 @@ def relevant_note(hit: Hit) -> bool:
     return relevant(hit, PRACTICE_SIMILARITY)
 
 
-def _article_citation(title: str, article: str, text: str) -> dict[str, Any]:
-    return {"source": "regulation", "title": title, "article": article, "text": text}
-
-
 def _note_citation(hit: Hit) -> dict[str, Any]:
     meta = hit.metadata
     return {
@@ -108,6 +104,7 @@ class Evidence:
     articles: list[dict[str, Any]]  # regulation citations (verified articles)
     notes: list[dict[str, Any]]  # practice-note sections (practice only)
     hits: list[Hit]
+    sections: list[Hit] = field(default_factory=list)  # every section of the matched notes, best note first
 
 
 def gather(rt: Runtime, question: str, k: int = 5) -> Evidence:
@@ -123,7 +120,7 @@ def gather(rt: Runtime, question: str, k: int = 5) -> Evidence:
     def add(title: str, label: str, text: str) -> None:
         if (title, label) not in seen and len(articles) < MAX_ARTICLES + 3:
             seen.add((title, label))
-            articles.append(_article_citation(title, label, text))
+            articles.append(article_citation(title, label, text))
 
     note_ids = list(dict.fromkeys(str(h.metadata.get("note_id")) for h in note_hits))
     sections = {note: rt.retriever.note_sections(note) for note in note_ids[:2]}
@@ -140,7 +137,9 @@ def gather(rt: Runtime, question: str, k: int = 5) -> Evidence:
     if not practice:  # a note found through its rule section still has practice worth showing
         practice = [h for note in sections.values() for h in note if not h.metadata.get("regulatory")]
     notes = [_note_citation(h) for h in practice[:MAX_NOTES]]
-    return Evidence(articles, notes, article_hits + note_hits)
+    return Evidence(
+        articles, notes, article_hits + note_hits, [h for note in sections.values() for h in note]
+    )
 
 
 def _best(hits: list[Hit]) -> float:
@@ -159,7 +158,7 @@ def _cited_articles(text: str, rt: Runtime) -> list[tuple[str, str, str]]:
     found = []
     for result in verify_text(text, rt.registry):
         if result.status == CitationStatus.OK and result.resolved_title and result.citation.article:
-            article = rt.registry.get(result.resolved_title, _number(result.citation.article))
+            article = rt.registry.get(result.resolved_title, article_number(result.citation.article))
             if article:
                 found.append((article.regulation, article.label, article.text))
     return found
@@ -198,24 +197,81 @@ def ask(
         return Answer(question, NO_ANSWER, hits=evidence.hits, answered=False)
     if llm is None:
         return _extractive(question, evidence)
-    prompt = render(
-        "ask",
-        question=data_block(cleaned),
-        articles=data_block(_articles_block(evidence.articles) or "（无）"),
-        notes=data_block(_notes_block(evidence.notes) or "（无）"),
-    )
+    return _grounded(question, cleaned, evidence, rt, llm, on_token, sink)
+
+
+def _grounded(
+    question: str,
+    cleaned: str,
+    evidence: Evidence,
+    rt: Runtime,
+    llm: LLM,
+    on_token: TokenCallback | None,
+    sink: CallSink | None,
+) -> Answer:
+    """The model composes the selected points into a direct answer (assistant.drafting.grounding); points it
+    dropped are restored under 依据要点, citations it made that do not verify are marked."""
+    pool = grounding.candidates(evidence.articles, _rule_texts(evidence), _practice_sections(evidence), rt)
+    best_note = str(evidence.sections[0].metadata.get("note_id", "")) if evidence.sections else ""
+    points = grounding.select(cleaned, pool, rt, best_note)
     # the model sees the question without its instruction-like sentences, so it cannot be steered by them
-    messages = [Message("system", render("system")), Message("user", prompt)]
-    text = call_model(llm, messages, round="chat", sink=sink, max_tokens=800, on_token=on_token)
-    return _verified(question, text.strip(), evidence, rt)
+    prompt = render("ask", question=data_block(cleaned), points=data_block(grounding.points_block(points)))
+    messages = [Message("system", render("ask_system")), Message("user", prompt)]
+    reply = call_model(llm, messages, round="chat", sink=sink, max_tokens=700, on_token=on_token)
+    text, used = grounding.expand_markers(reply.strip(), points)
+    text, invalid = _mark_invalid(text, rt)
+    text, _ = grounding.restore(text, points, used)
+    cited = _verified_articles(text, rt)
+    notes: list[dict[str, Any]] = []
+    for note in [p.citation for p in points if p.kind == "practice"] + evidence.notes:
+        if note["title"] in text and note not in notes:
+            notes.append(note)
+    if not cited and notes and PRACTICE_ONLY not in text:
+        text = PRACTICE_ONLY + "\n" + text
+    return Answer(question, text, cited + notes, invalid, evidence.hits)
 
 
-def _articles_block(articles: list[dict[str, Any]]) -> str:
-    return "\n\n".join(f"《{a['title']}》{a['article']}：{a['text']}" for a in articles)
+def _rule_texts(evidence: Evidence) -> list[tuple[str, str]]:
+    return [
+        (str(h.metadata.get("note_id", "")), h.text)
+        for h in evidence.sections
+        if h.metadata.get("regulatory")
+    ]
 
 
-def _notes_block(notes: list[dict[str, Any]]) -> str:
-    return "\n\n".join(f"〔实务：{n['title']}〕{n['heading']}\n{n['text']}" for n in notes)
+def _practice_sections(evidence: Evidence) -> list[dict[str, Any]]:
+    """The retrieved practice sections plus the other practice sections of the best-matching note."""
+    notes = list(evidence.notes)
+    best = evidence.sections[0].metadata.get("note_id") if evidence.sections else None
+    for hit in evidence.sections:
+        if hit.metadata.get("note_id") == best and not hit.metadata.get("regulatory"):
+            note = _note_citation(hit)
+            if all((note["note"], note["heading"]) != (n["note"], n["heading"]) for n in notes):
+                notes.append(note)
+    return notes
+
+
+def _mark_invalid(text: str, rt: Runtime) -> tuple[str, list[str]]:
+    """Citations that do not verify against the corpus (or name a historical text), marked in place."""
+    results = verify_text(text, rt.registry)
+    invalid = list(
+        dict.fromkeys(r.citation.text for r in results if not r.ok or r.status == CitationStatus.HISTORICAL)
+    )
+    for bad in invalid:
+        text = text.replace(bad, f"{bad}【引用无法核实，已标注】")
+    return text, invalid
+
+
+def _verified_articles(text: str, rt: Runtime) -> list[dict[str, Any]]:
+    cited: list[dict[str, Any]] = []
+    for result in verify_text(text, rt.registry):
+        if result.ok and result.resolved_title and result.citation.article:
+            article = rt.registry.get(result.resolved_title, article_number(result.citation.article))
+            if article and all(
+                c["article"] != article.label or c["title"] != article.regulation for c in cited
+            ):
+                cited.append(article_citation(article.regulation, article.label, article.text))
+    return cited
 
 
 def _extractive(question: str, evidence: Evidence) -> Answer:
@@ -234,35 +290,6 @@ def _extractive(question: str, evidence: Evidence) -> Answer:
         lead = "" if evidence.articles else PRACTICE_ONLY + "\n"
         parts.append("【实务做法】（实务经验，非法规条文）\n" + lead + "\n".join(lines))
     return Answer(question, "\n\n".join(parts), evidence.articles + evidence.notes, hits=evidence.hits)
-
-
-def _verified(question: str, text: str, evidence: Evidence, rt: Runtime) -> Answer:
-    """Mark citations that do not verify; keep the verified articles and the notes the answer used."""
-    results = verify_text(text, rt.registry)
-    invalid = [r.citation.text for r in results if not r.ok or r.status == CitationStatus.HISTORICAL]
-    for bad in invalid:
-        text = text.replace(bad, f"{bad}【引用无法核实，已标注】")
-    cited: list[dict[str, Any]] = []
-    for result in results:
-        if result.ok and result.resolved_title and result.citation.article:
-            article = rt.registry.get(result.resolved_title, _number(result.citation.article))
-            if article and all(
-                c["article"] != article.label or c["title"] != article.regulation for c in cited
-            ):
-                cited.append(_article_citation(article.regulation, article.label, article.text))
-    notes = [n for n in evidence.notes if n["title"] in text]
-    if not cited and not notes:
-        cited = evidence.articles[:MAX_ARTICLES]
-        notes = evidence.notes
-        refs = [f"《{c['title']}》{c['article']}" for c in cited] + [f"〔实务：{n['title']}〕" for n in notes]
-        text += "\n\n参考：" + "；".join(refs)
-    if not cited and notes and PRACTICE_ONLY not in text:
-        text = PRACTICE_ONLY + "\n" + text
-    return Answer(question, text, cited + notes, invalid, evidence.hits)
-
-
-def _number(label: str) -> int:
-    return cn_to_int(re.sub(r"^第|条$", "", label))
 
 
 # --- the user's own project ----------------------------------------------------------------------------------

@@ -1,0 +1,251 @@
+"""Grounded answers (issue 20): the deterministic layer picks the points a model answer must keep, the model
+only composes them, and a post-check restores what it dropped.
+
+Points are the units of the extractive answer: sentences of the retrieved articles, the cited sentences of
+the matched notes' 法规规定 sections (plain words plus 《法规》第X条), and the bullets of the notes' practice
+sections; each carries its citation. The points closest in meaning to the question are numbered in the
+prompt; the model writes a direct answer and tags each statement with the point numbers it used ([2]), which
+are then replaced by the points' citations, so the citations the model passes on are exact. A point survives
+when its citation and most of its content words (those the question does not already contain) are in the
+answer; a point that does not survive is restored from the notes and articles under 依据要点, still cited."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.corpus.citations import CitationStatus, verify_text
+from assistant.numerals import cn_to_int
+from assistant.runtime import Runtime
+from assistant.textnorm import segmenter
+
+MAX_RULES = 4
+MAX_PRACTICE = 8
+SECTION_SPREAD = 0.03  # how much less close than its section's best sentence a sentence counts
+NOTE_BONUS = 0.02
+POINT_MARGIN = 0.05  # points much further in meaning from the question than the best one are left out
+SURVIVES = 0.5  # share of a point's content words an answer must contain for the point to count as kept
+MIN_POINT_CHARS = 6
+MARKER_RE = re.compile(r"[\[［【〔]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]］】〕]")
+SENTENCE_RE = re.compile(r"[^。；\n]+[。；]?")
+ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+LEAD_RE = re.compile(r"^以下(是|清单|为)")  # "以下是实务经验……" introduces a list, it is not a point
+RESTORED = "依据要点（回答中没有写到的要点，按原文补全）："
+_STOP_WORDS = frozenset(
+    [
+        "应当",
+        "以及",
+        "或者",
+        "进行",
+        "提供",
+        "相关",
+        "需要",
+        "可以",
+        "其他",
+        "有关",
+        "按照",
+        "依法",
+        "通过",
+        "包括",
+        "一般",
+        "通常",
+        "如果",
+        "不得",
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "什么",
+        "哪些",
+        "怎么",
+        "是否",
+        "已经",
+        "还是",
+        "以下",
+        "以上",
+        "并且",
+    ]
+)
+
+
+@dataclass
+class Point:
+    kind: str  # "regulation" (法规规定) or "practice" (实务做法)
+    text: str
+    citation: dict[str, Any]
+    note: str = ""  # the practice note the point comes from (its rule sentences included)
+    similarity: float = 0.0
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        c = self.citation
+        return f"《{c['title']}》{c['article']}" if self.kind == "regulation" else f"〔实务：{c['title']}〕"
+
+    @property
+    def group(self) -> tuple[str, str]:
+        """The section (or article) the point comes from."""
+        return self.ref, str(self.citation.get("heading", ""))
+
+    @property
+    def label(self) -> str:
+        return "法规规定" if self.kind == "regulation" else "实务做法"
+
+
+# --- selection -------------------------------------------------------------------------------------------
+
+
+def candidates(
+    articles: list[dict[str, Any]], rules: list[tuple[str, str]], notes: list[dict[str, Any]], rt: Runtime
+) -> list[Point]:
+    """Every point the evidence offers: the notes' rule sentences (`rules`: note id and section text, each
+    sentence cited by its article), article sentences and the bullets of practice-note sections."""
+    points: list[Point] = []
+    for note_id, text in rules:
+        points += _rule_points(note_id, text, rt)
+    for article in articles:
+        points += [Point("regulation", s, article) for s in _sentences(article["text"])]
+    for note in notes:
+        points += [Point("practice", b, note, note.get("note", "")) for b in _bullets(note["text"])]
+    unique: dict[tuple[str, str], Point] = {}
+    for point in points:
+        unique.setdefault((point.ref, point.text), point)
+    return list(unique.values())
+
+
+def select(question: str, points: list[Point], rt: Runtime, note: str = "") -> list[Point]:
+    """The points closest in meaning to the question: at most MAX_RULES rule points and MAX_PRACTICE practice
+    points, within POINT_MARGIN of the best. Points of `note` (the note the retriever ranked first for the
+    question, which reads titles and topics too) count NOTE_BONUS closer. Rules before practice, each kind
+    in the order the evidence gave them."""
+    if not points:
+        return []
+    similarities = rt.retriever.similarities(question, [p.text for p in points])
+    groups: dict[tuple[str, str], float] = {}
+    for point, similarity in zip(points, similarities, strict=True):
+        point.similarity = similarity + (NOTE_BONUS if note and point.note == note else 0.0)
+        groups[point.group] = max(groups.get(point.group, 0.0), point.similarity)
+    for point in points:  # a list's items stand together: a sentence is as close as its section, nearly
+        point.similarity = max(point.similarity, groups[point.group] - SECTION_SPREAD)
+    best = max(p.similarity for p in points)
+    chosen: set[int] = set()
+    for kind, limit in (("regulation", MAX_RULES), ("practice", MAX_PRACTICE)):
+        ranked = sorted((p for p in points if p.kind == kind), key=lambda p: -p.similarity)
+        chosen |= {id(p) for p in ranked[:limit] if p.similarity >= best - POINT_MARGIN}
+    kept = [p for p in points if id(p) in chosen]
+    asked = set(content_words(question))
+    for point in kept:
+        point.terms = [t for t in content_words(point.text) if t not in asked]
+    return sorted(kept, key=lambda p: p.kind != "regulation")
+
+
+def _sentences(text: str) -> list[str]:
+    """An article's paragraphs (enumerated items stay with the sentence that introduces them), in sentences."""
+    paragraphs: list[str] = []
+    for line in (s.strip() for s in text.splitlines()):
+        if line and paragraphs and (ITEM_RE.match(line) or paragraphs[-1].endswith("：")):
+            paragraphs[-1] += line
+        elif line:
+            paragraphs.append(line)
+    sentences = []
+    for paragraph in paragraphs:
+        parts = [paragraph] if ITEM_RE.search(paragraph) else SENTENCE_RE.findall(paragraph)
+        sentences += [s.strip() for s in parts if len(s.strip()) >= MIN_POINT_CHARS]
+    return sentences
+
+
+def _bullets(text: str) -> list[str]:
+    """The bullets of a note section (continuation lines joined); a section without bullets is one point."""
+    bullets: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or LEAD_RE.match(stripped):
+            continue
+        if stripped.startswith(("- ", "* ")):
+            bullets.append(stripped[2:].strip())
+        elif bullets and line.startswith(" "):
+            bullets[-1] += stripped
+        else:
+            bullets.append(stripped)
+    return [b for b in bullets if len(b) >= MIN_POINT_CHARS]
+
+
+def _rule_points(note: str, text: str, rt: Runtime) -> list[Point]:
+    """A note's 法规规定 sentences, each cited by the article it names (only articles that verify)."""
+    points = []
+    for line in (s.strip() for s in text.splitlines()):
+        for result in verify_text(line, rt.registry) if line else []:
+            if result.status == CitationStatus.OK and result.resolved_title and result.citation.article:
+                article = rt.registry.get(result.resolved_title, article_number(result.citation.article))
+                if article:
+                    citation = article_citation(article.regulation, article.label, article.text)
+                    points.append(Point("regulation", line, citation, note))
+                break
+    return points
+
+
+def article_citation(title: str, article: str, text: str) -> dict[str, Any]:
+    return {"source": "regulation", "title": title, "article": article, "text": text}
+
+
+def article_number(label: str) -> int:
+    return cn_to_int(re.sub(r"^第|条$", "", label))
+
+
+# --- prompt and post-check ----------------------------------------------------------------------------------
+
+
+def points_block(points: list[Point]) -> str:
+    """Numbered points for the prompt, each with its kind and citation."""
+    return "\n".join(f"[{i}] {p.label}（{p.ref}）：{p.text}" for i, p in enumerate(points, 1))
+
+
+def expand_markers(text: str, points: list[Point]) -> tuple[str, set[int]]:
+    """Replace the point numbers the model wrote ([2], 【1、3】) by the points' citations; the numbers used."""
+    used: set[int] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        if not all(1 <= n <= len(points) for n in numbers):
+            return match.group(0)
+        used.update(numbers)
+        refs = list(dict.fromkeys(points[n - 1].ref for n in numbers))
+        return "（" + "；".join(refs) + "）"
+
+    return MARKER_RE.sub(replace, text), used
+
+
+def survives(point: Point, text: str, used: bool) -> bool:
+    """Kept: cited (by its number or its reference) and most of its own content words are in the answer."""
+    if not used and point.ref not in text:
+        return False
+    if not point.terms:
+        return True
+    body = _fold(text)
+    return sum(_fold(t) in body for t in point.terms) / len(point.terms) >= SURVIVES
+
+
+def restore(text: str, points: list[Point], used: set[int]) -> tuple[str, list[Point]]:
+    """Append the points the answer lost under 依据要点, each with its citation; the restored points."""
+    lost = [p for i, p in enumerate(points, 1) if not survives(p, text, i in used)]
+    if not lost:
+        return text, []
+    lines = [f"{i}. 【{p.label}】{p.text}（{p.ref}）" for i, p in enumerate(lost, 1)]
+    return text.rstrip() + "\n\n" + RESTORED + "\n" + "\n".join(lines), lost
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry a sentence's content: two characters or more, not function words, each once."""
+    words = (w.strip() for w in segmenter().lcut(_fold(text)))
+    return list(dict.fromkeys(w for w in words if len(w) >= 2 and w not in _STOP_WORDS and _wordlike(w)))
+
+
+def _wordlike(word: str) -> bool:
+    return any(ch.isalnum() for ch in word)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()

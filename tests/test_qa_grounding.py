@@ -1,0 +1,101 @@
+"""Grounded model answers (issue 20): the deterministic layer picks the points (note bullets, article
+sentences, each cited), the model composes them, and points the model drops come back under 依据要点 with
+their citations. The model is reached through the OpenAI client and a real local HTTP server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from assistant.config import Settings, get_settings
+from assistant.corpus.citations import verify_text
+from assistant.drafting import grounding
+from assistant.drafting.chat import _practice_sections, _rule_texts, ask, gather
+from assistant.drafting.llm import get_llm
+from assistant.runtime import Runtime
+from tests.openai_server import OpenAITestServer
+
+THIRD_PARTY = "我们的写作App调用另一家公司大模型的接口，备案时还要额外准备什么？"
+POINT_RE = re.compile(r"^\[(\d+)\] (法规规定|实务做法)（(.+?)）：(.+)$", re.M)
+
+
+def _points(body: dict[str, Any]) -> list[tuple[int, str, str, str]]:
+    """The numbered points the server received in the prompt: number, kind, citation, text."""
+    prompt = next(m["content"] for m in body["messages"] if m["role"] == "user")
+    return [(int(n), kind, ref, text) for n, kind, ref, text in POINT_RE.findall(prompt)]
+
+
+def _ask_through_server(settings: Settings, responder: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    with OpenAITestServer() as server:
+        server.state.responder = responder
+        monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", server.base_url)
+        get_settings.cache_clear()
+        settings = get_settings()
+        answer = ask(Runtime(settings), THIRD_PARTY, llm=get_llm("openai", settings))
+        received = _points(server.state.requests[-1])
+    return answer, received
+
+
+def test_points_the_model_drops_are_restored_with_their_citations(
+    indexed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def keeps_only_the_first(body: dict[str, Any]) -> str:
+        number, _, _, text = _points(body)[0]
+        return f"需要补充第三方模型的证明材料。\n1. {text} [{number}]"
+
+    answer, points = _ask_through_server(indexed_settings, keeps_only_the_first, monkeypatch)
+    assert len(points) >= 3
+    kept, dropped = points[0], points[1:]
+    head, restored = answer.text.split(grounding.RESTORED)
+    assert kept[3] in head and f"{kept[3]} （{kept[2]}）" in head.replace(f"{kept[3]}（", f"{kept[3]} （")
+    for _, kind, ref, text in dropped:  # every dropped point is back, with its kind and citation
+        assert f"【{kind}】{text}（{ref}）" in restored
+    assert kept[3] not in restored  # the point the model kept is not repeated
+    assert all(r.ok for r in verify_text(answer.text, Runtime(get_settings()).registry))
+    assert answer.invalid == []
+
+
+def test_an_answer_that_keeps_every_point_is_left_as_written(
+    indexed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def keeps_all(body: dict[str, Any]) -> str:
+        lines = [f"{i}. {text} [{n}]" for i, (n, _, _, text) in enumerate(_points(body), 1)]
+        return "要准备以下材料：\n" + "\n".join(lines)
+
+    answer, points = _ask_through_server(indexed_settings, keeps_all, monkeypatch)
+    assert grounding.RESTORED not in answer.text
+    assert "[1]" not in answer.text  # point numbers became citations
+    for _, _, ref, _ in points:
+        assert ref in answer.text
+    kinds = {c["source"] for c in answer.citations}
+    assert kinds == {"regulation", "practice"}
+
+
+def test_points_come_from_the_best_note_whole_and_from_both_kinds(indexed_settings: Settings) -> None:
+    rt = Runtime(indexed_settings)
+    evidence = gather(rt, THIRD_PARTY)
+    best = str(evidence.sections[0].metadata["note_id"])
+    pool = grounding.candidates(evidence.articles, _rule_texts(evidence), _practice_sections(evidence), rt)
+    # every practice section of the best-matching note offers its bullets, also those the retriever missed
+    headings = {
+        h.metadata["heading"] for h in rt.retriever.note_sections(best) if not h.metadata["regulatory"]
+    }
+    assert headings == {p.citation["heading"] for p in pool if p.kind == "practice" and p.note == best}
+    points = grounding.select(THIRD_PARTY, pool, rt, best)
+    assert {p.kind for p in points} == {"regulation", "practice"}
+    assert any(p.note == best for p in points)
+    assert len(points) <= grounding.MAX_RULES + grounding.MAX_PRACTICE
+    assert all(r.ok for p in points if p.kind == "regulation" for r in verify_text(p.ref, rt.registry))
+
+
+def test_markers_become_citations_and_survival_needs_the_content() -> None:
+    citation = {"source": "practice", "title": "某笔记", "article": "", "heading": "做法"}
+    point = grounding.Point("practice", "提交与模型厂商签订的合作协议和调用记录", citation)
+    point.terms = grounding.content_words(point.text)
+    text, used = grounding.expand_markers("要交合作协议和调用记录【1】，另见[7]。", [point])
+    assert text == "要交合作协议和调用记录（〔实务：某笔记〕），另见[7]。" and used == {1}
+    assert grounding.survives(point, "提交厂商合作协议、调用记录等（〔实务：某笔记〕）", used=False)
+    assert not grounding.survives(point, "需要第三方佐证材料（〔实务：某笔记〕）", used=True)
+    assert not grounding.survives(point, "提交与模型厂商签订的合作协议和调用记录", used=False)  # uncited
