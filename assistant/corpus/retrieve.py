@@ -412,17 +412,6 @@ class Retriever:
         passages /= np.linalg.norm(passages, axis=1, keepdims=True).clip(min=1e-12)
         return [float(v) for v in passages @ vector]
 
-    def note_topics(self) -> set[str]:
-        """The topics the indexed practice notes list in their front matter (domain vocabulary)."""
-        self._ensure()
-        return {
-            topic
-            for m in self._metas
-            if m.get("source") == "practice"
-            for topic in str(m.get("topics", "")).split("、")
-            if topic
-        }
-
     def note_sections(self, note_id: str) -> list[Hit]:
         """Every indexed section of one practice note, in order."""
         self._ensure()

@@ -14,6 +14,7 @@ from assistant import SPEC_DIR
 from assistant.yamlfile import load_yaml
 
 THESAURUS_FILE = SPEC_DIR / "thesaurus.yaml"
+TERMS_FILE = SPEC_DIR / "terms.txt"
 
 
 class ProjectIntents(BaseModel):
@@ -26,6 +27,7 @@ class ProjectIntents(BaseModel):
 class Thesaurus(BaseModel):
     terms: dict[str, list[str]] = Field(default_factory=dict, description="口语词 → 法规用语")
     example_words: list[str] = Field(default_factory=list, description="表示想看往期备案范例的词")
+    domain_words: list[str] = Field(default_factory=list, description="备案领域的常用词（拒答判断用）")
     project: ProjectIntents = Field(default_factory=ProjectIntents)
 
 
@@ -43,6 +45,21 @@ def regulation_terms(text: str) -> list[str]:
         if word in text:
             found.extend(t for t in terms if t not in found)
     return found
+
+
+def domain_terms(text: str) -> list[str]:
+    """The filing-domain words in `text` (the thesaurus' domain words and spec/terms.txt), compared
+    case-insensitively. Everyday words the thesaurus maps (多久, 工资) are not domain words: they occur in
+    questions of any field."""
+    folded = text.lower()
+    return [t for t in sorted(_domain_vocabulary()) if t in folded]
+
+
+@lru_cache(maxsize=1)
+def _domain_vocabulary() -> frozenset[str]:
+    words = set(thesaurus().domain_words)
+    words |= set(TERMS_FILE.read_text(encoding="utf-8").split()) if TERMS_FILE.exists() else set()
+    return frozenset(w.lower() for w in words if len(w) >= 2)
 
 
 def asks_for_examples(text: str) -> bool:

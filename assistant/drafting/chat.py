@@ -12,16 +12,16 @@ from typing import Any
 from assistant.checking.injection import clean_text
 from assistant.corpus.citations import CitationStatus, find_citations, verify_text
 from assistant.corpus.retrieve import Hit
-from assistant.corpus.thesaurus import project_intent
+from assistant.corpus.thesaurus import domain_terms, project_intent
 from assistant.drafting import grounding
 from assistant.drafting.grounding import article_citation, article_number
 from assistant.drafting.llm import LLM, CallSink, Message, TokenCallback, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.runtime import Runtime
 
-RELEVANT_SIMILARITY = 0.86
-PRACTICE_SIMILARITY = 0.86
-SUPPORTED_SIMILARITY = 0.858
+RELEVANT_SIMILARITY = 0.85  # a noise floor; the topic is decided by shared domain words (on_topic)
+PRACTICE_SIMILARITY = 0.85
+SUPPORTED_SIMILARITY = 0.848
 MARGIN = 0.02  # hits much further in meaning than the best one of their kind are left out
 MAX_QUESTION_CHARS = 2000
 MAX_ARTICLES = 3
@@ -164,6 +164,18 @@ def _cited_articles(text: str, rt: Runtime) -> list[tuple[str, str, str]]:
     return found
 
 
+def on_topic(question: str, evidence: Evidence, rt: Runtime) -> bool:
+    """The question shares a filing-domain word (assistant.corpus.thesaurus.domain_terms) with a passage it
+    would be answered from. Closeness
+    in meaning alone is no proof of topic: a question about taxes or cooking can come as close to an
+    article as a vague filing question does. An explicit article reference is always on topic."""
+    if any(h.direct for h in evidence.hits):
+        return True
+    asked = domain_terms(question)
+    passages = [h.text.lower() for h in evidence.hits] + [a["text"].lower() for a in evidence.articles]
+    return any(term in passage for term in asked for passage in passages)
+
+
 # --- answering -------------------------------------------------------------------------------------------
 
 
@@ -193,7 +205,7 @@ def ask(
         if intent:
             return project_answer(question, intent, project)
     evidence = gather(rt, cleaned, k)
-    if not evidence.articles and not evidence.notes:
+    if not evidence.articles and not evidence.notes or not on_topic(cleaned, evidence, rt):
         return Answer(question, NO_ANSWER, hits=evidence.hits, answered=False)
     if llm is None:
         return _extractive(question, evidence)
