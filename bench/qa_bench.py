@@ -6,6 +6,8 @@ question set eval/qa/questions.yaml (practice, rule and out-of-scope questions).
     python bench/qa_bench.py --provider openai              # the configured OpenAI-compatible endpoint
     python bench/qa_bench.py --provider openai --model 1.5b # openai client → tests/openai_server.py → 1.5B
     python bench/qa_bench.py --data-dir /tmp/beian-qa       # reuse (or build once) the index there
+    python bench/qa_bench.py --questions eval/qa/heldout.yaml   # the held-out questions
+    python bench/qa_bench.py --provider local --ids qa01,qa15   # chosen questions
 
 Scores per answered question: key-point coverage = share of its key points the answer contains (a key point
 is a list of interchangeable phrases, compared after normalising punctuation and spaces); "cites" = the
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -38,6 +41,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.corpus.citations import verify_text  # noqa: E402
 from assistant.corpus.index import ingest  # noqa: E402
 from assistant.drafting.chat import Answer, ask  # noqa: E402
+from assistant.drafting.grounding import RESTORED  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from assistant.textnorm import normalize  # noqa: E402
 
@@ -54,6 +58,7 @@ class Scored:
     declined: bool
     seconds: float
     missed: list[str]
+    restored: int = 0  # points the model dropped, restored under 依据要点 (model modes)
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -88,19 +93,29 @@ def score(question: dict[str, Any], answer: Answer, seconds: float, rt: Runtime)
         not answer.answered,
         seconds,
         [p[0] for p, hit in zip(points, hits, strict=True) if not hit],
+        restored_points(answer.text),
     )
 
 
-def run(rt: Runtime, questions: list[dict[str, Any]], llm: Any) -> list[Scored]:
+def restored_points(text: str) -> int:
+    """How many points the grounded answer had to restore (numbered lines after the 依据要点 heading)."""
+    if RESTORED not in text:
+        return 0
+    return len(re.findall(r"^\d+\. 【", text.split(RESTORED, 1)[1], flags=re.M))
+
+
+def run(rt: Runtime, questions: list[dict[str, Any]], llm: Any, show: bool = False) -> list[Scored]:
     results = []
     for question in questions:
         started = time.perf_counter()
         answer = ask(rt, question["question"], llm=llm)
         results.append(score(question, answer, time.perf_counter() - started, rt))
+        if show:
+            print(f"--- {question['id']} {question['question']}\n{answer.text}\n---", flush=True)
         last = results[-1]
         print(
             f"  {last.id}: {last.seconds:.1f} s, 覆盖 {last.coverage:.2f}, 引用 {'有' if last.cites else '无'}, "
-            f"无效 {last.invalid}",
+            f"无效 {last.invalid}, 补回要点 {last.restored}",
             flush=True,
         )
     return results
@@ -123,7 +138,7 @@ def report(results: list[Scored], provider: str) -> None:
             f"{sum(r.invalid for r in rows)} | {declined if not answerable else '—'} | "
             f"{statistics.median(r.seconds for r in rows):.2f} |"
         )
-    print(f"\n提供方：{provider}；共 {len(results)} 题")
+    print(f"\n提供方：{provider}；共 {len(results)} 题；补回要点共 {sum(r.restored for r in results)} 条")
     for r in results:
         if r.missed or (r.kind == "decline" and not r.declined):
             print(f"  {r.id}（{r.kind}）未覆盖：{'、'.join(r.missed) or '未拒答'}")
@@ -133,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="问答基准：要点覆盖率、引用有效性、每题用时")
     parser.add_argument("--provider", choices=["template", "local", "openai"], default="template")
     parser.add_argument("--limit", type=int, help="只跑前 N 题")
+    parser.add_argument("--ids", help="只跑这些题（逗号分隔的 id，如 qa01,qa15）")
     parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--show", action="store_true", help="打印每个回答的全文")
     parser.add_argument(
         "--model",
         choices=["1.5b", "0.5b"],
@@ -148,10 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(update={"local_model": args.model})
     ingest(settings)
     rt = Runtime(settings)
-    questions = load_questions(args.questions)[: args.limit]
+    questions = load_questions(args.questions)
+    if args.ids:
+        wanted = args.ids.split(",")
+        questions = [q for q in questions if q["id"] in wanted]
+    questions = questions[: args.limit]
     ask(rt, "预热", llm=None)  # loads the index and the embedding model outside the timings
     with _llm(args.provider, settings, behind_server=bool(args.model)) as (llm, label):
-        report(run(rt, questions, llm), label)
+        report(run(rt, questions, llm, args.show), label)
     return 0
 
 
