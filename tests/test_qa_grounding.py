@@ -99,3 +99,12 @@ def test_markers_become_citations_and_survival_needs_the_content() -> None:
     assert grounding.survives(point, "提交厂商合作协议、调用记录等（〔实务：某笔记〕）", used=False)
     assert not grounding.survives(point, "需要第三方佐证材料（〔实务：某笔记〕）", used=True)
     assert not grounding.survives(point, "提交与模型厂商签订的合作协议和调用记录", used=False)  # uncited
+
+
+def test_a_citation_the_line_already_shows_is_not_repeated() -> None:
+    citation = {"source": "practice", "title": "某笔记", "article": "", "heading": "做法"}
+    point = grounding.Point("practice", "提交合作协议", citation)
+    text, used = grounding.expand_markers(
+        "实务做法（〔实务：某笔记〕）：提交合作协议 [1]\n另一条 [1]", [point]
+    )
+    assert text == "实务做法（〔实务：某笔记〕）：提交合作协议 \n另一条 （〔实务：某笔记〕）" and used == {1}

@@ -204,18 +204,23 @@ def points_block(points: list[Point]) -> str:
 
 
 def expand_markers(text: str, points: list[Point]) -> tuple[str, set[int]]:
-    """Replace the point numbers the model wrote ([2], 【1、3】) by the points' citations; the numbers used."""
+    """Replace the point numbers the model wrote ([2], 【1、3】) by the points' citations (a citation the
+    line already shows is not repeated); the numbers used."""
     used: set[int] = set()
 
-    def replace(match: re.Match[str]) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-        if not all(1 <= n <= len(points) for n in numbers):
-            return match.group(0)
-        used.update(numbers)
-        refs = list(dict.fromkeys(points[n - 1].ref for n in numbers))
-        return "（" + "；".join(refs) + "）"
+    def expand(line: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+            if not all(1 <= n <= len(points) for n in numbers):
+                return match.group(0)
+            used.update(numbers)
+            before = line[: match.start()]
+            refs = [r for r in dict.fromkeys(points[n - 1].ref for n in numbers) if r not in before]
+            return "（" + "；".join(refs) + "）" if refs else ""
 
-    return MARKER_RE.sub(replace, text), used
+        return MARKER_RE.sub(replace, line)
+
+    return "\n".join(expand(line) for line in text.split("\n")), used
 
 
 def survives(point: Point, text: str, used: bool) -> bool:
