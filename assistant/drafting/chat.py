@@ -289,19 +289,20 @@ def _verified_articles(text: str, rt: Runtime) -> list[dict[str, Any]]:
 def _extractive(question: str, evidence: Evidence) -> Answer:
     """No model: the relevant articles (法规规定) and practice-note sections (实务做法), each cited."""
     parts = ["以下内容与您的问题相关（未使用大模型，直接列出原文和实务笔记）："]
+    notes = _practice_sections(evidence)
     if evidence.articles:
         lines = [
             f"{i}. 《{a['title']}》{a['article']}：{a['text']}" for i, a in enumerate(evidence.articles, 1)
         ]
         parts.append("【法规规定】\n" + "\n".join(lines))
-    if evidence.notes:
+    if notes:
         lines = [
             f"{i}. 〔实务：{n['title']}·{n['heading']}〕\n{n['text']}\n（来源：{n['sources']}；可信度：{n['confidence']}）"
-            for i, n in enumerate(evidence.notes, 1)
+            for i, n in enumerate(notes, 1)
         ]
         lead = "" if evidence.articles else PRACTICE_ONLY + "\n"
         parts.append("【实务做法】（实务经验，非法规条文）\n" + lead + "\n".join(lines))
-    return Answer(question, "\n\n".join(parts), evidence.articles + evidence.notes, hits=evidence.hits)
+    return Answer(question, "\n\n".join(parts), evidence.articles + notes, hits=evidence.hits)
 
 
 # --- the user's own project ----------------------------------------------------------------------------------
