@@ -104,7 +104,7 @@ def test_openai_path_sees_both_kinds_and_invalid_citations_are_marked(
         answer = ask(Runtime(settings), THIRD_PARTY, llm=get_llm("openai", settings), sink=calls.append)
         prompt = server.last_user_message()
     assert [c.round for c in calls] == ["chat"] and calls[0].response.strip() == reply  # the audit trail
-    assert "] 法规规定（《" in prompt and "] 实务做法（〔实务：" in prompt  # both kinds reach the model
+    assert "法规规定：\n[1] " in prompt and "（〔实务：" in prompt  # both kinds reach the model
     assert answer.invalid == ["《互联网信息服务算法推荐管理规定》第九十九条"]
     assert "第九十九条【引用无法核实，已标注】" in answer.text
     kinds = {(c["source"], c["title"]) for c in answer.citations}

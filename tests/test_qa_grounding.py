@@ -18,13 +18,16 @@ from assistant.runtime import Runtime
 from tests.openai_server import OpenAITestServer
 
 THIRD_PARTY = "我们的写作App调用另一家公司大模型的接口，备案时还要额外准备什么？"
-POINT_RE = re.compile(r"^\[(\d+)\] (法规规定|实务做法)（(.+?)）：(.+)$", re.M)
+POINT_RE = re.compile(r"^\[(\d+)\] (.+)（(《[^》]+》第[^条]+条|〔实务：[^〕]+〕)）$", re.M)
 
 
 def _points(body: dict[str, Any]) -> list[tuple[int, str, str, str]]:
     """The numbered points the server received in the prompt: number, kind, citation, text."""
     prompt = next(m["content"] for m in body["messages"] if m["role"] == "user")
-    return [(int(n), kind, ref, text) for n, kind, ref, text in POINT_RE.findall(prompt)]
+    return [
+        (int(n), "实务做法" if ref.startswith("〔") else "法规规定", ref, text)
+        for n, text, ref in POINT_RE.findall(prompt)
+    ]
 
 
 def _ask_through_server(settings: Settings, responder: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -49,7 +52,9 @@ def test_points_the_model_drops_are_restored_with_their_citations(
     assert len(points) >= 3
     kept, dropped = points[0], points[1:]
     head, restored = answer.text.split(grounding.RESTORED)
-    assert kept[3] in head and f"{kept[3]} （{kept[2]}）" in head.replace(f"{kept[3]}（", f"{kept[3]} （")
+    assert (
+        kept[3] in head and kept[2] in head and f"[{kept[0]}]" not in head
+    )  # the number became its citation
     for _, kind, ref, text in dropped:  # every dropped point is back, with its kind and citation
         assert f"【{kind}】{text}（{ref}）" in restored
     assert kept[3] not in restored  # the point the model kept is not repeated

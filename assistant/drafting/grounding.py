@@ -199,8 +199,14 @@ def article_number(label: str) -> int:
 
 
 def points_block(points: list[Point]) -> str:
-    """Numbered points for the prompt, each with its kind and citation."""
-    return "\n".join(f"[{i}] {p.label}（{p.ref}）：{p.text}" for i, p in enumerate(points, 1))
+    """Numbered points for the prompt, rules and practice under their headings, each ending in its citation."""
+    lines: list[str] = []
+    for number, point in enumerate(points, 1):
+        heading = "法规规定：" if point.kind == "regulation" else "实务做法（实务经验，不是法规条文）："
+        if heading not in lines:
+            lines.append(heading)
+        lines.append(f"[{number}] {point.text.rstrip('。；')}（{point.ref}）")
+    return "\n".join(lines)
 
 
 def expand_markers(text: str, points: list[Point]) -> tuple[str, set[int]]:
@@ -238,7 +244,7 @@ def restore(text: str, points: list[Point], used: set[int]) -> tuple[str, list[P
     lost = [p for i, p in enumerate(points, 1) if not survives(p, text, i in used)]
     if not lost:
         return text, []
-    lines = [f"{i}. 【{p.label}】{p.text}（{p.ref}）" for i, p in enumerate(lost, 1)]
+    lines = [f"{i}. 【{p.label}】{p.text.rstrip('。；')}（{p.ref}）" for i, p in enumerate(lost, 1)]
     return text.rstrip() + "\n\n" + RESTORED + "\n" + "\n".join(lines), lost
 
 
