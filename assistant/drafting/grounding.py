@@ -32,6 +32,9 @@ MARKER_RE = re.compile(r"[\[［【〔]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*
 SENTENCE_RE = re.compile(r"[^。；\n]+[。；]?")
 ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 LEAD_RE = re.compile(r"^以下(是|清单|为)")  # "以下是实务经验……" introduces a list, it is not a point
+ECHOES = frozenset({"问题", "要点", "要点（每条末尾括号里是出处）", "法规条文", "实务笔记"})
+RULE_LABEL_RE = re.compile(r"法规规定|法律法规|法规要求")
+ARTICLE_REF_RE = re.compile(r"《[^》]+》\s*第[零一二三四五六七八九十百\d]+条")
 RESTORED = "依据要点（回答中没有写到的要点，按原文补全）："
 _STOP_WORDS = frozenset(
     [
@@ -237,6 +240,22 @@ def survives(point: Point, text: str, used: bool) -> bool:
         return True
     body = _fold(text)
     return sum(_fold(t) in body for t in point.terms) / len(point.terms) >= SURVIVES
+
+
+def tidy(text: str, question: str) -> str:
+    """Small models echo the prompt (问题：, 要点：, the question itself) and label a practice point 法规规定:
+    echoed lines are dropped, and a line labelled as a rule whose only citations are practice notes is
+    relabelled 实务做法 (a practice point must never pass for a regulation)."""
+    asked = _fold(question).strip()
+    lines = []
+    for line in text.split("\n"):
+        bare = _fold(line).strip().strip("*#： :")
+        if bare in ECHOES or (asked and bare == asked):
+            continue
+        if RULE_LABEL_RE.search(line) and "〔实务：" in line and not ARTICLE_REF_RE.search(line):
+            line = RULE_LABEL_RE.sub("实务做法", line)
+        lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def restore(text: str, points: list[Point], used: set[int]) -> tuple[str, list[Point]]:
