@@ -101,9 +101,11 @@ def test_markers_become_citations_and_survival_needs_the_content() -> None:
     point.terms = grounding.content_words(point.text)
     text, used = grounding.expand_markers("要交合作协议和调用记录【1】，另见[7]。", [point])
     assert text == "要交合作协议和调用记录（〔实务：某笔记〕），另见[7]。" and used == {1}
-    assert grounding.survives(point, "提交厂商合作协议、调用记录等（〔实务：某笔记〕）", used=False)
-    assert not grounding.survives(point, "需要第三方佐证材料（〔实务：某笔记〕）", used=True)
-    assert not grounding.survives(point, "提交与模型厂商签订的合作协议和调用记录", used=False)  # uncited
+    assert grounding.survives(point, "提交厂商合作协议、调用记录等（〔实务：某笔记〕）")
+    assert not grounding.survives(point, "需要第三方佐证材料（〔实务：某笔记〕）")
+    assert not grounding.survives(point, "提交与模型厂商签订的合作协议和调用记录")  # uncited
+    # the words spread over other lines do not make the point kept
+    assert not grounding.survives(point, "要交合作协议（〔实务：某笔记〕）\n模型厂商的调用记录也要留存")
 
 
 def test_a_citation_the_line_already_shows_is_not_repeated() -> None:

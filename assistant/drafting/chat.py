@@ -230,9 +230,9 @@ def _grounded(
     prompt = render("ask", question=data_block(cleaned), points=data_block(grounding.points_block(points)))
     messages = [Message("system", render("ask_system")), Message("user", prompt)]
     reply = call_model(llm, messages, round="chat", sink=sink, max_tokens=700, on_token=on_token)
-    text, used = grounding.expand_markers(grounding.tidy(reply, cleaned), points)
+    text, _ = grounding.expand_markers(grounding.tidy(reply, cleaned), points)
     text, invalid = _mark_invalid(text, rt)
-    text, _ = grounding.restore(text, points, used)
+    text, _ = grounding.restore(text, points)
     cited = _verified_articles(text, rt)
     notes: list[dict[str, Any]] = []
     for note in [p.citation for p in points if p.kind == "practice"] + evidence.notes:

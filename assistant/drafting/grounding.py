@@ -3,11 +3,12 @@ only composes them, and a post-check restores what it dropped.
 
 Points are the units of the extractive answer: sentences of the retrieved articles, the cited sentences of
 the matched notes' 法规规定 sections (plain words plus 《法规》第X条), and the bullets of the notes' practice
-sections; each carries its citation. The points closest in meaning to the question are numbered in the
-prompt; the model writes a direct answer and tags each statement with the point numbers it used ([2]), which
-are then replaced by the points' citations, so the citations the model passes on are exact. A point survives
-when its citation and most of its content words (those the question does not already contain) are in the
-answer; a point that does not survive is restored from the notes and articles under 依据要点, still cited."""
+sections; each carries its citation. The points closest in meaning to the question go to the model, grouped
+under 法规规定 and 实务做法 and numbered, each ending in its citation; the model answers the question and
+keeps the citations (point numbers it writes, [2], become the points' citations). Post-check: echoed prompt
+lines go, a practice point labelled as a rule is relabelled, and a point survives only when one line of the
+answer carries its citation and most of its content words (those the question does not already contain);
+a point that does not survive is restored from the notes and articles under 依据要点, still cited."""
 
 from __future__ import annotations
 
@@ -232,14 +233,16 @@ def expand_markers(text: str, points: list[Point]) -> tuple[str, set[int]]:
     return "\n".join(expand(line) for line in text.split("\n")), used
 
 
-def survives(point: Point, text: str, used: bool) -> bool:
-    """Kept: cited (by its number or its reference) and most of its own content words are in the answer."""
-    if not used and point.ref not in text:
-        return False
-    if not point.terms:
-        return True
-    body = _fold(text)
-    return sum(_fold(t) in body for t in point.terms) / len(point.terms) >= SURVIVES
+def survives(point: Point, text: str) -> bool:
+    """Kept: one line of the answer carries the point's citation and most of its own content words (words
+    spread over other sentences do not count)."""
+    for line in text.split("\n"):
+        if point.ref not in line:
+            continue
+        body = _fold(line)
+        if not point.terms or sum(_fold(t) in body for t in point.terms) / len(point.terms) >= SURVIVES:
+            return True
+    return False
 
 
 def tidy(text: str, question: str) -> str:
@@ -258,9 +261,9 @@ def tidy(text: str, question: str) -> str:
     return "\n".join(lines).strip()
 
 
-def restore(text: str, points: list[Point], used: set[int]) -> tuple[str, list[Point]]:
+def restore(text: str, points: list[Point]) -> tuple[str, list[Point]]:
     """Append the points the answer lost under 依据要点, each with its citation; the restored points."""
-    lost = [p for i, p in enumerate(points, 1) if not survives(p, text, i in used)]
+    lost = [p for p in points if not survives(p, text)]
     if not lost:
         return text, []
     lines = [f"{i}. 【{p.label}】{p.text.rstrip('。；')}（{p.ref}）" for i, p in enumerate(lost, 1)]
