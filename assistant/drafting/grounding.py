@@ -34,6 +34,7 @@ SENTENCE_RE = re.compile(r"[^。；\n]+[。；]?")
 ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 LEAD_RE = re.compile(r"^以下(是|清单|为)")  # "以下是实务经验……" introduces a list, it is not a point
 ECHOES = frozenset({"问题", "要点", "要点（每条末尾括号里是出处）", "法规条文", "实务笔记"})
+_ECHOES = frozenset(unicodedata.normalize("NFKC", e).lower() for e in ECHOES)
 RULE_LABEL_RE = re.compile(r"法规规定|法律法规|法规要求")
 ARTICLE_REF_RE = re.compile(r"《[^》]+》\s*第[零一二三四五六七八九十百\d]+条")
 RESTORED = "依据要点（回答中没有写到的要点，按原文补全）："
@@ -253,7 +254,7 @@ def tidy(text: str, question: str) -> str:
     lines = []
     for line in text.split("\n"):
         bare = _fold(line).strip().strip("*#： :")
-        if bare in ECHOES or (asked and bare == asked):
+        if bare in _ECHOES or (asked and bare == asked):
             continue
         if RULE_LABEL_RE.search(line) and "〔实务：" in line and not ARTICLE_REF_RE.search(line):
             line = RULE_LABEL_RE.sub("实务做法", line)
