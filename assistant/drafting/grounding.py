@@ -37,7 +37,7 @@ ECHOES = frozenset({"问题", "要点", "要点（每条末尾括号里是出处
 _ECHOES = frozenset(unicodedata.normalize("NFKC", e).lower() for e in ECHOES)
 RULE_LABEL_RE = re.compile(r"法规规定|法律法规|法规要求")
 ARTICLE_REF_RE = re.compile(r"《[^》]+》\s*第[零一二三四五六七八九十百\d]+条")
-RESTORED = "依据要点（回答中没有写到的要点，按原文补全）："
+RESTORED = "依据要点（回答中没有写到的要点，按原文补全；与上文不一致时以原文为准）："
 _STOP_WORDS = frozenset(
     [
         "应当",
