@@ -40,8 +40,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from assistant.config import Settings  # noqa: E402
 from assistant.corpus.citations import verify_text  # noqa: E402
 from assistant.corpus.index import ingest  # noqa: E402
+from assistant.drafting.answer_points import RESTORED  # noqa: E402
 from assistant.drafting.chat import Answer, ask  # noqa: E402
-from assistant.drafting.grounding import RESTORED  # noqa: E402
 from assistant.runtime import Runtime  # noqa: E402
 from assistant.textnorm import normalize  # noqa: E402
 

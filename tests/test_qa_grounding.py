@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import Settings, get_settings
 from assistant.corpus.citations import verify_text
-from assistant.drafting import grounding
+from assistant.drafting import answer_points as grounding
 from assistant.drafting.chat import _practice_sections, _rule_texts, ask, gather
 from assistant.drafting.llm import get_llm
 from assistant.runtime import Runtime

@@ -13,8 +13,8 @@ from assistant.checking.injection import clean_text
 from assistant.corpus.citations import CitationStatus, find_citations, verify_text
 from assistant.corpus.retrieve import Hit
 from assistant.corpus.thesaurus import domain_terms, project_intent
-from assistant.drafting import grounding
-from assistant.drafting.grounding import article_citation, article_number
+from assistant.drafting import answer_points as grounding
+from assistant.drafting.answer_points import article_citation, article_number
 from assistant.drafting.llm import LLM, CallSink, Message, TokenCallback, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.runtime import Runtime
@@ -221,7 +221,7 @@ def _grounded(
     on_token: TokenCallback | None,
     sink: CallSink | None,
 ) -> Answer:
-    """The model composes the selected points into a direct answer (assistant.drafting.grounding); points it
+    """The model composes the selected points into a direct answer (assistant.drafting.answer_points); points it
     dropped are restored under 依据要点, citations it made that do not verify are marked."""
     pool = grounding.candidates(evidence.articles, _rule_texts(evidence), _practice_sections(evidence), rt)
     best_note = str(evidence.sections[0].metadata.get("note_id", "")) if evidence.sections else ""
