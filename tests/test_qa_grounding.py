@@ -128,3 +128,11 @@ def test_echoed_prompt_lines_go_and_practice_never_passes_for_a_rule() -> None:
     assert not text.startswith("问题") and question not in text and "要点" not in text
     assert "**实务做法**：提交合作协议（〔实务：某笔记〕）" in text
     assert "**法规规定**：基础模型要有合法来源" in text  # a cited article keeps its label
+
+
+def test_an_articles_enumerated_items_stay_with_their_lead_sentence() -> None:
+    text = "提供者应当遵守以下规定：\n（一）使用具有合法来源的数据；\n（二）不得侵害知识产权。\n提供者应当签订服务协议。"
+    assert grounding._sentences(text) == [
+        "提供者应当遵守以下规定：（一）使用具有合法来源的数据；（二）不得侵害知识产权。",
+        "提供者应当签订服务协议。",
+    ]

@@ -149,15 +149,15 @@ def select(question: str, points: list[Point], rt: Runtime, note: str = "") -> l
 
 def _sentences(text: str) -> list[str]:
     """An article's paragraphs (enumerated items stay with the sentence that introduces them), in sentences."""
-    paragraphs: list[str] = []
+    paragraphs: list[tuple[str, bool]] = []  # text, whether it lists items
     for line in (s.strip() for s in text.splitlines()):
-        if line and paragraphs and (ITEM_RE.match(line) or paragraphs[-1].endswith("：")):
-            paragraphs[-1] += line
+        if line and paragraphs and (ITEM_RE.match(line) or paragraphs[-1][0].endswith("：")):
+            paragraphs[-1] = (paragraphs[-1][0] + line, True)
         elif line:
-            paragraphs.append(line)
+            paragraphs.append((line, False))
     sentences = []
-    for paragraph in paragraphs:
-        parts = [paragraph] if ITEM_RE.search(paragraph) else SENTENCE_RE.findall(paragraph)
+    for paragraph, listing in paragraphs:
+        parts = [paragraph] if listing else SENTENCE_RE.findall(paragraph)
         sentences += [s.strip() for s in parts if len(s.strip()) >= MIN_POINT_CHARS]
     return sentences
 
