@@ -136,3 +136,21 @@ def test_an_articles_enumerated_items_stay_with_their_lead_sentence() -> None:
         "提供者应当遵守以下规定：（一）使用具有合法来源的数据；（二）不得侵害知识产权。",
         "提供者应当签订服务协议。",
     ]
+
+
+def test_a_time_limit_no_point_states_is_marked_in_place() -> None:
+    """The 1.5B once answered 三十个工作日 (the review period) for the filing deadline (十个工作日): a time limit
+    or amount in the model's text that no selected point states is marked; one a point states is not."""
+    point = grounding.Point(
+        kind="regulation",
+        text="具有舆论属性或者社会动员能力的算法推荐服务提供者应当在提供服务之日起十个工作日内履行备案手续",
+        citation={"title": "互联网信息服务算法推荐管理规定", "article": "第二十四条"},
+    )
+    wrong = (
+        "应当在上线后三十个工作日内备案，并保存日志 6 个月（《互联网信息服务算法推荐管理规定》第二十四条）。"
+    )
+    marked, flagged = grounding.mark_unsupported_quantities(wrong, [point])
+    assert flagged == ["三十个工作日", "6 个月"]
+    assert f"三十个工作日{grounding.UNSUPPORTED}内" in marked and f"6 个月{grounding.UNSUPPORTED}" in marked
+    right = "应当自提供服务之日起 10 个工作日内备案（2022年3月1日起施行，《互联网信息服务算法推荐管理规定》第二十四条）。"
+    assert grounding.mark_unsupported_quantities(right, [point]) == (right, [])

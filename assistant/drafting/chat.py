@@ -222,7 +222,8 @@ def _grounded(
     sink: CallSink | None,
 ) -> Answer:
     """The model composes the selected points into a direct answer (assistant.drafting.answer_points); points it
-    dropped are restored under 依据要点, citations it made that do not verify are marked."""
+    dropped are restored under 依据要点; citations it made that do not verify, and time limits or amounts
+    no point states, are marked."""
     pool = grounding.candidates(evidence.articles, _rule_texts(evidence), _practice_sections(evidence), rt)
     best_note = str(evidence.sections[0].metadata.get("note_id", "")) if evidence.sections else ""
     points = grounding.select(cleaned, pool, rt, best_note)
@@ -232,6 +233,7 @@ def _grounded(
     reply = call_model(llm, messages, round="chat", sink=sink, max_tokens=700, on_token=on_token)
     text, _ = grounding.expand_markers(grounding.tidy(reply, cleaned), points)
     text, invalid = _mark_invalid(text, rt)
+    text, _ = grounding.mark_unsupported_quantities(text, points)
     text, _ = grounding.restore(text, points)
     cited = _verified_articles(text, rt)
     notes: list[dict[str, Any]] = []
