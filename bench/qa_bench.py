@@ -8,12 +8,16 @@ question set eval/qa/questions.yaml (practice, rule and out-of-scope questions).
     python bench/qa_bench.py --data-dir /tmp/beian-qa       # reuse (or build once) the index there
     python bench/qa_bench.py --questions eval/qa/heldout.yaml   # the held-out questions
     python bench/qa_bench.py --provider local --ids qa01,qa15   # chosen questions
+    python bench/qa_bench.py --provider floor               # the grounded path with a model that writes nothing
 
 Scores per answered question: key-point coverage = share of its key points the answer contains (a key point
 is a list of interchangeable phrases, compared after normalising punctuation and spaces); "cites" = the
 answer carries at least one citation (an article or a practice note); invalid = citations in the answer
 that do not verify against corpus/regulations (or name no existing practice note). Out-of-scope questions
 (kind: decline) score 1 when the assistant declines. Seconds per answer include retrieval and the model.
+`floor` runs the model path with a stand-in model that answers with nothing, so every selected point is
+restored: what the grounded path delivers whatever the model writes (a model that paraphrases a point with
+its citation but loses its key words can still score below it).
 """
 
 from __future__ import annotations
@@ -146,7 +150,7 @@ def report(results: list[Scored], provider: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="问答基准：要点覆盖率、引用有效性、每题用时")
-    parser.add_argument("--provider", choices=["template", "local", "openai"], default="template")
+    parser.add_argument("--provider", choices=["template", "local", "openai", "floor"], default="template")
     parser.add_argument("--limit", type=int, help="只跑前 N 题")
     parser.add_argument("--ids", help="只跑这些题（逗号分隔的 id，如 qa01,qa15）")
     parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引")
@@ -187,8 +191,20 @@ def _llm(provider: str, settings: Settings, behind_server: bool) -> Iterator[tup
         with openai_llm(settings) as llm:
             yield llm, f"openai → 测试服务器 → local {settings.local_model}"
         return
+    if provider == "floor":
+        yield SilentModel(), "floor（模型什么都不写，只看选出并补回的要点）"
+        return
     label = f"local {settings.local_model}" if provider == "local" else provider
     yield (get_llm(provider, settings) if provider != "template" else None), label
+
+
+class SilentModel:
+    """A model that answers with nothing: the grounded path's floor."""
+
+    name = model = "floor"
+
+    def complete(self, messages: Any, **kwargs: Any) -> str:
+        return ""
 
 
 if __name__ == "__main__":
