@@ -13,11 +13,13 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.cli import main
 from assistant.config import PROJECT_ROOT, Settings, get_settings
+from assistant.corpus.retrieve import Retriever
 from assistant.drafting.llm import LLMError, Message, OpenAICompatibleLLM, RetryPolicy
 from tests.conftest import EXAMPLE_FACTS
 from tests.helpers import facts_with
@@ -176,10 +178,12 @@ _DEBUG_CLI = (
 )
 
 
-class _OneArticle:
-    """A retriever stand-in returning one real article, so chat runs without an index."""
+class _OneArticle(Retriever):
+    """A retriever whose search returns one real article, so chat runs without building an index (the rest,
+    e.g. ranking the answer's points by similarity, is the real retriever's)."""
 
-    def __init__(self, rt: object) -> None:
+    def __init__(self, rt: Any) -> None:  # noqa: ANN401
+        super().__init__(rt.settings, rt.registry)
         self.rt = rt
 
     def search(self, query: str, source: str | None = None, **_: object) -> list:  # noqa: ANN401
