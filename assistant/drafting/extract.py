@@ -157,6 +157,7 @@ def extract_facts(
     findings += _injection_findings(text, injections) + _unplaced_findings(rules)
     findings += [fnd.Finding(fnd.INPUT_NOTE, note) for note in notes]
     dropped: list[str] = []
+    merge = _Merge(masked, items, sources, dropped, findings)
     groups_done: list[str] = []
     group_errors: list[str] = []
     if llm is not None:
@@ -169,7 +170,7 @@ def extract_facts(
                 group_errors.append(f"{reply.group.title}：{reply.error}")
                 continue
             groups_done.append(reply.group.title)
-            _merge_group(reply.group, reply.data, masked, items, rules, sources, dropped, findings)
+            _merge_group(reply.group, reply.data, merge)
         placement.mark_reuse(sources)
     data: dict[str, Any] = {}
     for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
@@ -256,27 +257,30 @@ def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
     return [(path, value)]
 
 
-def _merge_group(
-    group: Group,
-    data: Any,
-    text: str,
-    items: list[Sentence],
-    rules: RuleResult,
-    sources: dict[str, Found],
-    dropped: list[str],
-    findings: list[fnd.Finding],
-) -> None:
+@dataclass
+class _Merge:
+    """What merging the model's values works on: the (masked) description and its sentences, the values found
+    so far by path, the values dropped and the findings."""
+
+    text: str
+    items: list[Sentence]
+    sources: dict[str, Found]
+    dropped: list[str]
+    findings: list[fnd.Finding]
+
+
+def _merge_group(group: Group, data: Any, merge: _Merge) -> None:
     for root in group.roots:
         value = factpath.get(data, root) if isinstance(data, dict) else None
         if group.many(root):
             entries = [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
             for entry in entries:
-                index = _align(root, entry, sources)
+                index = _align(root, entry, merge.sources)
                 for path, leaf in _leaves(entry, f"{root}[{index}]"):
-                    _accept(path, leaf, text, items, sources, dropped, findings)
+                    _accept(path, leaf, merge)
         elif isinstance(value, dict):
             for path, leaf in _leaves(value, root):
-                _accept(path, leaf, text, items, sources, dropped, findings)
+                _accept(path, leaf, merge)
 
 
 def _align(root: str, entry: dict[str, Any], sources: dict[str, Found]) -> int:
@@ -293,43 +297,35 @@ def _align(root: str, entry: dict[str, Any], sources: dict[str, Found]) -> int:
     return max(taken) + 1 if taken else 0
 
 
-def _accept(
-    path: str,
-    value: Any,
-    text: str,
-    items: list[Sentence],
-    sources: dict[str, Found],
-    dropped: list[str],
-    findings: list[fnd.Finding],
-) -> None:
+def _accept(path: str, value: Any, merge: _Merge) -> None:
     if value is None or value == [] or value == "":
         return
     plain = re.sub(r"\[\d+\]", "", path)
     if isinstance(value, list):
-        _accept_list(path, plain, value, text, items, sources, dropped, findings)
+        _accept_list(path, plain, value, merge)
         return
     if isinstance(value, bool) or plain in ENUMS:
         if not isinstance(value, bool) and str(value) not in ENUMS[plain]:
-            dropped.append(f"{path}：{str(value)[:40]}（不是该字段的可选值）")
+            merge.dropped.append(f"{path}：{str(value)[:40]}（不是该字段的可选值）")
             return
-        evidence = _enum_evidence(text, items, str(value))
+        evidence = _enum_evidence(merge.text, merge.items, str(value))
         candidate = Found(
             path, value, *evidence, "model", uncertain=True, note="模型判断，描述中没有直接写明"
         )
-        _place(candidate, sources, findings)
+        _place(candidate, merge.sources, merge.findings)
         return
     value = str(value).strip()
     if normalize(value).lower() in EMPTY_WORDS:
         return
     if not placement.has_form(path, value):
-        dropped.append(f"{path}：{value[:40]}（不符合该字段的格式）")
+        merge.dropped.append(f"{path}：{value[:40]}（不符合该字段的格式）")
         return
     if _PLACEHOLDER_RE.search(value) or normalize(value) in _help_texts():
-        dropped.append(f"{path}：{value[:40]}（模板或说明文字）")
+        merge.dropped.append(f"{path}：{value[:40]}（模板或说明文字）")
         return
-    grounding = ground(text, items, value)
+    grounding = ground(merge.text, merge.items, value)
     if grounding.strength == "none" or grounding.sentence is None:
-        dropped.append(f"{path}：{value[:40]}")
+        merge.dropped.append(f"{path}：{value[:40]}")
         return
     verdict = placement.check(path, value, grounding.sentence.text)
     weak = grounding.strength == "weak"
@@ -343,19 +339,10 @@ def _accept(
         uncertain=weak or verdict.status != placement.FOUND,
         note="描述中只有部分依据，请核对" if weak else verdict.note,
     )
-    _place(candidate, sources, findings)
+    _place(candidate, merge.sources, merge.findings)
 
 
-def _accept_list(
-    path: str,
-    plain: str,
-    value: list[Any],
-    text: str,
-    items: list[Sentence],
-    sources: dict[str, Found],
-    dropped: list[str],
-    findings: list[fnd.Finding],
-) -> None:
+def _accept_list(path: str, plain: str, value: list[Any], merge: _Merge) -> None:
     """A list of scalars: each item grounded and of the field's form (an enumeration's items among its
     choices); found only when every kept item's sentence is about the field."""
     kept, groundings = [], []
@@ -366,19 +353,19 @@ def _accept_list(
             if str(item) in ENUMS[plain]:
                 kept.append(item)
             else:
-                dropped.append(f"{path}：{str(item)[:40]}（不是该字段的可选值）")
+                merge.dropped.append(f"{path}：{str(item)[:40]}（不是该字段的可选值）")
             continue
-        grounding = ground(text, items, str(item))
+        grounding = ground(merge.text, merge.items, str(item))
         if grounding.strength == "none" or grounding.sentence is None:
-            dropped.append(f"{path}：{str(item)[:40]}")
+            merge.dropped.append(f"{path}：{str(item)[:40]}")
         elif not placement.has_form(path, str(item)):
-            dropped.append(f"{path}：{str(item)[:40]}（不符合该字段的格式）")
+            merge.dropped.append(f"{path}：{str(item)[:40]}（不符合该字段的格式）")
         else:
             kept.append(item)
             groundings.append(grounding)
     if not kept:
         return
-    first = groundings[0] if groundings else ground(text, items, str(kept[0]))
+    first = groundings[0] if groundings else ground(merge.text, merge.items, str(kept[0]))
     weak = any(g.strength == "weak" for g in groundings)
     misplaced = any(g.sentence and not placement.about_field(path, g.sentence.text) for g in groundings)
     note = (
@@ -398,7 +385,7 @@ def _accept_list(
         uncertain=plain in ENUMS or weak or misplaced,
         note=note,
     )
-    _place(candidate, sources, findings)
+    _place(candidate, merge.sources, merge.findings)
 
 
 def _enum_evidence(text: str, items: list[Sentence], value: str) -> tuple[int, int, str]:
