@@ -181,6 +181,18 @@ def open_example(server: Server, page: Any) -> Any:  # noqa: ANN401 - playwright
     return name
 
 
+def draft_one_section(page: Any, title: str, timeout: int = 60_000) -> None:  # noqa: ANN401 - playwright Page
+    """From any page: open 起草, choose the section titled `title`, draft it and wait until it is saved."""
+    from playwright.sync_api import expect
+
+    page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
+    expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
+    page.locator('[data-testid="stRadio"] label', has_text=title).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="起草本章节").click()
+    expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=timeout)
+
+
 def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
@@ -212,12 +224,7 @@ def test_open_draft_check_export_download(server: Server, tmp_path: Path) -> Non
         expect(page.get_by_text("查看版本（共 1 个）")).to_be_visible(timeout=30_000)
         expect(page.locator('[data-testid="stCode"]')).to_contain_text("灵犀文本生成算法")
 
-        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-        page.locator('[data-testid="stRadio"] label', has_text="算法流程").click()
-        expect(page.get_by_role("heading", name="算法流程")).to_be_visible(timeout=30_000)
-        page.get_by_role("button", name="起草本章节").click()
-        expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=60_000)
+        draft_one_section(page, "算法流程")
         editor = page.locator('textarea[aria-label="草稿（可直接修改）"]')
         expect(editor).to_contain_text("灵犀写作助手")
         expect(page.locator('[data-testid="stRadio"] label', has_text="算法流程")).to_contain_text("通过")

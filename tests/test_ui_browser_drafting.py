@@ -19,7 +19,16 @@ from assistant.store import Workspace
 from tests.fakes import reworded
 from tests.helpers import facts_with
 from tests.openai_server import OpenAITestServer
-from tests.test_ui_browser import CHROMIUM, Server, browser_page, launch, shot, stop, wait_healthy
+from tests.test_ui_browser import (
+    CHROMIUM,
+    Server,
+    browser_page,
+    draft_one_section,
+    launch,
+    open_example,
+    shot,
+    stop,
+)
 
 pytestmark = [
     pytest.mark.slow,
@@ -59,15 +68,8 @@ def test_model_draft_shows_its_provenance_calls_and_local_times(app: Server) -> 
     from playwright.sync_api import expect
 
     with browser_page("drafting-model-failure.png", 1440, 2200, timezone_id=ZONE) as page:
-        wait_healthy(app)
-        page.goto(app.url)
-        expect(page.locator('input[aria-label="算法名称"]')).to_have_value("灵犀文本生成算法", timeout=60_000)
-        page.locator('[data-testid="stSidebarNav"] a', has_text="起草").click()
-        expect(page.get_by_role("heading", name="起草")).to_be_visible(timeout=30_000)
-        page.locator('[data-testid="stRadio"] label', has_text="风险防控情况").click()
-        expect(page.get_by_role("heading", name="风险防控情况")).to_be_visible(timeout=30_000)
-        page.get_by_role("button", name="起草本章节").click()
-        expect(page.get_by_text("已起草并保存 1 个章节")).to_be_visible(timeout=90_000)
+        open_example(app, page)
+        draft_one_section(page, "风险防控情况", timeout=90_000)
 
         record = Workspace(f"sqlite:///{app.data_dir / 'workspace.db'}").latest_drafts(1)["risk_controls"]
         assert record.record["provenance"] == "mixed" and record.record["model"] == "loopback-model"
