@@ -1,7 +1,8 @@
 """Drafting quality of the template provider on the gold set: how much of the analytic text is the same
 across unrelated products once each product's own facts are masked, plus the evaluation's figures.
 
-    python bench/drafting_quality_bench.py [--gold eval/gold] [--sections risk_assessment,conclusion,systems]
+    python bench/drafting_quality_bench.py [--gold eval/gold | --facts-dir eval/unseen]
+                                           [--sections risk_assessment,conclusion,systems]
 
 Overlap: every section is drafted for every gold product; each fact string of that product (fact_strings of
 its facts file, longest first) and each regulation citation (《…》第X条 with its quoted article text, shared
@@ -14,6 +15,11 @@ A second column computes the same on the body text without the headings the offi
 Also printed: citations per filing and their validity (all applicable sections), warnings and blocking
 findings on the complete cases (all applicable sections checked together), and the evaluation's summary
 (element coverage = required mentions found, fabricated facts).
+
+`--facts-dir DIR` measures a directory of facts files (*.yaml, each a complete product, no gold texts) instead
+of the gold set: the overlap, citations, warnings, blocking findings and fabricated facts (numbers,
+identifiers, dates and organisations in the drafts that neither the facts nor the corpus hold) are printed;
+the evaluation's summary needs gold sections and is left out.
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ import statistics
 from pathlib import Path
 
 from assistant.checking.checks import run_checks
+from assistant.checking.fabrication import FabricationDetector
 from assistant.checking.matching import fact_strings
 from assistant.config import get_settings
 from assistant.corpus.citations import CITATION_RE, build_registry, verify_text
+from assistant.drafting.draft import prepare_facts
 from assistant.drafting.template_drafter import draft_all, draft_section
-from assistant.evaluation.gold import load_gold
+from assistant.evaluation.gold import GoldCase, load_gold
+from assistant.evaluation.metrics import fabricated_facts
 from assistant.evaluation.run import evaluate
+from assistant.facts import load_facts
 from assistant.runtime import Runtime
 from assistant.spec import load_spec
 
@@ -75,14 +85,24 @@ def pairwise_overlap(texts: list[str]) -> float:
     return statistics.fmean(pairs) if pairs else 0.0
 
 
+def facts_cases(directory: Path) -> list[GoldCase]:
+    """Each facts file of `directory` as a complete case without gold texts or annotations."""
+    return [
+        GoldCase(path.stem, "complete", load_facts(path), "", {}, {}, [], [])
+        for path in sorted(directory.glob("*.yaml"))
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold")
+    source.add_argument("--facts-dir", type=Path, default=None, help="a directory of facts files (*.yaml)")
     parser.add_argument("--sections", default="risk_assessment,conclusion,systems")
     args = parser.parse_args()
-    cases = load_gold(args.gold)
+    cases = facts_cases(args.facts_dir) if args.facts_dir else load_gold(args.gold)
     spec = load_spec()
-    print(f"金标准案例 {len(cases)} 个")
+    print(f"{'事实文件' if args.facts_dir else '金标准案例'} {len(cases)} 个")
 
     print("\n章节                 去事实后 5-gram 两两重合度（均值）  去掉模板标题后")
     for section_id in args.sections.split(","):
@@ -97,9 +117,14 @@ def main() -> None:
 
     registry = build_registry(get_settings().regulations_dir)
     counts, valid, total = [], 0, 0
-    warnings, blocking = [], []
+    warnings, blocking, fabricated = [], [], []
     for case in cases:
         drafts = draft_all(case.facts, spec)
+        allowed = fact_strings(prepare_facts(case.facts).facts.as_dict())  # as the evaluation scans drafts
+        detector = FabricationDetector("\n".join(allowed), registry.corpus_text)
+        fabricated += [
+            (case.id, item) for text in drafts.values() for item in fabricated_facts(text, detector)
+        ]
         results = [v for text in drafts.values() for v in verify_text(text, registry)]
         counts.append(len(results))
         valid += sum(v.ok for v in results)
@@ -120,6 +145,11 @@ def main() -> None:
     for case_id, items in blocking:
         for message in items:
             print(f"  阻断 {case_id}: {message}")
+    print(f"编造事实数（全部适用章节）：{len(fabricated)}")
+    for case_id, item in fabricated:
+        print(f"  编造 {case_id}: {item}")
+    if args.facts_dir:
+        return  # the evaluation's summary scores drafts against gold sections, which a facts directory lacks
 
     report = evaluate(args.gold, "template", Runtime(get_settings()), extract=False)
     print("\n评估（python -m assistant eval eval/gold --provider template）")
