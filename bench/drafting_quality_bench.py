@@ -119,8 +119,9 @@ def main() -> None:
     counts, valid, total = [], 0, 0
     warnings, blocking, fabricated = [], [], []
     for case in cases:
-        drafts = draft_all(case.facts, spec)
-        allowed = fact_strings(prepare_facts(case.facts).facts.as_dict())  # as the evaluation scans drafts
+        prepared = prepare_facts(case.facts).facts  # what drafting reads: injected text already left out
+        drafts = draft_all(prepared, spec)
+        allowed = fact_strings(prepared.as_dict())  # as the evaluation scans drafts
         detector = FabricationDetector("\n".join(allowed), registry.corpus_text)
         fabricated += [
             (case.id, item) for text in drafts.values() for item in fabricated_facts(text, detector)
