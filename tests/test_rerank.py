@@ -7,8 +7,10 @@ import pytest
 import yaml
 
 from assistant.config import Settings
+from assistant.corpus import duties as duties_module
 from assistant.corpus import rerank
-from assistant.corpus.duties import actor_mismatch, article_actors, question_actors
+from assistant.corpus.citations import build_registry
+from assistant.corpus.duties import actor_mismatch, article_actors, duties, question_actors
 from assistant.corpus.index import get_sentence_collection, ingest
 from assistant.corpus.regulations import load_regulations
 from assistant.corpus.rerank import Candidate
@@ -31,6 +33,37 @@ def test_article_actors_read_from_duty_sentences() -> None:
     # "个人信息" names no actor: the sentence obliges whoever processes it, not the individual
     assert article_actors("处理敏感个人信息应当取得个人的单独同意。") == set()
     assert article_actors("本办法所称数据，是指任何以电子方式对信息的记录。") == set()  # a definition
+    assert article_actors("任何组织、个人收集数据，应当采取合法、正当的方式。") == {"provider", "user"}
+
+
+def test_the_subject_of_a_long_sentence_is_its_opening_clause() -> None:
+    # the 30 characters before 有权 name nobody; the sentence's subject (使用者) does
+    text = "使用者发现生成式人工智能服务不符合法律、行政法规和本办法规定的，有权向有关主管部门投诉、举报。"
+    assert article_actors(text) == {"user"}
+
+
+def test_policy_sentences_speak_for_the_state() -> None:
+    assert article_actors("鼓励生成式人工智能技术在各行业、各领域的创新应用，构建应用生态体系。") == {"state"}
+    assert article_actors("支持行业组织、企业、教育和科研机构等开展协作。") == {"state"}
+
+
+def test_third_parties_and_app_stores_are_actors_of_their_own() -> None:
+    school = "对于有沉迷网络倾向的未成年学生，学校应当及时告知其监护人，共同进行教育和引导。"
+    store = "互联网应用商店等应用程序分发平台应当落实上架审核、日常管理、应急处置等安全管理责任。"
+    assert article_actors(school) == {"third_party"}
+    assert article_actors(store) == {"distributor"}
+    assert actor_mismatch("我们的App怎么防止中学生沉迷？", school)
+    assert actor_mismatch("我们的AI绘画App要做哪些审核？", store)
+    assert not actor_mismatch("我们的App要上架应用商店，商店会核验什么？", store)
+    assert not actor_mismatch("学校老师发现学生沉迷，平台要配合什么？", school)
+
+
+def test_sanction_sentences_are_not_read_for_duty_bearers() -> None:
+    # the authority is the subject of a penalty by grammar, in whichever chapter the article stands
+    assert (
+        article_actors("违反本规定的，由网信部门责令改正，给予警告，可以并处一万元以上十万元以下罚款。")
+        == set()
+    )
 
 
 def test_question_actors_default_to_the_filer() -> None:
@@ -44,7 +77,11 @@ def test_actor_mismatch() -> None:
     assert actor_mismatch("我们的数据要不要分类分级？", STATE_DUTY)
     assert not actor_mismatch("我们的数据要不要分类分级？", PROVIDER_DUTY)
     assert not actor_mismatch("网信部门会怎么确定重要数据目录？", STATE_DUTY)
-    assert not actor_mismatch("我们的数据要不要分类分级？", STATE_DUTY, chapter="第六章 法律责任")
+    # a user's right in a chapter named 监督检查和法律责任 is still a user's right, not the filer's duty
+    user_right = (
+        "使用者发现生成式人工智能服务不符合法律、行政法规和本办法规定的，有权向有关主管部门投诉、举报。"
+    )
+    assert actor_mismatch("我们的大模型产品要做哪些审核？", user_right)
 
 
 # --- the reranking score -----------------------------------------------------------------------
@@ -99,6 +136,23 @@ def test_hits_name_the_sentence_that_answers(retriever: Retriever) -> None:  # n
     assert hits[0].sentence in hits[0].text
     first_stage = retriever.search("备案机关收到材料后多久审完", k=3, source="regulation", rerank_stage=False)
     assert all(h.sentence is None for h in first_stage)
+
+
+def test_a_third_partys_duty_gives_way_to_the_filers(
+    indexed_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the real corpus a provider's question about anti-addiction is answered by the providers' article
+    (未成年人网络保护条例第四十二条), not by the schools' one (第四十条) that shares its words; read without the
+    third-party class the schools' article comes first."""
+    question = "我们的视频平台有很多学生用户，防沉迷要做到什么程度？"
+    real = Retriever(indexed_settings, build_registry(indexed_settings.regulations_dir))
+    top = real.search(question, k=5, source="regulation")[0]
+    assert (top.title, top.article) == ("未成年人网络保护条例", "第四十二条")
+    full = duties()
+    actors = {name: words for name, words in full.actors.items() if name != "third_party"}
+    monkeypatch.setattr(duties_module, "duties", lambda: full.model_copy(update={"actors": actors}))
+    top = real.search(question, k=5, source="regulation")[0]
+    assert (top.title, top.article) == ("未成年人网络保护条例", "第四十条")
 
 
 # --- the question sets ---------------------------------------------------------------------------

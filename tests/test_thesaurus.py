@@ -28,7 +28,7 @@ def test_thesaurus_maps_everyday_words_to_regulation_terms() -> None:
     [
         ("公开算法", "监管要求我们公开算法吗？公开到什么程度", "互联网信息服务算法推荐管理规定", "第十六条"),
         ("暗水印", "AI生成的图片里要不要加暗水印", "人工智能生成合成内容标识办法", "第五条"),
-        ("爬虫", "用爬虫批量抓取别的网站数据有什么限制", "网络数据安全管理条例", "第十八条"),
+        ("爬虫", "我们想写个爬虫去采集竞品网站的数据，合规吗", "网络数据安全管理条例", "第十八条"),
     ],
 )
 def test_entries_from_the_regulations_vocabulary_change_the_top_article(

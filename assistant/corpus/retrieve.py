@@ -387,7 +387,7 @@ class Retriever:
         if meta.get("source") != "regulation":
             return False
         body = self._docs[index].split("\n", 1)[-1]  # without the 《title》第X条 header line
-        return actor_mismatch(question, body, str(meta.get("chapter", "")))
+        return actor_mismatch(question, body)
 
     def _hit(self, index: int, score: float, similarity: float | None, direct: bool = False) -> Hit:
         meta = self._metas[index]
