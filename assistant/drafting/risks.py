@@ -93,7 +93,8 @@ class Risk(BaseModel):
     harmed: Phrasing
     article: RiskArticle
     controls: list[str]
-    residual: str
+    residual: Phrasing
+    backstop: list[str] = []
     monitor: Phrasing = ""
     incident: Phrasing = ""
 
@@ -108,17 +109,20 @@ class Risk(BaseModel):
         return [item if isinstance(item, str) else item.text for item in value]
 
     def clauses(self, field: str, facts: Facts, view: ProductView | None = None) -> list[str]:
-        """The clauses of a text field (arises, harmed, monitor, incident) that hold for this product."""
-        value = getattr(self, field)
-        if isinstance(value, str):
-            return [value] if value else []
-        view = view or ProductView(facts, load_register().derived)
-        clauses = [Clause(text=item) if isinstance(item, str) else item for item in value]
-        held = [
-            not c.otherwise and (not c.when or any(w.holds(facts, view) for w in c.when)) for c in clauses
-        ]
-        conditional = any(h and c.when for c, h in zip(clauses, held, strict=True))
-        return [c.text for c, h in zip(clauses, held, strict=True) if h or (c.otherwise and not conditional)]
+        """The clauses of a text field (arises, harmed, monitor, incident, residual) that hold for this product."""
+        return select_clauses(getattr(self, field), facts, view)
+
+
+def select_clauses(value: Phrasing, facts: Facts, view: ProductView | None = None) -> list[str]:
+    """The clauses of a phrasing that hold for this product: every unconditional clause, each conditional one
+    whose condition holds, and the `otherwise` clauses only when no conditional clause holds."""
+    if isinstance(value, str):
+        return [value] if value else []
+    view = view or ProductView(facts, load_register().derived)
+    clauses = [Clause(text=item) if isinstance(item, str) else item for item in value]
+    held = [not c.otherwise and (not c.when or any(w.holds(facts, view) for w in c.when)) for c in clauses]
+    conditional = any(h and c.when for c, h in zip(clauses, held, strict=True))
+    return [c.text for c, h in zip(clauses, held, strict=True) if h or (c.otherwise and not conditional)]
 
 
 class Register(BaseModel):
@@ -205,3 +209,31 @@ def control_paths(data: dict[str, Any], control: str) -> tuple[list[str], str]:
     )
     missing = missing_paths(data, chosen)
     return [], missing[0] if missing else chosen
+
+
+SYSTEMS_FILE = SPEC_DIR / "systems.yaml"
+
+
+class Scope(BaseModel):
+    """What a system or monitoring area covers in a product: `lead` then the clauses that hold for it."""
+
+    lead: str
+    scope: Phrasing = []
+    categories: list[int] = []
+
+
+class NamedScope(Scope):
+    match: str
+
+
+class SystemsBook(BaseModel):
+    """assistant/spec/systems.yaml: what 制度建设's systems cover, as clauses chosen by the product's facts."""
+
+    reassessment: Phrasing
+    monitoring: dict[str, Scope]
+    systems: list[NamedScope]
+
+
+@lru_cache(maxsize=1)
+def load_systems(path: Path = SYSTEMS_FILE) -> SystemsBook:
+    return SystemsBook.model_validate(load_yaml(path.read_text(encoding="utf-8")))

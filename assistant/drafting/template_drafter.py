@@ -17,10 +17,13 @@ from assistant.drafting.evidence import evidence_items
 from assistant.drafting.risks import (
     ProductView,
     Risk,
+    Scope,
     applicable_risks,
     control_paths,
     flow_steps,
     load_register,
+    load_systems,
+    select_clauses,
 )
 from assistant.facts import UNKNOWN_DATE_WORDS, Facts, is_blank, label_for, type_family, type_matches
 from assistant.numerals import int_to_cn
@@ -438,6 +441,14 @@ def risk_slots(c: Composer) -> dict[str, str]:
         "sensitive": _sensitive(c),
         "ranking_models": _models_doing(c, load_register().derived["ranking_models"]) or models or "所用模型",
         "generators": _models_doing(c, load_register().derived["generators"]) or models or "所用模型",
+        "providers": "、".join(
+            dict.fromkeys(
+                str(m["provider"])
+                for m in c.items("algorithm.models")
+                if m.get("provenance") == "第三方API" and m.get("provider")
+            )
+        )
+        or "模型提供方",
         "own_models": "、".join(
             str(m["name"])
             for m in c.items("algorithm.models")
@@ -631,6 +642,15 @@ def _gist(c: Composer, path: str) -> str:
     return f"{label}为{gist}" if label != path else _clause(text)
 
 
+def _residual(c: Composer, risk: Risk, held: list[str]) -> str:
+    """What remains of a risk once this product's controls work (the register's clauses that hold for it) and
+    which of the product's other measures catch it (its `backstop` facts that the facts file gives)."""
+    remains = said(c, risk, "residual", risk_slots(c))
+    catch = [p for alt in risk.backstop for p in control_paths(c.data, alt)[0] if p not in held]
+    by = "、".join(dict.fromkeys(label_for(p) for p in catch))
+    return f"剩余风险：{remains}" + (f"，由{by}兜底" if by else "")
+
+
 def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
     """One risk's line of the conclusion (the product's own measures, then what remains) and whether a
     control is still missing."""
@@ -639,7 +659,7 @@ def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
     if missing:
         done = f"{measures}；" if measures else ""
         return f"{risk.name}：{done}尚缺{'、'.join(missing)}，补充前不能认定为可控", True
-    return f"{risk.name}：{measures}。剩余风险为{_clause(risk.residual)}", False
+    return f"{risk.name}：{measures}。{_residual(c, risk, held)}", False
 
 
 def _change_duty(c: Composer) -> str:
@@ -885,10 +905,10 @@ _OTHER_SYSTEM_FACTS = [
 # 监测制度 in the template's four areas: (area, optional key, facts that state the area's rule and support).
 # The last item is how the area's text introduces what it watches for this product's risks.
 _MONITORING = [
-    ("信息安全监测", "information", ["safety.feature_library", "safety.output_review"], "据此统计"),
-    ("数据安全监测", "data", ["safety.data_security"], "定期核查"),
-    ("用户个人信息安全监测", "personal_information", ["algorithm.personal_information"], "逐项核对"),
-    ("算法安全监测", "algorithm", ["organization.tech_measures", "safety.log_retention"], "持续跟踪"),
+    ("信息安全监测", "information", ["safety.feature_library", "safety.output_review"]),
+    ("数据安全监测", "data", ["safety.data_security"]),
+    ("用户个人信息安全监测", "personal_information", ["algorithm.personal_information"]),
+    ("算法安全监测", "algorithm", ["organization.tech_measures", "safety.log_retention"]),
 ]
 
 
@@ -904,7 +924,7 @@ def _system_items(c: Composer) -> list[tuple[str, dict[str, Any]]]:
 
 def _system_body(c: Composer, name: str, item: dict[str, Any], paths: list[str]) -> str:
     """How a system works: its own content and enforcement when the facts give them, else the facts that
-    state it, else a note that the system's text is attached."""
+    state it, else nothing (its text is attached, which the section says once for all listed systems)."""
     pairs = (("content", "规定"), ("enforcement", "落实方式为"))
     own = [f"{label}{_clause(str(item[key]))}" for key, label in pairs if item.get(key)]
     if own:
@@ -914,7 +934,7 @@ def _system_body(c: Composer, name: str, item: dict[str, Any], paths: list[str])
         return f"依据《{name}》，{_sentence(c.get(stated[0]))}"
     if stated:
         return f"依据《{name}》，" + "".join(f"{label_for(p)}：{_sentence(c.get(p))}" for p in stated)
-    return f"《{name}》全文见三、附件。"
+    return ""
 
 
 def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
@@ -950,7 +970,7 @@ _AREA_RISKS = {
 }
 
 
-def _watch(c: Composer, key: str, lead: str) -> str:
+def _watch(c: Composer, key: str) -> list[str]:
     """What the monitoring area watches for this product's risks of its types (the register's `monitor`);
     of the leak risks, those about users' own information go to 用户个人信息安全监测, the rest to 数据安全."""
     wanted = {load_register().categories[i - 1] for i in _AREA_RISKS[key]}
@@ -959,13 +979,23 @@ def _watch(c: Composer, key: str, lead: str) -> str:
     if key in ("data", "personal_information"):
         personal = [r for r in risks if re.search(_PERSONAL, r.name)]
         risks = personal if key == "personal_information" else [r for r in risks if r not in personal]
-    watched = [w for r in risks if (w := said(c, r, "monitor", slots, "、"))]
-    return f"{lead}{'；'.join(dict.fromkeys(watched))}。" if watched else ""
+    return [w for r in risks if (w := said(c, r, "monitor", slots, "、"))]
+
+
+def _scope(c: Composer, scope: Scope, sep: str = "；", more: list[str] | None = None) -> str:
+    """What a system or monitoring area covers in this product (systems.yaml), with the product's risks of
+    the scope's risk types and `more` (what it watches for them); empty when nothing in the facts calls for it."""
+    parts = _chosen(c, scope.scope)
+    if scope.categories:
+        names = _risk_names(c, tuple(scope.categories))
+        parts += [f"本产品的{names}"] if names else []
+    parts = list(dict.fromkeys(parts + (more or [])))
+    return f"{scope.lead}{sep.join(parts)}。" if parts else ""
 
 
 def _monitoring(c: Composer) -> str:
     lines = []
-    for area, key, fallback, lead in _MONITORING:
+    for area, key, fallback in _MONITORING:
         base = f"organization.monitoring.{key}"
         if c.has(base):
             text = f"{c.get(base + '.rule')}；{_sentence(c.get(base + '.support'))}"
@@ -973,7 +1003,7 @@ def _monitoring(c: Composer) -> str:
             text = "".join(_sentence(c.get(p)) for p in fallback)
         else:
             text = marker(label_for(base), base)
-        lines.append(f"{area}：{text}{_watch(c, key, lead)}")
+        lines.append(f"{area}：{text}{_scope(c, load_systems().monitoring[key], more=_watch(c, key))}")
     listed = [(n, item) for n, item in _system_items(c) if re.search("监测", n)]
     if not listed:
         intro = marker("算法安全监测制度的内容和落实方式", "organization.systems")
@@ -989,18 +1019,21 @@ def _monitoring(c: Composer) -> str:
 
 def _other_systems(c: Composer) -> str:
     named = "|".join(pattern for _, pattern, _ in _NAMED_SYSTEMS)
-    described, attached = [], []
+    described, bare = [], []
     for name, item in _system_items(c):
         if re.search(named, name):
             continue
         paths = next((p for pattern, p in _OTHER_SYSTEM_FACTS if re.search(pattern, name)), [])
+        scope = next((s for s in load_systems().systems if re.search(s.match, name)), None)
         if item.get("content") or item.get("enforcement") or any(c.has(p) for p in paths):
             described.append(_system_body(c, name, item, paths))
+        elif scope and (text := _scope(c, scope, "、")):
+            described.append(f"《{name}》{text}")
         else:
-            attached.append(f"《{name}》")
+            bare.append(f"《{name}》")
     parts = [_numbered(described)] if described else []
-    if attached:
-        parts.append(f"{''.join(attached)}全文见三、附件。")
+    if bare:
+        parts.append(f"此外还制定了{''.join(bare)}。")
     section = load_spec().section("systems")
     names = [n for n, _ in _system_items(c)]
     for required in section.systems_required:
@@ -1019,7 +1052,25 @@ def _assessment_scope(c: Composer) -> str:
     text = f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
     if c.has("filing.assessment_date"):
         text = f"本次自评估于{c.get('filing.assessment_date')}完成。{text}"
-    return text
+    return text + _reassessment(c)
+
+
+def _chosen(c: Composer, phrasing: Any) -> list[str]:
+    """The clauses of a systems.yaml phrasing that hold for this product, slots filled."""
+    slots = risk_slots(c)
+    return list(
+        dict.fromkeys(_clause(t.format_map(slots)) for t in select_clauses(phrasing, c.facts, c.view))
+    )
+
+
+def _reassessment(c: Composer) -> str:
+    """When this product is assessed again: before launch if it has not launched, and on the changes of what
+    it is built of (systems.yaml `reassessment`)."""
+    changes = _chosen(c, load_systems().reassessment)
+    if not changes:
+        return ""
+    when = "上线前如有调整，以及上线后" if c.raw("product.launch_date") == "未上线" else ""
+    return f"{when}出现下列变化时重新开展自评估：{'；'.join(changes)}。"
 
 
 @writer("systems")
@@ -1030,15 +1081,19 @@ def _systems(c: Composer) -> str:
         ("算法安全监测制度", _monitoring(c)),
         (
             "算法安全事件应急处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6), "启动处置的情形包括："),
+            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6), "适用情形："),
         ),
         (
             "算法违法违规处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "处置的违规情形包括："),
+            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "适用情形："),
         ),
         ("其他制度", _other_systems(c)),
     ]
-    body = [f"（{_CN[i]}）{title}\n\n{text}" for i, (title, text) in enumerate(parts)]
+    body = [
+        f"（{_CN[i]}）{title}\n\n{text or '制度全文见三、附件。'}" for i, (title, text) in enumerate(parts)
+    ]
+    if _system_items(c):
+        body.append("以上各项制度的全文见三、附件。")
     return "\n\n".join(body) + "\n\n" + _basis(c, "systems")
 
 
