@@ -194,12 +194,13 @@ def test_systems_watch_and_handle_this_products_risks_only(as_type) -> None:  # 
     facts = facts_with(as_type)
     text = draft_section(facts, "systems")
     risks = applicable_risks(facts)
-    own = {p for r in risks for field in ("monitor", "incident") for p in r.clauses(field, facts)}
+    fields = ("monitor", "incident", "violation")
+    own = {p for r in risks for field in fields for p in r.clauses(field, facts)}
     for risk in risks:
         assert risk.clauses("monitor", facts) and all(p in text for p in risk.clauses("monitor", facts))
-        assert all(p in text for p in risk.clauses("incident", facts))
+        assert all(p in text for p in risk.clauses("incident", facts) + risk.clauses("violation", facts))
     for risk in load_register().risks:
-        for phrase in risk.phrasings("monitor") + risk.phrasings("incident"):
+        for phrase in [p for field in fields for p in risk.phrasings(field)]:
             if phrase not in own:
                 assert phrase not in text, f"{risk.id}: “{phrase}” does not apply but is in 制度建设"
 

@@ -97,6 +97,7 @@ class Risk(BaseModel):
     backstop: list[str] = []
     monitor: Phrasing = ""
     incident: Phrasing = ""
+    violation: Phrasing = ""
 
     def applies(self, facts: Facts, view: ProductView) -> bool:
         return not self.when or any(c.holds(facts, view) for c in self.when)

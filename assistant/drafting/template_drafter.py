@@ -943,11 +943,14 @@ def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
     return "、".join(r.name for r in applicable_risks(c.facts) if r.category in wanted)
 
 
-def _covers(c: Composer, categories: tuple[int, ...], lead: str) -> str:
-    """The events in this product the system answers (the register's `incident` of its risks)."""
+def _covers(c: Composer, categories: tuple[int, ...], lead: str, field: str = "incident") -> str:
+    """The events in this product the system answers: the register's `incident` of its risks of the given
+    types, and of every type when `field` is `violation` (a user's breach that 违法违规处置 answers)."""
     wanted = {load_register().categories[i - 1] for i in categories}
     slots = risk_slots(c)
-    events = [said(c, r, "incident", slots, "、") for r in applicable_risks(c.facts) if r.category in wanted]
+    risks = applicable_risks(c.facts)
+    events = [said(c, r, "incident", slots, "、") for r in risks if r.category in wanted]
+    events += [said(c, r, field, slots, "、") for r in risks if field != "incident"]
     events = [e for e in events if e]
     return f"{lead}{'；'.join(dict.fromkeys(events))}。" if events else ""
 
@@ -988,7 +991,7 @@ def _scope(c: Composer, scope: Scope, sep: str = "；", more: list[str] | None =
     parts = _chosen(c, scope.scope)
     if scope.categories:
         names = _risk_names(c, tuple(scope.categories))
-        parts += [f"本产品的{names}"] if names else []
+        parts += [names] if names else []
     parts = list(dict.fromkeys(parts + (more or [])))
     return f"{scope.lead}{sep.join(parts)}。" if parts else ""
 
@@ -1049,7 +1052,7 @@ def _assessment_scope(c: Composer) -> str:
     features, models = _feature_and_model_names(c)
     scope = "和".join(x for x in (features, models) if x)
     count = len(applicable_risks(c.facts))
-    text = f"评估覆盖{scope}，逐项复核风险研判所列{int_to_cn(count)}项风险的控制措施。" if scope else ""
+    text = f"评估覆盖{scope}及其{int_to_cn(count)}项风险的控制措施。" if scope else ""
     if c.has("filing.assessment_date"):
         text = f"本次自评估于{c.get('filing.assessment_date')}完成。{text}"
     return text + _reassessment(c)
@@ -1070,7 +1073,7 @@ def _reassessment(c: Composer) -> str:
     if not changes:
         return ""
     when = "上线前如有调整，以及上线后" if c.raw("product.launch_date") == "未上线" else ""
-    return f"{when}出现下列变化时重新开展自评估：{'；'.join(changes)}。"
+    return f"{when}发生下列变化时重新评估：{'；'.join(changes)}。"
 
 
 @writer("systems")
@@ -1081,11 +1084,11 @@ def _systems(c: Composer) -> str:
         ("算法安全监测制度", _monitoring(c)),
         (
             "算法安全事件应急处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6), "适用情形："),
+            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6, 8), "适用情形："),
         ),
         (
             "算法违法违规处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "适用情形："),
+            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "适用情形：", "violation"),
         ),
         ("其他制度", _other_systems(c)),
     ]
