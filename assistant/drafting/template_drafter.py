@@ -645,10 +645,13 @@ def _gist(c: Composer, path: str) -> str:
 def _residual(c: Composer, risk: Risk, held: list[str]) -> str:
     """What remains of a risk once this product's controls work (the register's clauses that hold for it) and
     which of the product's other measures catch it (its `backstop` facts that the facts file gives)."""
-    remains = said(c, risk, "residual", risk_slots(c))
+    remains = risk.clauses("residual", c.facts, c.view)
     catch = [p for alt in risk.backstop for p in control_paths(c.data, alt)[0] if p not in held]
     by = "、".join(dict.fromkeys(label_for(p) for p in catch))
-    return f"剩余风险：{remains}" + (f"，由{by}兜底" if by else "")
+    text = said(c, risk, "residual", risk_slots(c))
+    if by:
+        text += f"；上述情形由{by}兜底" if len(remains) > 1 else f"，由{by}兜底"
+    return f"剩余风险：{text}"
 
 
 def _risk_finding(c: Composer, risk: Risk) -> tuple[str, bool]:
@@ -988,11 +991,10 @@ def _watch(c: Composer, key: str) -> list[str]:
 def _scope(c: Composer, scope: Scope, sep: str = "；", more: list[str] | None = None) -> str:
     """What a system or monitoring area covers in this product (systems.yaml), with the product's risks of
     the scope's risk types and `more` (what it watches for them); empty when nothing in the facts calls for it."""
-    parts = _chosen(c, scope.scope)
-    if scope.categories:
-        names = _risk_names(c, tuple(scope.categories))
-        parts += [names] if names else []
-    parts = list(dict.fromkeys(parts + (more or [])))
+    parts = list(dict.fromkeys(_chosen(c, scope.scope) + (more or [])))
+    names = _risk_names(c, tuple(scope.categories)) if scope.categories else ""
+    if names:
+        return f"{scope.lead}{sep.join(parts)}，以及{names}。" if parts else f"{scope.lead}{names}。"
     return f"{scope.lead}{sep.join(parts)}。" if parts else ""
 
 
