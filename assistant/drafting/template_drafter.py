@@ -958,11 +958,16 @@ def _covers(c: Composer, categories: tuple[int, ...], lead: str, field: str = "i
     return f"{lead}{'；'.join(dict.fromkeys(events))}。" if events else ""
 
 
-def _named_system(c: Composer, heading: str, pattern: str, paths: list[str]) -> str:
+def _named_system(c: Composer, index: int, rest: Callable[[str], str]) -> str:
+    """One of the template's named systems: how it works (its facts), then `rest(lead)` (what it covers in
+    this product). A system listed by name only is named in the lead so the text still says which it is."""
+    heading, pattern, paths = _NAMED_SYSTEMS[index]
     listed = [(n, item) for n, item in _system_items(c) if re.search(pattern, n)]
     if not listed:
-        return marker(f"{heading}的内容和落实方式", "organization.systems")
-    return "".join(_system_body(c, n, item, paths) for n, item in listed)
+        return marker(f"{heading}的内容和落实方式", "organization.systems") + rest("")
+    body = "".join(_system_body(c, n, item, paths) for n, item in listed)
+    names = "".join(f"《{n}》" for n, _ in listed)
+    return body + rest("" if body else names)
 
 
 # Leak risks about users' own information (by risk name), monitored under 用户个人信息安全监测.
@@ -1080,18 +1085,18 @@ def _reassessment(c: Composer) -> str:
 
 @writer("systems")
 def _systems(c: Composer) -> str:
-    self_assessment = _named_system(c, *_NAMED_SYSTEMS[0]) + _assessment_scope(c)
+    def cases(categories: tuple[int, ...], field: str = "incident") -> Callable[[str], str]:
+        return lambda names: _covers(c, categories, f"{names}{'的' if names else ''}适用情形：", field)
+
+    def assessment(names: str) -> str:
+        scope = _assessment_scope(c)
+        return f"依据{names}，{scope}" if names and scope else scope
+
     parts = [
-        ("算法安全自评估制度", self_assessment),
+        ("算法安全自评估制度", _named_system(c, 0, assessment)),
         ("算法安全监测制度", _monitoring(c)),
-        (
-            "算法安全事件应急处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[2]) + _covers(c, (3, 6, 8), "适用情形："),
-        ),
-        (
-            "算法违法违规处置制度",
-            _named_system(c, *_NAMED_SYSTEMS[3]) + _covers(c, (1, 2), "适用情形：", "violation"),
-        ),
+        ("算法安全事件应急处置制度", _named_system(c, 2, cases((3, 6, 8)))),
+        ("算法违法违规处置制度", _named_system(c, 3, cases((1, 2), "violation"))),
         ("其他制度", _other_systems(c)),
     ]
     body = [
