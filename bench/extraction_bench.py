@@ -64,7 +64,7 @@ def cases(
     limit: int | None, where: str = "gold", only: list[str] | None = None
 ) -> list[tuple[str, str, dict[str, Any]]]:
     out = []
-    for case in sorted(SETS[where].iterdir()):
+    for case in sorted((SETS[where] if where in SETS else Path(where)).iterdir()):
         if only and case.name not in only:
             continue
         if (case / "description.md").is_file() and (case / "facts.yaml").is_file():
@@ -216,6 +216,11 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="0.5b or 1.5b for local/openai")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--set", dest="where", choices=sorted(SETS), default="gold")
+    parser.add_argument(
+        "--dir",
+        dest="where",
+        help="score the cases in this directory instead (NAME/description.md, NAME/facts.yaml)",
+    )
     parser.add_argument("--case", action="append", default=None, help="only this case (repeatable)")
     args = parser.parse_args()
     settings = get_settings()

@@ -89,7 +89,9 @@ def test_own_filing_number_change_filing_and_not_launched() -> None:
     assert facts["product"]["launch_date"] == "未上线"
     assert "400-820-1234" in facts["safety"]["complaint"]["contact"]
     assert facts["safety"]["complaint"]["feedback_deadline"] == "48 小时内"
-    assert "models" not in facts.get("algorithm", {})  # "没有用任何第三方大模型" names no model
+    # "没有用任何第三方大模型" names no model; the own recommendation model is one, and what it is made of
+    # (双塔召回加精排模型) is no second model
+    assert facts["algorithm"]["models"] == [{"name": "推荐模型", "provenance": "自研"}]
 
 
 def test_technical_support_role_delivery_and_fine_tuned_model() -> None:
@@ -352,27 +354,28 @@ def _model_run(replies: dict[str, Any], name: str = "writing-assistant.md") -> A
 
 NOTES_APP = (
     "星河数字科技有限公司运营“星河笔记”App，可以把用户的语音备忘整理成文字笔记。"
-    "营销文案在发布前由法务检查是否含有绝对化用语和虚假功效描述。"
+    "涉及医疗和法律的回答会提示用户咨询执业医生或律师。"
 )
 
 
 def test_a_verbatim_sentence_in_a_field_it_is_not_about_is_uncertain() -> None:
+    # (accuracy measures: a field the rules do not read, so the model's value is the one judged)
     result = _model_run(
         {
             "safety": {
                 "safety": {
-                    "advertising_review": "营销文案在发布前由法务检查是否含有绝对化用语和虚假功效描述",
-                    # verbatim from the product sentence: grounded, but not about professional accuracy
-                    "accuracy_measures": "把用户的语音备忘整理成文字笔记",
+                    "accuracy_measures": "涉及医疗和法律的回答会提示用户咨询执业医生或律师",
+                    # verbatim from the product sentence: grounded, but not about advertising review
+                    "advertising_review": "把用户的语音备忘整理成文字笔记",
                 }
             }
         },
         NOTES_APP,
     )
-    right, wrong = result.sources["safety.advertising_review"], result.sources["safety.accuracy_measures"]
+    right, wrong = result.sources["safety.accuracy_measures"], result.sources["safety.advertising_review"]
     assert not right.uncertain and right.origin == "model"
     assert wrong.uncertain and wrong.origin == "model" and "放错了字段" in wrong.note
-    assert "safety.accuracy_measures" in result.uncertain
+    assert "safety.advertising_review" in result.uncertain
 
 
 def test_a_field_without_declared_cues_is_judged_by_its_label_words() -> None:
@@ -398,7 +401,8 @@ def test_values_without_their_field_form_or_outside_the_choices_are_dropped() ->
     )  # the rules' count stands; the model's text is no count
     assert facts["filing"].get("algorithm_type") != "写作类"
     assert "assessment_date" not in facts["filing"]
-    assert not facts["algorithm"].get("inputs")
+    # the rules read the input phrase (用户输入开头或提纲); the model's modality and formats are no such thing
+    assert facts["algorithm"]["inputs"] == [{"description": "开头或提纲"}]
     for path in (
         "filing.algorithm_type",
         "filing.assessment_date",

@@ -13,10 +13,12 @@ from assistant.drafting.extraction.rules import (
     RuleResult,
     _is_product_name,
     brand_overlap,
-    keyword_rules,
+    stated_type,
+    suggest_type,
     type_scores,
 )
 from assistant.drafting.extraction.text import Sentence, sentence_at
+from assistant.facts import type_family
 
 NAME_MISMATCH = "名称不一致"
 SEVERAL_PRODUCTS = "多个产品"
@@ -141,24 +143,22 @@ def name_findings(text: str, items: list[Sentence], rules: RuleResult) -> list[F
 
 
 def type_finding(text: str, items: list[Sentence]) -> Finding | None:
-    """A stated algorithm type that the description's own wording points away from, for the type check."""
-    kinds = list(keyword_rules()["algorithm_type"])
-    declared = re.search("|".join(kinds), text)
-    if not declared:
+    """A stated algorithm type that the description's own wording points away from, for the type check.
+    A member of the stated type's family (信息检索类 under 检索过滤类) does not contradict it."""
+    stated = stated_type(text)
+    if not stated:
         return None
-    masked = text.replace(declared.group(0), "")
+    declared, at = stated
+    masked = text[: at.start()] + " " * (at.end() - at.start()) + text[at.end() :]
     scores = type_scores(masked)
-    best = max(kinds, key=lambda k: (scores[k], -kinds.index(k)))
-    if best == declared.group(0) or scores[best] < 4 or scores[best] < 2 * max(scores[declared.group(0)], 1):
+    best, score, _ = suggest_type(scores)
+    declared_score = sum(v for k, v in scores.items() if type_family(k) == type_family(declared))
+    if type_family(best) == type_family(declared) or score < 4 or score < 2 * max(declared_score, 1):
         return None
     return Finding(
         TYPE_CONTRADICTED,
-        f"描述写明算法类型为“{declared.group(0)}”，但描述的内容更像“{best}”（关键词 {scores[best]} 处，"
-        f"“{declared.group(0)}” {scores[declared.group(0)]} 处）：请核对备案类型，类型检查会复核",
-        occurrences=[
-            Occurrence(
-                declared.group(0), declared.start(), declared.end(), sentence_at(items, declared.start()).text
-            )
-        ],
-        data={"declared": declared.group(0), "suggested": best, "scores": scores},
+        f"描述写明算法类型为“{declared}”，但描述的内容更像“{best}”（关键词 {score} 处，"
+        f"“{declared}” {declared_score} 处）：请核对备案类型，类型检查会复核",
+        occurrences=[Occurrence(at.group(0), at.start(), at.end(), sentence_at(items, at.start()).text)],
+        data={"declared": declared, "suggested": best, "scores": scores},
     )

@@ -14,7 +14,7 @@ from assistant import SPEC_DIR
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
 from assistant.drafting.extraction.text import Sentence, sentence_at, sentences
-from assistant.facts import credit_code_problem, field_specs, type_matches
+from assistant.facts import credit_code_problem, field_specs, type_family, type_matches
 from assistant.numerals import cn_to_int
 
 HAN = r"\u4e00-\u9fff"
@@ -39,7 +39,7 @@ NAMED_RE = re.compile(
 )
 MODEL_SUFFIX_RE = re.compile(rf"[{HAN}A-Za-z0-9.\-]{{1,16}}?(?:大语言模型|大模型)")
 DEADLINE_RE = re.compile(
-    rf"(?:(?:自|从)?(?:受理|收到|接到)[^，。；]{{0,6}}?(?:之日)?(?:起|后)\s*)?(?:在\s*)?{NUM}\s*个?\s*(?:工作日|自然日|小时|天|日)\s*(?:内|之内|(?=[^，。；]{0, 3}(?:反馈|答复|回复|处理|办结|给出)))"
+    rf"(?:(?:自|从)?(?:受理|收到|接到)[^，。；]{{0,6}}?(?:之日)?(?:起|后)\s*)?(?:在\s*)?{NUM}\s*个?\s*(?:工作日|自然日|小时|分钟|天|日)\s*(?:内|之内|(?=[^，。；]{0, 3}(?:反馈|答复|回复|处理|办结|给出)))"
 )
 RETENTION_RE = re.compile(rf"(?:{NUM}|半)\s*个?\s*(?:月|年)|半年")
 PEOPLE_RE = re.compile(rf"({NUM})\s*(?:名|个|位)?\s*(?:人|员|名|位)")
@@ -50,7 +50,7 @@ PERSON_RE = re.compile(
 )
 OFFICER_RE = re.compile(
     rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*"
-    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|CTO|CSO|CEO))\s*)?"  # 为技术副总裁王磊
+    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO))\s*)?"  # 为技术副总裁王磊
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
     rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|$))"
 )
@@ -176,6 +176,7 @@ class ModelMention:
     provenance: str | None = None
     provider: str | None = None
     is_base: bool = False  # an open-source family fine-tuned into an unnamed model: its base_model
+    by_role: bool = False  # named by what it does (向量召回模型): likely not the model's registered name
 
 
 @dataclass
@@ -310,11 +311,13 @@ def _models(r: _Reader) -> None:
         start = name_before(r.text, suffix_at)
         if suffix_at - start >= 2 and not NEGATION_RE.search(r.text[max(0, start - 6) : start]):
             mentions.append(ModelMention(r.text[start : m.end()], start, m.end()))
+    families = list(_rx(keyword_rules()["model_families"]).finditer(r.text))
+    mentions += _role_named_models(r, families)
     bases: list[tuple[str, int, int]] = []
-    for m in _rx(keyword_rules()["model_families"]).finditer(r.text):
+    for m in families:
         sentence = r.sentence(m.start()).text
         named = [x for x in mentions if x.name in sentence]
-        if named and re.search(r"基于|微调|精调", sentence):
+        if named and re.search(r"基于|微调|精调|改进", sentence):
             bases.append((m.group(0).strip(), m.start(), m.end()))  # the base of a named model, not a model
         elif re.search(r"基于|微调|精调|开源", sentence):
             mentions.append(ModelMention(m.group(0).strip(), m.start(), m.end(), is_base=True))
@@ -326,12 +329,20 @@ def _models(r: _Reader) -> None:
             by_name[mention.name] = mention
     r.result.models = list(by_name.values())
     own_company = next((f.value for f in r.result.found if f.path == "entity.name"), None)
+    owners = {b: _base_owner(r, b[1]) for b in bases}
     for index, model in enumerate(r.result.models):
         base = f"algorithm.models[{index}]"
-        r.add(f"{base}.{'base_model' if model.is_base else 'name'}", model.name, model.start, model.end)
+        r.add(
+            f"{base}.{'base_model' if model.is_base else 'name'}",
+            model.name,
+            model.start,
+            model.end,
+            uncertain=model.by_role,
+            note="描述只按用途称呼这个模型，请填写模型的正式名称" if model.by_role else "",
+        )
         model_sentences = [s for s in r.sents if model.name in s.text]
-        for base_name, start, end in bases:
-            if any(s.start <= start < s.end for s in model_sentences):
+        for (base_name, start, end), owner in owners.items():
+            if owner == model.name:
                 r.add(f"{base}.base_model", base_name, start, end)
         provenance = _provenance(model_sentences, model.name)
         if provenance:
@@ -342,6 +353,74 @@ def _models(r: _Reader) -> None:
                 model.provider = name
                 r.add(f"{base}.provider", name, start, end)
                 break
+
+
+# 向 stays inside a model's name (向量召回模型); the verbs that hand data to a model end it
+_MODEL_BREAKS = tuple(b for b in _NAME_BREAKS if b != "向") + tuple(
+    ["经过", "送入", "交给", "交由", "输入", "加上", "结合", "过", "自己训", "改进", "负责", "用于", "用来"]
+)
+
+
+# 模型 as a model's name, not the first half of a compound (模型评测, 模型安全部, 模型训练)
+_ROLE_MODEL_RE = re.compile(
+    r"(?<![大语])模型(?!评测|评估|训练|安全|服务|备案|版本|参数|文件|输出|结果|能力|推理|部署|上线|管理|研发|团队|开发)"
+)
+
+
+def _role_named_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelMention]:
+    """Models named by their role (向量召回模型 基于…微调, 自研了一个文案质量打分模型): the name read back from
+    模型, kept when some sentence naming it says how the model was made or what it is for."""
+    rules = keyword_rules()
+    said, generic = _rx(rules["model_said"]), _rx(rules["model_generic"])
+    family_spans = [(m.start(), m.end()) for m in families]
+    out: list[ModelMention] = []
+    for m in _ROLE_MODEL_RE.finditer(r.text):
+        start = name_before(r.text, m.start(), limit=12, breaks=_MODEL_BREAKS)
+        core = r.text[start : m.start()].strip()
+        if len(core) < 2 or generic.search(core) or any(start < b and a < m.end() for a, b in family_spans):
+            continue  # 开源的 BERT 模型 is the family's mention
+        if NEGATION_RE.search(r.text[max(0, start - 6) : start]):
+            continue
+        if out and _restates(r, out[-1], start):
+            continue  # 排序模型是我们自己研发的梯度提升树模型: what the model is, not a second model
+        name = r.text[start : m.end()].strip()
+        segments_of = [
+            _segment_at(r, x.start()).replace(name, "") for x in re.finditer(re.escape(name), r.text)
+        ]
+        if not any(said.search(segment) for segment in segments_of):
+            continue
+        out.append(ModelMention(name, start, m.end(), by_role=True))
+    return out
+
+
+def _restates(r: _Reader, previous: ModelMention, start: int) -> bool:
+    """A model mention that follows another in the same segment after a copula (是, 为, 采用) and no
+    conjunction says what the previous model is."""
+    between = r.text[previous.end : start]
+    return bool(re.search(r"是|为|采用|即", between)) and not re.search(r"[，,。；、和及与]", between)
+
+
+def _segment_at(r: _Reader, offset: int) -> str:
+    """The comma-delimited segment around `offset` (enumeration commas stay inside)."""
+    sentence = r.sentence(offset)
+    return next((r.text[a:b] for a, b in segments(sentence) if a <= offset < b), sentence.text)
+
+
+def _base_owner(r: _Reader, offset: int) -> str | None:
+    """The model a base model (基于开源的 BERT 微调) belongs to: the one named nearest before it in its
+    sentence, else the first named after it."""
+    sentence = r.sentence(offset)
+    named = [
+        (sentence.start + m.start(), model.name)
+        for model in r.result.models
+        if not model.is_base
+        for m in re.finditer(re.escape(model.name), sentence.text)
+    ]
+    before = [n for n in named if n[0] < offset]
+    after = [n for n in named if n[0] > offset]
+    if before:
+        return max(before)[1]
+    return min(after)[1] if after else None
 
 
 def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, int] | None:
@@ -355,6 +434,14 @@ def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, i
     return None
 
 
+_PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助手|工具|应用|软件|产品|电商|商城|社区"
+# a name defined as a product: 是（一个|一款）… ending in a product word at the end of its clause
+_DEFINES_RE = re.compile(
+    rf"\s*是(?:一个|一款|一套|一家)?[^。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
+)
+_PRONOUN_RE = re.compile(r"我们|我司|本|该|这|那|它|公司|平台|产品|系统|用户|目前|现在|主要|算法|服务")
+
+
 def _names(r: _Reader) -> None:
     models = {m.name for m in r.result.models}
     companies = {c[0] for c in r.result.companies}
@@ -365,15 +452,25 @@ def _names(r: _Reader) -> None:
             candidates.append((name, m.start(1), m.start(1) + len(name)))
     for m in QUOTED_RE.finditer(r.text):
         name = m.group(1).strip()
-        after = r.text[m.end() : m.end() + 10]
-        if _is_product_name(name, models, companies) and re.match(
-            rf"\s*[{HAN}]{{0,4}}\s*(App|APP|app|小程序|网站|平台|公众号|SDK)", after
-        ):
+        after = r.text[m.end() : r.sentence(m.start()).end]
+        defined = bool(_DEFINES_RE.match(after))  # “途达配送”是一个…调度系统
+        named = defined or re.match(rf"\s*[{HAN}]{{0,10}}\s*(?:{_PRODUCT_HEADS})", after)
+        if named and _is_product_name(name, models, companies, defined=defined):
             candidates.append((name, m.start(1), m.end(1)))
+    for sentence in r.sents:  # 安居找房是杭州安居…公司开发运营的租房信息搜索App
+        m = re.match(rf"([{HAN}A-Za-z0-9]{{2,12}}?)(?={_DEFINES_RE.pattern})", sentence.text)
+        if not m or not re.search(r"公司|开发|运营|推出|旗下|打造|出品", sentence.text):
+            continue
+        if _is_product_name(m.group(1), models, companies, defined=True) and not _PRONOUN_RE.match(
+            m.group(1)
+        ):
+            candidates.append((m.group(1), sentence.start, sentence.start + m.end(1)))
     lead = re.match(
         rf"\s*[“\"「『《]?([{HAN}A-Za-z0-9 ]{{2,14}}?)[”\"」』》]?\s*[（(][^）)]{{2,40}}有限公司", r.text
     )
-    if lead and _is_product_name(lead.group(1).strip(), models, companies):  # 帧元视频（上海帧元…有限公司）
+    if lead and _is_product_name(
+        lead.group(1).strip(), models, companies, defined=True
+    ):  # 帧元视频（上海帧元…有限公司）
         candidates.append((lead.group(1).strip(), lead.start(1), lead.end(1)))
     candidates.sort(key=lambda c: c[1])
     r.result.product_names = candidates
@@ -382,12 +479,14 @@ def _names(r: _Reader) -> None:
         r.add("product.name", name, start, end)
 
 
-def _is_product_name(name: str, models: set[str], companies: set[str]) -> bool:
+def _is_product_name(name: str, models: set[str], companies: set[str], *, defined: bool = False) -> bool:
+    """Whether a candidate can be the product's name. A name the text defines as the product (X 是…App,
+    X（…有限公司）) may repeat the brand in the company's name; a merely quoted one may not."""
     return (
         len(name) >= 2
         and name not in models
         and not name.endswith(("公司", "模型", "协议", "制度", "规则", "政策", "库"))
-        and not any(name in c for c in companies)
+        and (defined or not any(name in c for c in companies))
         and not re.search(r"^(我的|首页|点击|这个|一个)", name)
     )
 
@@ -524,7 +623,7 @@ def _contact_label(text: str, start: int, kind: str) -> str:
     m = re.search(rf"([{HAN}]{{0,4}}(?:电话|邮箱|热线|信箱|邮件|网址))\s*(?:是|为|：|:)?\s*$", before)
     label = m.group(1) if m else ""
     label = re.split(r"或者|或|和|及|与|、|可以|可|拨打|发送至|发到|联系|通过|请|并", label)[-1]
-    if len(label) <= 2:
+    if label in ("", kind, "邮件"):  # 热线, 客服电话 say what the number is; 电话 alone does not
         label = ("投诉" if "投诉" in before else "举报") + kind
     return label
 
@@ -545,22 +644,33 @@ def _urls(r: _Reader) -> None:
         r.add("product.urls", unique, urls[0][1], urls[0][2])
 
 
+def _event_date(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first date in `text` that dates an event: 截至2025年6月 dates a count, not a launch."""
+    return next(
+        (m for m in rx.finditer(text) if not re.search(r"(?:截至|截止|到|至)\s*$", text[: m.start()])), None
+    )
+
+
 def _launch_date(r: _Reader) -> None:
     for sentence in r.sents:
         m = ctx("not_launched").search(sentence.text)
+        if m and re.match(
+            r"[^，。；]{0,12}(?:功能|模块|版本|新版|频道|板块|玩法|活动)", sentence.text[m.end() :]
+        ):
+            continue  # 计划明年上线个性化推荐功能: a part of the product, not the product
         if m:
             r.add("product.launch_date", "未上线", sentence.start + m.start(), sentence.start + m.end())
             return
     for sentence in r.sents:
         if not ctx("launch").search(sentence.text):
             continue
-        full = DATE_RE.search(sentence.text)
+        full = _event_date(DATE_RE, sentence.text)
         if full:
             year, month, day = map(int, full.groups())
             s = sentence.start + full.start()
             r.add("product.launch_date", f"{year:04d}-{month:02d}-{day:02d}", s, sentence.start + full.end())
             return
-        month_only = MONTH_RE.search(sentence.text)
+        month_only = _event_date(MONTH_RE, sentence.text)
         if month_only:
             s = sentence.start + month_only.start()
             r.add(
@@ -586,8 +696,11 @@ def _enumerations(r: _Reader) -> None:
     _role(r, rules["role"])
     _algorithm_type(r)
     forms, call_context = [], _rx(rules["model_call_context"])
+    content = _rx(rf"\s*(?:{rules['form_not_before']})")
     for form, pattern in rules["forms"].items():
         for m in _rx(pattern).finditer(r.text):
+            if content.match(r.text, m.end()):
+                continue  # 公众号推文 is content, not a form
             clause = r.clause(m.start())
             if form in ("API", "SDK") and call_context.search(clause) and not _is_support(r):
                 continue
@@ -653,34 +766,85 @@ def _role(r: _Reader, rules: dict[str, Any]) -> None:
 
 
 def type_scores(text: str) -> dict[str, int]:
+    """Keyword hits per type key of `algorithm_type`, outside sentences about plans or measures not taken."""
     rules = keyword_rules()
+    not_done = _rx(rules["not_done"])
+    text = "。".join(s.text for s in sentences(text) if not not_done.search(s.text))
     return {
         kind: len(_rx(pattern).findall(text))
-        + 2 * len(_rx(rules["algorithm_type_strong"][kind]).findall(text))
+        + 2
+        * len(
+            _rx(rules["algorithm_type_strong"][kind]).findall(text)
+            if kind in rules["algorithm_type_strong"]
+            else []
+        )
         for kind, pattern in rules["algorithm_type"].items()
     }
 
 
+def suggest_type(scores: dict[str, int]) -> tuple[str, int, int]:
+    """The suggested type with its score and the runner-up's: the members of an umbrella type
+    (facts.TYPE_FAMILIES) compete as one family; when it wins, the member with at least twice the other
+    members' specific evidence is suggested, the umbrella itself only when none is specific."""
+    family: dict[str, int] = {}
+    for kind, score in scores.items():
+        top = type_family(kind)
+        family[top] = family.get(top, 0) + score
+    order = list(family)
+    best = max(order, key=lambda k: (family[k], -order.index(k)))
+    runner_up = max((v for k, v in family.items() if k != best), default=0)
+    members = {k: v for k, v in scores.items() if type_family(k) == best and k != best}
+    if members:
+        leader = max(members, key=lambda k: members[k])
+        rest = max((v for k, v in members.items() if k != leader), default=0)
+        if members[leader] > 0 and members[leader] >= 2 * rest:
+            return leader, family[best], runner_up
+    return best, family[best], runner_up
+
+
+def stated_type(text: str) -> tuple[str, re.Match[str]] | None:
+    """The earliest statement of a type (属于排序精选类, 信息检索算法) that is not negated, planned or asked."""
+    rules = keyword_rules()
+    items = sentences(text)
+    found: list[tuple[int, str, re.Match[str]]] = []
+    for kind, pattern in rules["algorithm_type_stated"].items():
+        for m in _rx(pattern).finditer(text):
+            sentence = sentence_at(items, m.start())
+            before = text[sentence.start : m.start()]
+            if NEGATION_RE.search(before) or _rx(rules["not_done"]).search(sentence.text):
+                continue
+            if re.search(r"[？?]|吗", sentence.text):
+                continue
+            found.append((m.start(), kind, m))
+            break
+    if not found:
+        return None
+    _, kind, m = min(found, key=lambda f: f[0])
+    return kind, m
+
+
 def _algorithm_type(r: _Reader) -> None:
-    kinds = list(keyword_rules()["algorithm_type"])
-    explicit = re.search("|".join(kinds), r.text)
-    if explicit:
-        r.add("filing.algorithm_type", explicit.group(0), explicit.start(), explicit.end())
+    stated = stated_type(r.text)
+    if stated:
+        kind, m = stated
+        r.add("filing.algorithm_type", kind, m.start(), m.end())
         return
     scores = type_scores(r.text)
-    best = max(kinds, key=lambda k: (scores[k], -kinds.index(k)))
-    if scores[best] == 0:
+    best, score, runner_up = suggest_type(scores)
+    if score == 0:
         return
-    m = _rx(keyword_rules()["algorithm_type"][best]).search(r.text)
+    pattern = "|".join(
+        p for k, p in keyword_rules()["algorithm_type"].items() if type_family(k) == type_family(best)
+    )
+    m = _rx(pattern).search(r.text)
     assert m is not None
-    runner_up = sorted(scores.values())[-2]
     r.add(
         "filing.algorithm_type",
         best,
         m.start(),
         m.end(),
-        uncertain=scores[best] < 2 * max(runner_up, 1),
-        note=f"按关键词推定（{best} {scores[best]} 处）",
+        uncertain=score < 2 * max(runner_up, 1),
+        note=f"按关键词推定（{type_family(best)} {score} 处）",
     )
 
 
@@ -706,7 +870,12 @@ def _numbers(r: _Reader) -> None:
             deadlines += [
                 (sentence, m) for m in DEADLINE_RE.finditer(sentence.text) if "几" not in m.group(0)
             ]
-        log = ctx("log").search(sentence.text)
+        network_log = re.search(r"网络日志", sentence.text)
+        log = (
+            network_log
+            if network_log
+            else (None if _network_log_elsewhere(r, sentence) else ctx("log").search(sentence.text))
+        )
         m = RETENTION_RE.search(sentence.text, log.start()) if log else None
         if log and m:
             start, _ = sentence.clause_at(sentence.start + log.start())
@@ -732,6 +901,14 @@ def _numbers(r: _Reader) -> None:
     if scale_clauses:
         text = "，".join(clause_value(r.text, s, e) for s, e in scale_clauses)
         r.add("product.user_scale", text, scale_clauses[0][0], scale_clauses[-1][1])
+
+
+def _network_log_elsewhere(r: _Reader, sentence: Sentence) -> bool:
+    """Whether another sentence states the network logs' retention (which then wins over other logs)."""
+    return any(
+        s is not sentence and (m := re.search(r"网络日志", s.text)) and RETENTION_RE.search(s.text, m.start())
+        for s in r.sents
+    )
 
 
 def _deadline(r: _Reader, deadlines: list[tuple[Sentence, re.Match[str]]]) -> None:
@@ -774,40 +951,93 @@ def _staff(r: _Reader, sentence: Sentence) -> None:
             return
 
 
+ORG_UNIT_RE = re.compile(
+    rf"[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门|组|部)"
+    rf"(?=[^{HAN}]|$|负责|牵头|统筹|主管|一共|共|有|由|下设|设有|是|为|的)"
+    rf"|[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门)"
+)
+_OFFICER_ROLE_RE = re.compile(r"安全|合规")
+_UNIT_ROLE_RE = re.compile(r"(?:委员会|小组|团队|中心|部门|组|部)负责人$")
+
+
+@dataclass
+class _Person:
+    name: str
+    title: str
+    start: int
+    end: int
+    kind: str  # "officer" (named as the security officer) or "head" (any other responsible person)
+
+
 def _people(r: _Reader) -> None:
-    for sentence in r.sents:
-        for m in re.finditer(
-            rf"[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门|组|部)(?![{HAN}])|[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门)",
-            sentence.text,
-        ):
-            end = sentence.start + m.end()
-            start = name_before(
-                r.text,
-                end,
-                breaks=("有个", "设有", "设立", "成立了", "成立", "由", "是", "的", "个", "有", "公司"),
-            )
-            name = r.text[start:end]
-            if len(name) >= 3 and ctx("department").search(name):
-                r.add("organization.department", name, start, end)
-                break
-        named = OFFICER_RE.search(sentence.text)
-        m = named or PERSON_RE.search(sentence.text)
-        if not m or not re.search("安全|合规|风控|治理|负责", sentence.text):
-            continue
+    """The department, its head and the security officer. A person named as the (algorithm) security
+    officer (算法安全负责人为…) is the officer and not, by that alone, the department's head; any other
+    responsible person (风控中心负责人钱某, 由运营副总裁陈某负责, 负责人为…) is the head. Without a named officer
+    the head is proposed as the officer (uncertain unless the title says 安全 or 合规)."""
+    department = next((u for sentence in r.sents if (u := _department(r, sentence))), None)
+    if department:
+        r.add("organization.department", *department)
+    people = [p for sentence in r.sents for p in _persons(r, sentence)]
+    head = next((p for p in people if p.kind == "head"), None)
+    if head:
+        r.add(
+            "organization.head",
+            f"{head.name}（{head.title}）" if head.title else head.name,
+            head.start,
+            head.end,
+        )
+    officer = next((p for p in people if p.kind == "officer"), None) or head
+    if officer is None:
+        return
+    sure = officer.kind == "officer" or bool(_OFFICER_ROLE_RE.search(officer.title))
+    note = "" if sure else "按部门负责人推定为安全负责人，请核对"
+    r.add(
+        "entity.security_officer.name",
+        officer.name,
+        officer.start,
+        officer.end,
+        uncertain=not sure,
+        note=note,
+    )
+    if officer.title:
+        at = r.text.find(officer.title, r.sentence(officer.start).start)
+        ts, te = (at, at + len(officer.title)) if at >= 0 else (officer.start, officer.end)
+        r.add("entity.security_officer.title", officer.title, ts, te, uncertain=not sure, note=note)
+
+
+def _department(r: _Reader, sentence: Sentence) -> tuple[str, int, int] | None:
+    for m in ORG_UNIT_RE.finditer(sentence.text):
+        end = sentence.start + m.end()
+        start = name_before(
+            r.text,
+            end,
+            breaks=("有个", "设有", "设立", "成立了", "成立", "由", "是", "的", "个", "有", "公司"),
+        )
+        name = r.text[start:end]
+        if len(name) >= 3 and ctx("department").search(name):
+            return name, start, end
+    return None
+
+
+def _persons(r: _Reader, sentence: Sentence) -> list[_Person]:
+    if not re.search("安全|合规|风控|治理|负责|牵头|委员会", sentence.text):
+        return []
+    out: list[_Person] = []
+    matches = [(m, True) for m in OFFICER_RE.finditer(sentence.text)]
+    matches += [(m, False) for m in PERSON_RE.finditer(sentence.text)]
+    for m, named in sorted(matches, key=lambda x: x[0].start("name")):
         name = m.group("name")
         if re.search(r"安全|合规|负责|部|组|团队|委员", name) or name[0] not in keyword_rules()["surnames"]:
             continue
-        title = _person_title(r, sentence, m, named is not None)
+        if any(p.name == name for p in out):
+            continue
+        title = _person_title(r, sentence, m, named)
+        role = re.sub(r"^(是|由|的|为)+", "", m.group("role")) if named else ""
+        officer = named and _OFFICER_ROLE_RE.search(role) and not _UNIT_ROLE_RE.search(role)
+        kind = "officer" if officer else "head"  # 算法安全负责人为… / 风控中心负责人钱某, 由陈某负责
         s, e = sentence.start + m.start("name"), sentence.start + m.end("name")
-        r.add("organization.head", f"{name}（{title}）" if title else name, s, e)
-        officer = re.search(r"安全|合规", title) or re.search(r"安全负责人|合规负责人", sentence.text)
-        note = "" if officer else "按部门负责人推定为安全负责人，请核对"
-        r.add("entity.security_officer.name", name, s, e, uncertain=not officer, note=note)
-        if title:
-            at = sentence.text.find(title)
-            ts, te = (sentence.start + at, sentence.start + at + len(title)) if at >= 0 else (s, e)
-            r.add("entity.security_officer.title", title, ts, te, uncertain=not officer, note=note)
-        return
+        out.append(_Person(name, title, s, e, kind))
+    return out
 
 
 def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool) -> str:
@@ -815,6 +1045,7 @@ def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool)
     (总监, 经理 …) just before the name, read back to the start of the phrase."""
     if named:
         role = re.sub(r"^(是|由|的|为)+", "", m.group("role"))
+        role = "" if role == "负责人" else role  # a bare 负责人 says whom, not which title
         return (m.group("title") or m.group("pretitle") or role or "").strip()
     title = (m.group("title") or "").strip()
     if not title:
@@ -840,9 +1071,9 @@ def segments(sentence: Sentence) -> list[tuple[int, int]]:
 
 def _clauses(r: _Reader) -> None:
     """Free-text facts: the segment (or sentence) of the first sentence where the field's cue matches."""
-    taken = r.result.paths()
     for path, rule in keyword_rules()["clauses"].items():
-        if path in taken or not _block_applies(r, path):
+        taken = r.result.paths()
+        if path in taken or rule.get("unless") in taken or not _block_applies(r, path):
             continue
         cues = rule["cue"] if isinstance(rule["cue"], list) else [rule["cue"]]
         for cue in cues:
@@ -852,11 +1083,15 @@ def _clauses(r: _Reader) -> None:
                 break
 
 
+_PURPOSE_RE = re.compile(r"\s*(?:为了|为防止|为避免|为保障|为确保|防止|避免)")
+
+
 def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tuple[int, int] | None:
     also = _rx(rule["with"]) if rule.get("with") else None
+    other = _rx(rule["without"]) if rule.get("without") else None
     for sentence in r.sents:
         m = cue.search(sentence.text)
-        if not m or (also and not also.search(sentence.text)):
+        if not m or (also and not also.search(sentence.text)) or (other and other.search(sentence.text)):
             continue
         if rule.get("affirmative") and NEGATION_RE.search(sentence.text[: m.start()]):
             continue
@@ -868,7 +1103,9 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
         at = sentence.start + m.start()
         index = next(i for i, (a, b) in enumerate(spans) if a <= at < b or i == len(spans) - 1)
         start, end = spans[index]
-        if end - start < rule.get("min", 6) and index + 1 < len(spans):
+        if rule.get("rest") or _PURPOSE_RE.match(r.text[start:end]):
+            end = spans[-1][1]  # the measures listed after it; 为防止刷量操纵排名，… is why, the rest is what
+        elif end - start < rule.get("min", 6) and index + 1 < len(spans):
             end = spans[index + 1][1]
         return start, end
     return None
@@ -962,20 +1199,18 @@ def _modality(text: str) -> str | None:
 
 
 def _ports(r: _Reader) -> None:
-    """Input and output data: what follows 输入为 / 输出为 … to the end of its clause, split by modality
+    """Input and output data: the phrase a port pattern introduces (输入为 …, 用户输入 …, 系统返回 …), split by modality
     (编辑后的图片和 MP4 短视频 is two outputs), each with its file formats."""
     formats_rx = _rx(keyword_rules()["file_formats"])
-    for key, pattern in keyword_rules()["ports"].items():
-        m = _rx(pattern).search(r.text)
-        if not m:
+    for key, patterns in keyword_rules()["ports"].items():
+        port_phrase = _port_phrase(r, patterns)
+        if port_phrase is None:
             continue
-        start = m.end()
-        stop = min((i for i in (r.text.find(c, start) for c in "。；;，,") if i >= 0), default=len(r.text))
-        phrase = r.text[start:stop].strip()
-        if len(phrase) < 2:
-            continue
+        phrase, start, stop = port_phrase
         ports: list[dict[str, Any]] = []
-        for part in re.split(r"和|及|以及|、(?![A-Z])", phrase) if _modality(phrase) else [phrase]:
+        parts = re.split(r"和|及|以及|、(?![A-Z])", phrase)
+        several = len({m for p in parts if (m := _modality(p))}) > 1  # 图片和 MP4 短视频: two ports
+        for part in parts if several else [phrase]:
             modality = _modality(part)
             port: dict[str, Any] = {"description": part.strip()} if not ports and not modality else {}
             if modality:
@@ -988,4 +1223,24 @@ def _ports(r: _Reader) -> None:
             ports[0]["description"] = phrase
         for index, port in enumerate(ports):
             for field_name, value in port.items():
-                r.add(f"algorithm.{key}[{index}].{field_name}", value, m.start(), stop)
+                r.add(f"algorithm.{key}[{index}].{field_name}", value, start, stop)
+
+
+_PORT_TAIL_RE = re.compile(r"(?:之后|以后|后|时)(?=$|即|就|便|再|可|会|由|系统|平台)")
+
+
+def _port_phrase(r: _Reader, patterns: list[str]) -> tuple[str, int, int] | None:
+    """The first phrase a port pattern introduces, to the end of its clause, with its cue's start and the
+    phrase's end; phrases about identity papers, complaints or sanctions and planned measures are skipped."""
+    stop_rx, not_done = _rx(keyword_rules()["port_not"]), _rx(keyword_rules()["not_done"])
+    for pattern in patterns:
+        for m in _rx(pattern).finditer(r.text):
+            start = m.end()
+            ends = (r.text.find(c, start) for c in "。；;，,")
+            stop = min((i for i in ends if i >= 0), default=len(r.text))
+            # 填写起终点后，… / 输入关键词后即可搜索: the object ends before 后
+            phrase = _PORT_TAIL_RE.split(r.text[start:stop].strip(), maxsplit=1)[0]
+            if len(phrase) < 2 or stop_rx.search(phrase) or not_done.search(r.sentence(m.start()).text):
+                continue
+            return phrase, m.start(), stop
+    return None

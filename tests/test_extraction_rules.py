@@ -1,0 +1,219 @@
+"""The deterministic extraction layer's general mechanisms (issue 16, third round): the specific algorithm
+class, the officer and the department head told apart, complaint entrances in any quotes, data ports read
+from verbs, models named by their role, and clause rules that keep to the sentence's subject. Each test
+states a description written for it and the facts it must (and must not) yield."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.drafting.extract import extract_facts
+from assistant.drafting.extraction.findings import TYPE_CONTRADICTED
+from assistant.spec import load_spec
+
+COMPANY = "杭州云帆网络科技有限公司开发运营“云帆”App。"
+
+
+def rules_only(text: str) -> Any:
+    return extract_facts(text, None, load_spec())
+
+
+def facts_of(text: str) -> dict[str, Any]:
+    return rules_only(text).facts.as_dict()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # search words alone: the current specific class, not the regulation's umbrella
+        ("用户在搜索框输入关键词，系统检索房源并按相关度排序返回搜索结果，还可按价格筛选。", "信息检索类"),
+        # filtering of unwanted content as the product itself
+        ("平台的内容过滤算法识别评论中的垃圾信息和违规内容识别结果，自动过滤广告引流评论。", "内容过滤类"),
+        # a stated class wins over the keyword count, also written as 「…算法」
+        (
+            "我们使用信息检索算法，对房源标题和地址建立索引，用户输入关键词后返回房源列表并可过滤。",
+            "信息检索类",
+        ),
+        # the umbrella only when it is what the description says
+        ("本产品属于检索过滤类算法，用户搜索职位、按条件筛选，搜索结果按相关度排序。", "检索过滤类"),
+        # a negated statement and a plan are no statement, and plans add no evidence
+        (
+            "本产品不属于个性化推送类。用户搜索商品后按相关度返回搜索结果。我们计划明年上线个性化推荐和推送。",
+            "信息检索类",
+        ),
+    ],
+)
+def test_the_suggested_algorithm_type_is_the_specific_current_class(text: str, kind: str) -> None:
+    assert facts_of(COMPANY + text)["filing"]["algorithm_type"] == kind
+
+
+def test_a_member_of_the_stated_umbrella_type_is_no_contradiction() -> None:
+    text = (
+        COMPANY
+        + "备案类型是检索过滤类。用户输入关键词搜索，检索结果按相关度排序，搜索框支持联想，可以查询和筛选。"
+    )
+    assert not [f for f in rules_only(text).findings if f.kind == TYPE_CONTRADICTED]
+
+
+def test_the_security_officer_is_not_the_department_head() -> None:
+    # the officer named as such, in the department's sentence: officer only, no head
+    facts = facts_of(COMPANY + "公司设有信息安全部，共 8 人，安全负责人为技术总监李明（电话 13812345678）。")
+    assert facts["entity"]["security_officer"]["name"] == "李明"
+    assert facts["organization"]["department"] == "信息安全部"
+    assert "head" not in facts["organization"]
+    # a unit's own head and the named officer in one sentence: each to its field
+    facts = facts_of(COMPANY + "算法安全工作由风控中心负责，风控中心负责人钱某，安全负责人为首席安全官吴某。")
+    assert facts["organization"]["head"].startswith("钱某")
+    assert facts["entity"]["security_officer"] == {"name": "吴某", "title": "首席安全官"}
+    # the head alone is proposed as the officer, for review
+    result = rules_only(COMPANY + "公司的算法委员会由 CTO 刘某牵头，成员共 7 人。")
+    assert result.facts.organization.head.startswith("刘某")
+    assert result.facts.organization.department == "算法委员会"
+    assert "entity.security_officer.name" in result.uncertain
+
+
+@pytest.mark.parametrize(
+    ("sentence", "entrance"),
+    [
+        ('用户可通过App内"我的-帮助与反馈"提交投诉举报。', '"我的-帮助与反馈"'),
+        ("用户可以在 App“我的-客服中心-投诉建议”反馈问题。", "“我的-客服中心-投诉建议”"),
+        ("商家可以通过 App 内的“在线客服”投诉。", "“在线客服”"),
+    ],
+)
+def test_a_complaint_entrance_is_found_in_any_quotes(sentence: str, entrance: str) -> None:
+    assert entrance in facts_of(COMPANY + sentence)["safety"]["complaint"]["entrance"]
+
+
+def test_data_ports_are_read_from_the_users_and_the_systems_verbs() -> None:
+    text = COMPANY + "求职者在首页搜索框里输入职位、技能或公司名，系统返回职位列表。"
+    algorithm = facts_of(text)["algorithm"]
+    assert algorithm["inputs"] == [{"description": "职位、技能或公司名"}]
+    assert algorithm["outputs"] == [{"description": "职位列表"}]
+    # an elided subject after a comma, a trailing 后, and one modality for the whole phrase
+    text = (
+        COMPANY
+        + "货主填写起终点和货物类型后，系统根据司机位置排序，返回报价和车型。用户输入关键词、筛选条件。"
+    )
+    algorithm = facts_of(text)["algorithm"]
+    assert algorithm["inputs"] == [{"description": "起终点和货物类型"}]
+    assert algorithm["outputs"] == [{"description": "报价和车型"}]
+    text = COMPANY + "用户输入品牌、车型或关键词后即可搜索。"
+    assert facts_of(text)["algorithm"]["inputs"] == [
+        {"description": "品牌、车型或关键词", "modality": "文本"}
+    ]
+
+
+def test_identity_papers_and_complaints_are_no_data_ports() -> None:
+    text = COMPANY + "司机需上传驾驶证和行驶证完成认证。用户在 App 内提交投诉。用户上传的照片先经过审核。"
+    assert "inputs" not in facts_of(text).get("algorithm", {})
+
+
+def test_models_named_by_their_role_with_base_and_provenance() -> None:
+    text = COMPANY + (
+        "结合相关度计算和向量召回模型对房源排序。向量召回模型基于开源的BERT模型微调，用于理解查询意图。"
+        "图像识别模型基于开源的YOLOv8改进，文本分类模型是在开源RoBERTa模型上用标注数据微调的。"
+        "排序模型是我们自己研发的梯度提升树模型。"
+    )
+    result = rules_only(text)
+    models = result.facts.as_dict()["algorithm"]["models"]
+    # a name by role is likely not the registered name: proposed for review, its provenance is found
+    assert "algorithm.models[0].name" in result.uncertain
+    assert "algorithm.models[0].base_model" not in result.uncertain
+    by_name = {m.get("name"): m for m in models}
+    assert set(by_name) == {"向量召回模型", "图像识别模型", "文本分类模型", "排序模型"}
+    assert by_name["向量召回模型"]["base_model"] == "BERT"
+    # each base goes to the model named nearest before it in its sentence
+    assert by_name["图像识别模型"]["base_model"] == "YOLOv8"
+    assert by_name["文本分类模型"]["base_model"] == "RoBERTa"
+    assert by_name["文本分类模型"]["provenance"] == "基于开源模型微调"
+    assert by_name["排序模型"]["provenance"] == "自研"  # 自己研发; 梯度提升树模型 is what it is
+
+
+def test_a_model_only_passed_through_is_no_model_entry() -> None:
+    text = (
+        COMPANY
+        + "提示词先经过敏感词过滤，生成的文案再经过内容安全模型审核后才展示。该模型和算法模型都很重要。"
+    )
+    assert "models" not in facts_of(text).get("algorithm", {})
+
+
+def test_a_clause_keeps_to_its_subject_and_takes_the_measures_after_a_purpose() -> None:
+    text = COMPANY + (
+        "训练数据来自平台历史搜索日志约200万条，经过脱敏处理。用户数据加密存储，访问需经审批并留痕。"
+        "为了防止商家刷单刷好评，系统识别同一设备的异常下单，并对涉事商品降低排序权重。"
+        "对多次违规的用户，系统会限制其使用生成功能，情节严重的封禁账号。"
+    )
+    safety = facts_of(text)["safety"]
+    # a sentence about training data is no data-security measure; the measures run to the sentence's end
+    assert safety["data_security"] == "用户数据加密存储，访问需经审批并留痕"
+    assert safety["account_measures"] == "系统会限制其使用生成功能，情节严重的封禁账号"
+
+
+def test_a_purpose_clause_is_followed_by_its_measures() -> None:
+    text = "杭州云帆网络科技有限公司运营“云帆好物”排行榜 App，按销量排名，每周发布榜单。" + (
+        "为了防止商家刷单刷好评，系统识别同一设备的异常下单，并降低排序权重。"
+    )
+    assert "降低排序权重" in facts_of(text)["ranking_rules"]["anti_manipulation"]
+
+
+def test_dispatch_rules_prefer_the_specific_statement() -> None:
+    text = "成都快达科技有限公司开发“快达跑腿”App，提供同城跑腿和派车服务，注册骑手约 4 万人。" + (
+        "系统在 3 公里内筛选候选骑手，按距离排序后向骑手推送订单。"
+        "运费由起步价和里程费构成，骑手的配送费由基础费和距离加价组成。"
+        "系统按预计到达时间和服务分综合排序。服务分只依据准时率和顾客评价计算。"
+        "我们不会根据用户的历史下单情况对同一距离收取不同的费用。"
+    )
+    result = rules_only(text)
+    facts = result.facts.as_dict()
+    dispatch = facts["dispatch"]
+    assert "筛选候选骑手" in dispatch["order_allocation"]  # not the company sentence's 派车服务
+    assert dispatch["pay"].startswith("骑手的配送费")  # the rider's pay, not the customer's 运费
+    assert dispatch["rewards_penalties"].startswith("服务分只依据")
+    assert "不同的费用" in dispatch["pricing_fairness"]
+    assert "pricing_fairness" not in facts["safety"]  # the dispatch block holds it
+    # a population with its size is the user scale and says the product serves people
+    assert facts["product"]["user_scale"] == "注册骑手约 4 万人"
+    assert facts["filing"]["role"] == "服务提供者"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("安居找房是杭州安居网络科技有限公司开发运营的租房信息搜索App，2023年上线。", "安居找房"),
+        ("北京途达智行科技有限公司开发的“途达配送”是一个面向同城商家的即时配送调度系统。", "途达配送"),
+        ("职引是合肥职引信息技术有限公司的招聘 App（也有网站）。", "职引"),
+    ],
+)
+def test_a_name_defined_as_the_product_is_its_name(text: str, name: str) -> None:
+    assert facts_of(text)["product"]["name"] == name
+
+
+def test_a_pronoun_or_a_mere_subject_is_no_product_name() -> None:
+    facts = facts_of("我们是杭州云帆网络科技有限公司。目前是一个租房 App，用户可以搜索房源。")
+    assert "name" not in facts.get("product", {})
+
+
+def test_form_words_in_content_nouns_and_plans_for_a_part_are_not_product_facts() -> None:
+    text = COMPANY + (
+        "截至2025年6月用户发布的文案约 65 万篇，用于撰写商品文案、公众号推文和短视频脚本。产品于2024年3月20日上线。"
+        "我们计划明年上线个性化推荐功能，目前还没有做。"
+    )
+    product = facts_of(text)["product"]
+    assert product["forms"] == ["App"]  # 公众号推文 is content
+    assert product["launch_date"] == "2024-03-20"  # the planned feature does not make the product 未上线
+
+
+def test_contacts_deadlines_logs_and_counted_items() -> None:
+    text = COMPANY + (
+        "用户也可以拨打热线0755-86001234举报，审核团队会在30分钟内核查。"
+        "用户搜索日志保存 3 个月，网络日志留存不少于六个月。"
+        "产品提供四项功能：一键美颜，自动磨皮；AI 换脸，替换面部。"
+    )
+    facts = facts_of(text)
+    complaint = facts["safety"]["complaint"]
+    assert complaint["contact"] == "热线 0755-86001234"  # the text's own label, not an invented one
+    assert complaint["feedback_deadline"] == "30分钟内"
+    assert facts["safety"]["log_retention"] == "网络日志留存不少于六个月"
+    assert [f["name"] for f in facts["product"]["features"]] == ["一键美颜", "AI 换脸"]  # not 四项
