@@ -217,3 +217,40 @@ def test_contacts_deadlines_logs_and_counted_items() -> None:
     assert complaint["feedback_deadline"] == "30分钟内"
     assert facts["safety"]["log_retention"] == "网络日志留存不少于六个月"
     assert [f["name"] for f in facts["product"]["features"]] == ["一键美颜", "AI 换脸"]  # not 四项
+
+
+def test_a_technical_supporters_customers_onboarding_and_label_support() -> None:
+    text = (
+        "武汉声谷智能科技有限公司主要面向企业客户提供语音合成技术服务，我们属于服务技术支持者，不直接向个人用户提供服务。"
+        "企业客户可以通过API接口或离线SDK调用，目前合作企业客户约180家，主要是有声读物和智能客服厂商。"
+        "客户提交文本，平台返回合成的语音文件，支持MP3、WAV格式。我们不提供声音克隆功能。"
+        "客户开通服务前需要提交营业执照，说明具体使用场景，经合规部门审核后才开通接口。"
+        "SDK提供添加语音提示的接口。如有问题可以发送邮件至compliance@shenggu.example.cn，我们在5个工作日内答复。"
+        "合规部有4名专职人员，合规总监刘某为算法安全负责人。"
+    )
+    facts = facts_of(text)
+    service = facts["technical_service"]
+    assert service["customers"] == "目前合作企业客户约180家，主要是有声读物和智能客服厂商"
+    assert service["onboarding"].startswith("客户开通服务前需要提交营业执照")
+    assert service["label_support"] == "SDK提供添加语音提示的接口"
+    # formats named in the segment after the output phrase belong to it
+    assert facts["algorithm"]["outputs"] == [
+        {"description": "合成的语音文件", "modality": "音频", "formats": ["MP3", "WAV"]}
+    ]
+    assert "声音克隆" not in [f["name"] for f in facts["product"].get("features", [])]  # 不提供…功能
+    assert "compliance@shenggu.example.cn" in facts["safety"]["complaint"]["contact"]  # 如有问题: a complaint
+    assert facts["safety"]["complaint"]["feedback_deadline"] == "5个工作日内"
+    # the name before the role: 合规总监刘某为算法安全负责人
+    assert facts["entity"]["security_officer"] == {"name": "刘某", "title": "合规总监"}
+
+
+def test_a_deadline_is_no_complaint_process_but_a_handling_step_is() -> None:
+    text = COMPANY + "用户可以通过“举报”按钮投诉举报，平台承诺在受理后3个工作日内反馈处理结果。"
+    assert "process" not in facts_of(text)["safety"]["complaint"]
+    text = COMPANY + "举报受理后，审核团队会在30分钟内核查，处理结果通过站内信告知举报人。"
+    assert "站内信告知" in facts_of(text)["safety"]["complaint"]["process"]
+
+
+def test_training_on_logs_is_training_data() -> None:
+    text = COMPANY + "召回模型和排序模型均为公司自主研发，使用平台近180天脱敏后的用户行为日志训练。"
+    assert "用户行为日志训练" in facts_of(text)["algorithm"]["training_data"]

@@ -54,6 +54,11 @@ OFFICER_RE = re.compile(
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
     rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|$))"
 )
+# the name before the role: 合规总监刘某为算法安全负责人
+OFFICER_AFTER_RE = re.compile(
+    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO))\s*)?"
+    rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:为|是|担任|任)(?P<role>[{HAN}]{{0,8}}负责人)"
+)
 NEGATION_RE = re.compile(r"(没有|并未|未|不|并非|非|无)[^，。；]{0,3}$")
 # Characters and words at which a name stops when read backwards from its suffix (公司, 大模型, 组).
 _NAME_BREAKS = (
@@ -1024,6 +1029,7 @@ def _persons(r: _Reader, sentence: Sentence) -> list[_Person]:
         return []
     out: list[_Person] = []
     matches = [(m, True) for m in OFFICER_RE.finditer(sentence.text)]
+    matches += [(m, True) for m in OFFICER_AFTER_RE.finditer(sentence.text)]
     matches += [(m, False) for m in PERSON_RE.finditer(sentence.text)]
     for m, named in sorted(matches, key=lambda x: x[0].start("name")):
         name = m.group("name")
@@ -1046,7 +1052,9 @@ def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool)
     if named:
         role = re.sub(r"^(是|由|的|为)+", "", m.group("role"))
         role = "" if role == "负责人" else role  # a bare 负责人 says whom, not which title
-        return (m.group("title") or m.group("pretitle") or role or "").strip()
+        groups = m.groupdict()
+        title = groups.get("title") or re.sub(r"^(是|由|的|为)+", "", groups.get("pretitle") or "")
+        return (title or role or "").strip()
     title = (m.group("title") or "").strip()
     if not title:
         return ""
@@ -1174,7 +1182,7 @@ def _lists(r: _Reader) -> None:
                 break
         for m in _rx(rule["frame"]).finditer(r.text):
             group = next((g for g in m.groups() if g), None)
-            if group:
+            if group and not NEGATION_RE.search(r.text[r.sentence(m.start()).start : m.start()]):
                 found = _split_items(group, rule["max"])
                 items += found
                 span = span or (m.start(), m.end()) if found else span
@@ -1221,9 +1229,22 @@ def _ports(r: _Reader) -> None:
                 ports.append(port)
         if len(ports) == 1 and "description" not in ports[0]:
             ports[0]["description"] = phrase
+        if len(ports) == 1 and "formats" not in ports[0] and (following := _formats_after(r, stop)):
+            ports[0]["formats"], stop = following  # 返回合成的语音文件，支持MP3、WAV格式
         for index, port in enumerate(ports):
             for field_name, value in port.items():
                 r.add(f"algorithm.{key}[{index}].{field_name}", value, start, stop)
+
+
+def _formats_after(r: _Reader, stop: int) -> tuple[list[str], int] | None:
+    """File formats named in the segment right after a port's phrase (…，支持 MP3、WAV 格式)."""
+    if r.text[stop : stop + 1] not in "，,":
+        return None
+    ends = (r.text.find(c, stop + 1) for c in "。；;，,")
+    end = min((i for i in ends if i >= 0), default=len(r.text))
+    segment = r.text[stop + 1 : end]
+    found = [f.upper() for f in _rx(keyword_rules()["file_formats"]).findall(segment)]
+    return (list(dict.fromkeys(found)), end) if found and "格式" in segment else None
 
 
 _PORT_TAIL_RE = re.compile(r"(?:之后|以后|后|时)(?=$|即|就|便|再|可|会|由|系统|平台)")
