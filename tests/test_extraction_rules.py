@@ -106,7 +106,9 @@ def test_data_ports_are_read_from_the_users_and_the_systems_verbs() -> None:
 
 
 def test_identity_papers_and_complaints_are_no_data_ports() -> None:
-    text = COMPANY + "司机需上传驾驶证和行驶证完成认证。用户在 App 内提交投诉。用户上传的照片先经过审核。"
+    text = COMPANY + (
+        "司机需上传驾驶证和行驶证完成认证。用户在 App 内提交投诉。用户上传的照片先经过审核。用户输入手机号登录。"
+    )
     assert "inputs" not in facts_of(text).get("algorithm", {})
 
 
@@ -192,6 +194,9 @@ def test_a_name_defined_as_the_product_is_its_name(text: str, name: str) -> None
 
 def test_a_pronoun_or_a_mere_subject_is_no_product_name() -> None:
     facts = facts_of("我们是杭州云帆网络科技有限公司。目前是一个租房 App，用户可以搜索房源。")
+    assert "name" not in facts.get("product", {})
+    # a definition reaches no further than its clause
+    facts = facts_of("杭州云帆网络科技有限公司开发运营。目标用户是中小企业，我们开发了一款记账 App。")
     assert "name" not in facts.get("product", {})
 
 

@@ -440,9 +440,9 @@ def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, i
 
 
 _PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助手|工具|应用|软件|产品|电商|商城|社区"
-# a name defined as a product: 是（一个|一款）… ending in a product word at the end of its clause
+# a name defined as a product: 是（一个|一款）… ending in a product word, within one clause
 _DEFINES_RE = re.compile(
-    rf"\s*是(?:一个|一款|一套|一家)?[^。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
+    rf"\s*是(?:一个|一款|一套|一家)?[^，,。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
 )
 _PRONOUN_RE = re.compile(r"我们|我司|本|该|这|那|它|公司|平台|产品|系统|用户|目前|现在|主要|算法|服务")
 
