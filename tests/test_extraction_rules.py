@@ -259,3 +259,13 @@ def test_a_deadline_is_no_complaint_process_but_a_handling_step_is() -> None:
 def test_training_on_logs_is_training_data() -> None:
     text = COMPANY + "召回模型和排序模型均为公司自主研发，使用平台近180天脱敏后的用户行为日志训练。"
     assert "用户行为日志训练" in facts_of(text)["algorithm"]["training_data"]
+
+
+def test_the_works_a_writing_tool_is_used_for_are_its_scenarios() -> None:
+    text = COMPANY + "产品用于商品详情页文案、公众号推文、短视频脚本和营销海报标语的撰写。"
+    assert facts_of(text)["product"]["scenarios"] == [
+        "商品详情页文案",
+        "公众号推文",
+        "短视频脚本",
+        "营销海报标语",
+    ]
