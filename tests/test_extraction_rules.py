@@ -269,3 +269,32 @@ def test_the_works_a_writing_tool_is_used_for_are_its_scenarios() -> None:
         "短视频脚本",
         "营销海报标语",
     ]
+
+
+def test_a_unit_charged_with_security_and_its_manager_as_officer_and_head() -> None:
+    text = (
+        "重庆山语网络科技有限公司运营“山语社区”，这是一个以户外徒步为主题的论坛网站和App。"
+        "用户发表评论时，评论先用违禁词表匹配。违禁词表目前约2.3万条，每周更新。算法输入为评论文本，输出为“通过、拦截”两种结果。"
+        "社区的算法安全工作由技术部负责，技术部经理赵某担任算法安全负责人。"
+    )
+    facts = facts_of(text)
+    assert facts["product"]["name"] == "山语社区"  # “X”，这是一个…网站和App
+    assert facts["safety"]["feature_library"] == "违禁词表目前约2.3万条"
+    assert "output_review" not in facts["safety"]  # 输出为“通过、拦截” defines the output
+    assert facts["organization"]["department"] == "技术部"
+    assert facts["organization"]["head"] == "赵某（技术部经理）"
+    assert facts["entity"]["security_officer"]["name"] == "赵某"
+
+
+def test_ride_hailing_dispatch_statements() -> None:
+    text = "青岛畅行出行科技有限公司开发的“畅行约车”是一款网约车App。" + (
+        "乘客在App中输入上车点和目的地后，平台为乘客匹配最合适的司机并自动派单。"
+        "车费由起步费、里程费和时长费组成。平台向司机收取每单车费的15%作为信息服务费。"
+        "同一行程对新老乘客收取相同的价格。司机服务分由乘客评分、完单率和投诉情况构成。"
+    )
+    facts = facts_of(text)
+    assert facts["algorithm"]["inputs"] == [{"description": "上车点和目的地"}]
+    dispatch = facts["dispatch"]
+    assert dispatch["pay"] == "平台向司机收取每单车费的15%作为信息服务费"
+    assert dispatch["rewards_penalties"] == "司机服务分由乘客评分、完单率和投诉情况构成"
+    assert dispatch["pricing_fairness"] == "同一行程对新老乘客收取相同的价格"

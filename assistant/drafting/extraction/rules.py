@@ -442,7 +442,7 @@ def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, i
 _PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助手|工具|应用|软件|产品|电商|商城|社区"
 # a name defined as a product: 是（一个|一款）… ending in a product word, within one clause
 _DEFINES_RE = re.compile(
-    rf"\s*是(?:一个|一款|一套|一家)?[^，,。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
+    rf"\s*(?:[，,]\s*(?:这|它))?是(?:一个|一款|一套|一家)?[^，,。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
 )
 _PRONOUN_RE = re.compile(r"我们|我司|本|该|这|那|它|公司|平台|产品|系统|用户|目前|现在|主要|算法|服务")
 
@@ -984,6 +984,8 @@ def _people(r: _Reader) -> None:
         r.add("organization.department", *department)
     people = [p for sentence in r.sents for p in _persons(r, sentence)]
     head = next((p for p in people if p.kind == "head"), None)
+    if head is None and department:  # the officer whose title is the department's own (技术部经理赵某)
+        head = next((p for p in people if p.kind == "officer" and department[0] in p.title), None)
     if head:
         r.add(
             "organization.head",
@@ -1019,7 +1021,14 @@ def _department(r: _Reader, sentence: Sentence) -> tuple[str, int, int] | None:
             breaks=("有个", "设有", "设立", "成立了", "成立", "由", "是", "的", "个", "有", "公司"),
         )
         name = r.text[start:end]
-        if len(name) >= 3 and ctx("department").search(name):
+        # a unit named for what it is (安全, 合规, 委员会), or one the sentence makes responsible for
+        # (algorithm) security: 算法安全工作由技术部负责
+        charged = (
+            r.text[start - 1 : start] == "由"
+            and re.match(r"负责|牵头|统筹", r.text[end:])
+            and re.search("安全|合规", sentence.text)
+        )
+        if len(name) >= 3 and (ctx("department").search(name) or charged):
             return name, start, end
     return None
 
