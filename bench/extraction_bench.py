@@ -2,7 +2,8 @@
 gold set (eval/gold/*/description.md vs facts.yaml), identifiers separately, seconds per description.
 
     python bench/extraction_bench.py [--providers template,local,openai] [--model 0.5b] [--limit N]
-                                     [--set gold|heldout] [--case NAME]
+                                     [--set gold|heldout] [--case NAME] [--mode choose|noverify|mixed|write]
+                                     [--cache FILE]
 
 `template` is the deterministic layer alone. `local` runs the embedded model (BEIAN_LOCAL_MODEL or --model).
 `openai` goes through the OpenAI-compatible client against tests/openai_server.py, whose replies come from
@@ -17,6 +18,13 @@ does not state: the gold's rewording of a stated fact cannot tell a right extrac
 Identifiers are scored on the gold set's identifier leaves that the description
 states and on tests/fixtures/descriptions/ (written for the tests, identifier-rich).
 
+`--mode` picks how the model works: `choose` (default: it answers the long free-text fields with a sentence
+number among the candidate sentences and the enumerations with a value, writes nothing, and its choices are
+verified in one more call), `noverify` (the same, not verified), `mixed` (chosen long fields, verified, and
+the other fields written), `write` (every field written, the earlier way). `--cache FILE` keeps every model reply keyed by its request
+(with the seconds the call took), so a change of the post-processing can be scored again without re-running
+the model; seconds then count the cached calls' original time.
+
 `--set heldout` scores eval/heldout/ instead: descriptions written for this benchmark with the facts each
 states (facts.yaml holds only stated values), committed before the rules were tuned and never tuned against
 since — the check on descriptions the rules were not written from.
@@ -25,6 +33,8 @@ since — the check on descriptions the rules were not written from.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -146,16 +156,56 @@ def _identifier_score(predicted: dict[str, Any], expected: list[tuple[str, str]]
     return matched, len(got), len(expected)
 
 
+class CachedLLM:
+    """An LLM whose replies are kept in a JSON file keyed by the request; a cached call adds the seconds it
+    originally took to `spent`, so seconds per description stay comparable."""
+
+    def __init__(self, llm: LLM, path: Path):
+        self.llm, self.path, self.name, self.model = llm, path, llm.name, llm.model
+        self.store: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        self.spent = 0.0
+
+    def complete(self, messages: Any, **kwargs: Any) -> str:
+        key_data = (
+            [[m.role, m.content] for m in messages],
+            kwargs.get("json_schema"),
+            kwargs.get("max_tokens"),
+        )
+        key = hashlib.sha256(json.dumps(key_data, ensure_ascii=False).encode()).hexdigest()
+        if key not in self.store:
+            started = time.monotonic()
+            text = self.llm.complete(messages, **kwargs)
+            self.store[key] = {"text": text, "seconds": time.monotonic() - started}
+            self.path.write_text(json.dumps(self.store, ensure_ascii=False), encoding="utf-8")
+        else:
+            self.spent += self.store[key]["seconds"]
+        return str(self.store[key]["text"])
+
+
+MODES = {  # (choose, verify, write)
+    "choose": (True, True, False),
+    "mixed": (True, True, True),
+    "noverify": (True, False, False),
+    "write": (False, False, True),
+}
+
+
 def run(
-    provider: str, llm: LLM | None, limit: int | None, where: str = "gold", only: list[str] | None = None
+    provider: str,
+    llm: LLM | None,
+    limit: int | None,
+    where: str = "gold",
+    only: list[str] | None = None,
+    mode: str = "choose",
 ) -> None:
     spec = load_spec()
     overall, stated, ident, certain, judged = Totals(), Totals(), Totals(), Totals(), Totals()
     seconds = []
+    choose, verify, write = MODES[mode]
     for name, description, gold in cases(limit, where, only):
-        started = time.monotonic()
-        result = extract_facts(description, llm, spec)
-        seconds.append(time.monotonic() - started)
+        started, cached = time.monotonic(), getattr(llm, "spent", 0.0)
+        result = extract_facts(description, llm, spec, choose=choose, verify=verify, write=write)
+        seconds.append(time.monotonic() - started + getattr(llm, "spent", 0.0) - cached)
         predicted = result.facts.as_dict()
         found: dict[str, Any] = {}  # only the values marked found (the review pre-accepts these)
         for path, value in result.sources.items():
@@ -180,7 +230,14 @@ def run(
         print(f"  {name}: {seconds[-1]:.1f} s, {len(fact_leaves(predicted))} leaves", flush=True)
     fixtures = yaml.safe_load((FIXTURES / "identifiers.yaml").read_text(encoding="utf-8"))
     for file, values in [] if limit or only or where != "gold" else fixtures.items():
-        result = extract_facts((FIXTURES / file).read_text(encoding="utf-8"), llm, spec)
+        result = extract_facts(
+            (FIXTURES / file).read_text(encoding="utf-8"),
+            llm,
+            spec,
+            choose=choose,
+            verify=verify,
+            write=write,
+        )
         ident.add(
             "fixtures", *_identifier_score(result.facts.as_dict(), [(p, str(v)) for p, v in values.items()])
         )
@@ -222,7 +279,10 @@ def main() -> None:
         help="score the cases in this directory instead (NAME/description.md, NAME/facts.yaml)",
     )
     parser.add_argument("--case", action="append", default=None, help="only this case (repeatable)")
+    parser.add_argument("--mode", choices=sorted(MODES), default="choose")
+    parser.add_argument("--cache", type=Path, default=None, help="JSON file of model replies to reuse")
     args = parser.parse_args()
+    wrap = (lambda llm: CachedLLM(llm, args.cache)) if args.cache else (lambda llm: llm)
     settings = get_settings()
     if args.model:
         settings = settings.model_copy(update={"local_model": args.model})
@@ -231,15 +291,24 @@ def main() -> None:
         if provider == "template":
             run("template (rules only)", None, args.limit, args.where, args.case)
         elif provider == "local":
-            run(f"local {settings.local_model}", LocalLLM(settings), args.limit, args.where, args.case)
+            llm = wrap(LocalLLM(settings))
+            run(
+                f"local {settings.local_model} ({args.mode})",
+                llm,
+                args.limit,
+                args.where,
+                args.case,
+                args.mode,
+            )
         elif provider == "openai":
-            with openai_llm(settings) as llm:
+            with openai_llm(settings) as client:
                 run(
-                    f"openai → test server → local {settings.local_model}",
-                    llm,
+                    f"openai → test server → local {settings.local_model} ({args.mode})",
+                    wrap(client),
                     args.limit,
                     args.where,
                     args.case,
+                    args.mode,
                 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from assistant import factpath
 from assistant.cli import main
 from assistant.drafting.extract import ExtractionError, extract_facts
 from assistant.drafting.extraction.findings import (
@@ -447,8 +448,9 @@ def test_the_model_is_asked_only_for_fields_the_rules_did_not_fill() -> None:
     # entity name, launch date, user scale, staff count … were found by the rules: not asked again
     assert {"entity.name", "organization.staff_count", "product.user_scale"} <= certain
     assert not (asked & certain - {p for p in asked if p.startswith("algorithm.models")})
-    # fields the rules left open are still asked, and the prompt lists only the asked fields
-    assert {"entity.address", "safety.data_security"} <= asked
+    # fields the rules left open are still asked (a long free-text field only when some sentence carries its
+    # cues: there is none on data security here), and the prompt lists only the asked fields
+    assert {"entity.address", "algorithm.summary"} <= asked and "safety.data_security" not in asked
     prompt = next(c[-1].content for c in llm.calls if "entity.address" in c[-1].content)
     assert "entity.name：" not in prompt
 
@@ -532,3 +534,71 @@ def test_clause_rules_respect_negation_questions_and_block_applicability() -> No
     assert "不区别定价" in facts["safety"]["pricing_fairness"]
     assert "labeling" not in facts["safety"]  # a measure still being considered is not stated
     assert "biometric" not in facts  # a parent's consent for a minor is not consent to face editing
+
+
+# --- the model chooses sentences for the long free-text fields, and each choice is verified ---------------
+
+NOTES_SERVER = (
+    "星河数字科技有限公司运营“星河笔记”App，可以把用户的语音备忘整理成文字笔记。"
+    "我们的服务器部署在阿里云华东（杭州）地域，数据每日异地备份。"
+    "发生安全事件时，值班工程师在 30 分钟内下线相关功能并向主管部门报告。"
+    "笔记的文字由语音识别模型生成，模型只在公司内部服务器上运行。"
+)
+
+
+def _offered(schema: dict[str, Any], path: str = "") -> dict[str, list[Any]]:
+    """Fields of a request's schema answered by a sentence number: path → the numbers offered."""
+    if "properties" not in schema:
+        return {path: schema["enum"][1:]} if schema.get("enum", [""])[0] is None else {}
+    return {
+        p: n
+        for key, sub in schema["properties"].items()
+        for p, n in _offered(sub, f"{path}.{key}" if path else key).items()
+    }
+
+
+def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.config import get_settings
+    from assistant.drafting.llm import get_llm
+    from tests.openai_server import OpenAITestServer
+
+    picks = {"safety.data_security": 2, "algorithm.summary": 4, "organization.tech_measures": 1}
+    offered: dict[str, list[Any]] = {}
+
+    def responder(body: dict[str, Any]) -> str:
+        schema = body["response_format"]["json_schema"]["schema"]
+        if all(p.get("enum") == ["是", "否"] for p in schema["properties"].values()):
+            # the verification: the summary sentence is judged not to state the field
+            return json.dumps({p: "否" if p == "algorithm.summary" else "是" for p in schema["properties"]})
+        asked = _offered(schema)
+        offered.update(asked)
+        reply: dict[str, Any] = {}
+        for path in set(asked) & set(picks):
+            factpath.assign(reply, path, picks[path])
+        return json.dumps(reply)
+
+    with OpenAITestServer() as server:
+        server.state.responder = responder
+        monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", server.base_url)
+        get_settings.cache_clear()
+        llm = get_llm("openai", get_settings())
+        result = extract_facts(NOTES_SERVER, llm, load_spec())
+        prompts = [r["messages"][-1]["content"] for r in server.state.requests]
+    # only sentences carrying a field's cues are offered; a field with none is not asked at all
+    assert offered["safety.data_security"] == [2] and offered["algorithm.summary"] == [4]
+    assert "safety.real_name" not in offered
+    # the description is sent as numbered sentences, the same prefix in every call (choices and checks)
+    assert all("[2] 我们的服务器部署在阿里云华东" in p for p in prompts)
+    assert any("句子 [2] 是否写明了“数据安全措施”" in p for p in prompts)
+    # the value is the description's own words: the clause of the chosen sentence that is about the field
+    security = result.sources["safety.data_security"]
+    assert security.value == "数据每日异地备份" and security.origin == "model" and not security.uncertain
+    assert NOTES_SERVER[security.start : security.end] == "数据每日异地备份"
+    # a choice the verification rejects is kept for review, marked 存疑
+    summary = result.sources["algorithm.summary"]
+    assert summary.value == "笔记的文字由语音识别模型生成，模型只在公司内部服务器上运行"
+    assert summary.uncertain and "复核" in summary.note
+    # a number that was not offered for the field (sentence 1 has no cue of it) is ignored
+    assert "organization.tech_measures" not in result.sources

@@ -21,8 +21,9 @@ from assistant import factpath
 from assistant.checking.injection import InjectionHit, clean_data, is_injection
 from assistant.drafting.extraction import findings as fnd
 from assistant.drafting.extraction import placement
+from assistant.drafting.extraction.choice import DOUBTED, Chosen
 from assistant.drafting.extraction.grounding import ground
-from assistant.drafting.extraction.modelfill import Progress, run_groups
+from assistant.drafting.extraction.modelfill import Progress, run_groups, verify_picks
 from assistant.drafting.extraction.record import Found, set_path
 from assistant.drafting.extraction.rules import RuleResult, extract_rules
 from assistant.drafting.extraction.schemas import ENUMS, Group, applicable_groups, filled_paths
@@ -139,9 +140,14 @@ def extract_facts(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     sink: CallSink | None = None,
+    choose: bool = True,
+    verify: bool = True,
+    write: bool = True,
 ) -> Extraction:
-    """Rules always; the model too when `llm` is given (each call to `sink`). Raises ExtractionError for
-    unusable input."""
+    """Rules always; the model too when `llm` is given (each call to `sink`): it chooses sentences for the
+    long free-text fields (`choose`, each choice verified when `verify`) and writes the others (unless not
+    `write`: then it only chooses sentences and enumeration values). Raises
+    ExtractionError for unusable input."""
     limit = description_limit(llm.name if llm is not None else "template")
     try:
         text, notes = screen(description, limit)
@@ -165,12 +171,19 @@ def extract_facts(
         kind = _value(sources, "filing.algorithm_type")
         groups = applicable_groups(role, kind, masked)
         filled = filled_paths(rules.found)
-        for reply in run_groups(masked, llm, groups, on_progress, sink, filled):
+        picks: list[Chosen] = []
+        for reply in run_groups(
+            masked, llm, groups, on_progress, sink, filled, items if choose else None, write or not choose
+        ):
             if reply.error:
                 group_errors.append(f"{reply.group.title}：{reply.error}")
                 continue
             groups_done.append(reply.group.title)
             _merge_group(reply.group, reply.data, merge)
+            picks += reply.picks
+        doubted = verify_picks(llm, items, picks, sink) if verify else set()
+        for pick in picks:
+            _accept_pick(pick, pick.path in doubted, merge)
         placement.mark_reuse(sources)
     data: dict[str, Any] = {}
     for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
@@ -338,6 +351,28 @@ def _accept(path: str, value: Any, merge: _Merge) -> None:
         "model",
         uncertain=weak or verdict.status != placement.FOUND,
         note="描述中只有部分依据，请核对" if weak else verdict.note,
+    )
+    _place(candidate, merge.sources, merge.findings)
+
+
+def _accept_pick(pick: Chosen, doubted: bool, merge: _Merge) -> None:
+    """A sentence the model chose for a free-text field: the value is the description's own words, so it is
+    grounded exactly; it is 存疑 when the verification said the sentence does not state the field."""
+    sentence = next(s for s in merge.items if s.start <= pick.start < s.end)
+    verdict = placement.check(pick.path, pick.text, sentence.text)
+    if verdict.status == placement.DROP:
+        merge.dropped.append(f"{pick.path}：{pick.text[:40]}（{verdict.note}）")
+        return
+    note = DOUBTED.format(label_for(pick.path)) if doubted else verdict.note
+    candidate = Found(
+        pick.path,
+        pick.text,
+        pick.start,
+        pick.end,
+        sentence.text,
+        "model",
+        uncertain=doubted or verdict.status != placement.FOUND,
+        note=note,
     )
     _place(candidate, merge.sources, merge.findings)
 

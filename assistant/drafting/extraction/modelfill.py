@@ -1,5 +1,9 @@
 """The model layer: one call per group, each constrained to that group's small JSON schema, all sharing the
-same prompt prefix (system text and description) so llama.cpp reuses the evaluated description."""
+same prompt prefix (system text and description) so llama.cpp reuses the evaluated description.
+
+Given the description's sentences (`items`), the model chooses instead of writing for the long free-text
+fields (extraction/choice.py): the description is shown as numbered sentences, those fields are answered by a
+sentence number among their candidates, and a second short call per group verifies each choice."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from assistant import factpath
+from assistant.drafting.extraction import choice
 from assistant.drafting.extraction.schemas import ENUMS, Group, group_schema, schema_keys, token_budget
+from assistant.drafting.extraction.text import Sentence
 from assistant.drafting.llm import LLM, CallSink, LLMError, Message, call_model
 from assistant.drafting.prompts import data_block, render
 from assistant.facts import label_for
@@ -34,6 +41,7 @@ class GroupReply:
     data: Any  # the model's answer, nested from the top of the facts ({"product": {"features": [...]}})
     error: str = ""
     seconds: float = 0.0
+    picks: list[choice.Chosen] = field(default_factory=list)  # sentences chosen for free-text fields
 
 
 def full_path(key: str) -> str:
@@ -41,14 +49,22 @@ def full_path(key: str) -> str:
     return re.sub(r"\[\]", "", key)
 
 
-def _fields(schema: dict[str, Any]) -> str:
-    """One line per key: its label (from the facts labels) and, for an enumeration, its allowed values."""
+def _fields(schema: dict[str, Any], choices: dict[str, list[int]] | None = None) -> str:
+    """One line per key: its label (from the facts labels) and, for an enumeration, its allowed values; for
+    a field answered by a sentence number, its candidate numbers."""
     lines = []
     for key in schema_keys(schema):
         path = full_path(key)
         enum = ENUMS.get(path)
-        choice = f"（只能是：{'、'.join(enum)}）" if enum else ""
-        lines.append(f"- {key}：{label_for(path)}{choice}")
+        numbers = (choices or {}).get(path)
+        extra = (
+            f"（句子编号：{'、'.join(map(str, numbers))}）"
+            if numbers
+            else f"（只能是：{'、'.join(enum)}）"
+            if enum
+            else ""
+        )
+        lines.append(f"- {key}：{label_for(path)}{extra}")
     return "\n".join(lines)
 
 
@@ -56,6 +72,12 @@ def messages_for(description: str, group: Group, schema: dict[str, Any] | None =
     """The group's prompt; the description comes first, so every group shares the same prefix."""
     fields = _fields(schema if schema is not None else group_schema(group))
     prompt = render("facts", description=data_block(description), group=group.title, fields=fields)
+    return [Message("system", render("facts_system")), Message("user", prompt)]
+
+
+def choose_messages(items: list[Sentence], task: str) -> list[Message]:
+    """Numbered description first (shared by every call of a run), then the task."""
+    prompt = render("facts_choose", description=data_block(choice.numbered(items)), task=task)
     return [Message("system", render("facts_system")), Message("user", prompt)]
 
 
@@ -73,11 +95,19 @@ def run_groups(
     on_progress: ProgressCallback | None = None,
     sink: CallSink | None = None,
     filled: frozenset[str] = frozenset(),
+    items: list[Sentence] | None = None,
+    write: bool = True,
 ) -> Iterator[GroupReply]:
     """Ask the model for each group in turn, only for the fields not in `filled` (a group left with none is
     not asked); a group whose reply is not valid JSON is retried once, then reported and skipped (the other
-    groups still run). Every call goes to `sink` (round `extract <group>`)."""
-    schemas = {g.key: group_schema(g, filled) for g in groups}
+    groups still run). With `items` (the description's sentences) the long free-text fields are chosen,
+    not written (see `verify_picks` for checking the choices); without `write` nothing is written at all. Every call goes to `sink` (round
+    `extract <group>`)."""
+    choices = {
+        g.key: choice.choices_for(choice.free_text_paths(g.key), items, filled) if items is not None else None
+        for g in groups
+    }
+    schemas = {g.key: group_schema(g, filled, choices[g.key], write) for g in groups}
     groups = [g for g in groups if schema_keys(schemas[g.key])]
     began = time.monotonic()
     for index, group in enumerate(groups, 1):
@@ -86,34 +116,85 @@ def run_groups(
         if on_progress:
             on_progress(Progress(index, len(groups), group.title, elapsed, estimate))
         started = time.monotonic()
+        offered = choices[group.key]
         schema: dict[str, Any] = schemas[group.key]
-        messages = messages_for(description, group, schema)
-        budget = token_budget(schema)
-        error = ""
-        data: Any = None
-        for _attempt in range(2):
-            try:
-                raw = call_model(
-                    llm,
-                    messages,
-                    round=f"extract {group.key}",
-                    sink=sink,
-                    max_tokens=budget,
-                    temperature=0.0,
-                    json_schema=schema,
-                )
-                reply = json_object(raw)
-                data = reply if isinstance(reply, dict) else None
-                error = ""
-                break
-            except (ValueError, json.JSONDecodeError) as exc:
-                error = f"模型输出不是有效的 JSON：{str(exc)[:80]}"
-            except LLMError as exc:
-                error = str(exc)
-                if "HTTP 400" in error and schema.get("properties"):
-                    schema = {"type": "object"}  # a server without structured output: plain JSON mode
-                    continue
-                break
-        yield GroupReply(group, data, error, time.monotonic() - started)
+        if items is not None and offered is not None:
+            task = render("facts_choose_task", group=group.title, fields=_fields(schema, offered))
+            messages = choose_messages(items, task)
+        else:
+            messages = messages_for(description, group, schema)
+        data, error = _ask(llm, messages, schema, f"extract {group.key}", sink)
+        reply = GroupReply(group, data, error)
+        if items is not None and offered and isinstance(data, dict):
+            reply.picks = _picks(data, items, offered)
+        reply.seconds = time.monotonic() - started
+        yield reply
     if on_progress:
         on_progress(Progress(len(groups), len(groups), "完成", time.monotonic() - began, 0.0))
+
+
+def _ask(
+    llm: LLM, messages: list[Message], schema: dict[str, Any], round: str, sink: CallSink | None
+) -> tuple[Any, str]:
+    """One constrained call (retried once on invalid JSON; plain JSON mode for a server that refuses the
+    schema): (the reply object or None, error)."""
+    error = ""
+    for _attempt in range(2):
+        try:
+            raw = call_model(
+                llm,
+                messages,
+                round=round,
+                sink=sink,
+                max_tokens=token_budget(schema),
+                temperature=0.0,
+                json_schema=schema,
+            )
+            reply = json_object(raw)
+            return (reply if isinstance(reply, dict) else None), ""
+        except (ValueError, json.JSONDecodeError) as exc:
+            error = f"模型输出不是有效的 JSON：{str(exc)[:80]}"
+        except LLMError as exc:
+            error = str(exc)
+            if "HTTP 400" in error and schema.get("properties"):
+                schema = {"type": "object"}  # a server without structured output: plain JSON mode
+                continue
+            break
+    return None, error
+
+
+def _picks(data: dict[str, Any], items: list[Sentence], offered: dict[str, list[int]]) -> list[choice.Chosen]:
+    """The sentences chosen for the offered fields (taken out of `data`, which keeps the written fields)."""
+    picks = []
+    for path, numbers in offered.items():
+        number = factpath.get(data, path)
+        if isinstance(number, bool) or not isinstance(number, int | None):
+            continue  # written text (a server that ignored the schema): checked like any written value
+        _drop(data, path)
+        if (pick := choice.chosen(path, number, items, numbers)) is not None:
+            picks.append(pick)
+    return picks
+
+
+def _drop(data: dict[str, Any], path: str) -> None:
+    *parents, last = path.split(".")
+    node: Any = data
+    for key in parents:
+        node = node.get(key) if isinstance(node, dict) else None
+    if isinstance(node, dict):
+        node.pop(last, None)
+
+
+def verify_picks(
+    llm: LLM, items: list[Sentence], picks: list[choice.Chosen], sink: CallSink | None = None
+) -> set[str]:
+    """One call for all the choices of a run: the chosen fields the model, asked per choice whether the
+    sentence states the field, answers 否 for. A failed call doubts nothing (the placement checks stand)."""
+    if not picks:
+        return set()
+    paths = [p.path for p in picks]
+    task = render("facts_verify_task", questions=choice.verify_lines(picks))
+    data, _error = _ask(llm, choose_messages(items, task), choice.verify_schema(paths), "verify", sink)
+    if not isinstance(data, dict):
+        return set()
+    return {p for p in paths if data.get(p) == choice.NO}

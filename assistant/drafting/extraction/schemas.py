@@ -81,22 +81,35 @@ def applicable_groups(role: str | None, algorithm_type: str | None, description:
 
 
 def _prepare(
-    schema: dict[str, Any], path: str, filled: frozenset[str] = frozenset()
+    schema: dict[str, Any],
+    path: str,
+    filled: frozenset[str] = frozenset(),
+    choices: dict[str, list[int]] | None = None,
+    write: bool = True,
 ) -> dict[str, Any] | None:
     """The facts module's schema without descriptions, rule-only fields and the fields in `filled` (schema
-    paths the rules already found), strings bounded."""
+    paths the rules already found), strings bounded. A field in `choices` is answered by a sentence number:
+    one of its candidates or null (no candidates: not asked). Without `write`, only those, enumerations and
+    yes/no fields outside lists are asked: nothing the model would have to write."""
     plain = re.sub(r"\[\]", "", path)
     if plain in RULE_ONLY or (plain in filled and not plain.startswith(MODEL_COMPLETES)):
         return None
+    if choices is not None and plain in choices:
+        return {"enum": [None, *choices[plain]]} if choices[plain] else None
+    if not write and (
+        schema.get("type") == "array" or schema.get("type") == "string" and "enum" not in schema
+    ):
+        return None
     if "anyOf" in schema:
-        options = [o for o in (_prepare(x, path, filled) for x in schema["anyOf"]) if o]
+        options = [o for o in (_prepare(x, path, filled, choices, write) for x in schema["anyOf"]) if o]
         return {"anyOf": options} if options else None
     kind = schema.get("type")
     if kind == "object":
         properties = {
             key: prepared
             for key, sub in schema.get("properties", {}).items()
-            if (prepared := _prepare(sub, f"{path}.{key}" if path else key, filled)) is not None
+            if (prepared := _prepare(sub, f"{path}.{key}" if path else key, filled, choices, write))
+            is not None
         }
         return (
             {"type": "object", "properties": properties, "additionalProperties": False}
@@ -104,7 +117,7 @@ def _prepare(
             else None
         )
     if kind == "array":
-        items = _prepare(schema["items"], path, filled)
+        items = _prepare(schema["items"], path, filled, choices)
         return {"type": "array", "items": items, "maxItems": 8} if items else None
     out = {k: v for k, v in schema.items() if k != "description"}
     if kind == "string" and "enum" not in out:
@@ -112,9 +125,16 @@ def _prepare(
     return out
 
 
-def group_schema(group: Group, filled: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The group's schema for the model; `filled` (schema paths, list roots included) are left out."""
-    prepared = _prepare(fm.group_schema(group.key), "", filled)
+def group_schema(
+    group: Group,
+    filled: frozenset[str] = frozenset(),
+    choices: dict[str, list[int]] | None = None,
+    write: bool = True,
+) -> dict[str, Any]:
+    """The group's schema for the model; `filled` (schema paths, list roots included) are left out; fields
+    in `choices` are asked for a sentence number among their candidates; without `write` only choices,
+    enumerations and yes/no fields are asked."""
+    prepared = _prepare(fm.group_schema(group.key), "", filled, choices, write)
     return prepared or {"type": "object", "properties": {}}
 
 
