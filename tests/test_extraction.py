@@ -175,8 +175,12 @@ def test_injection_is_reported_and_kept_out_of_every_value() -> None:
 
 def _group_of(schema: dict[str, Any]) -> str:
     """The group a (possibly pruned) schema belongs to: the one whose full schema asks for all its keys."""
-    keys = set(schema_keys(schema))
-    return next(g.key for g in GROUPS if keys <= set(schema_keys(group_schema(g))))
+    keys = set(schema_keys(schema))  # a list answered by a sentence number is one key (algorithm.inputs)
+    return next(
+        g.key
+        for g in GROUPS
+        if all(any(f == k or f.startswith(k + "[]") for f in schema_keys(group_schema(g))) for k in keys)
+    )
 
 
 def _group_replies(replies: dict[str, Any]) -> tuple[FakeLLM, list[dict[str, Any]]]:
@@ -566,12 +570,20 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
 
     picks = {"safety.data_security": 2, "algorithm.summary": 4, "organization.tech_measures": 1}
     offered: dict[str, list[Any]] = {}
+    verdicts: dict[str, list[str]] = {}
 
     def responder(body: dict[str, Any]) -> str:
         schema = body["response_format"]["json_schema"]["schema"]
-        if all(p.get("enum") == ["是", "否"] for p in schema["properties"].values()):
-            # the verification: the summary sentence is judged not to state the field
-            return json.dumps({p: "否" if p == "algorithm.summary" else "是" for p in schema["properties"]})
+        if all(p.get("enum", [None])[-1] == "其他" for p in schema["properties"].values()):
+            # the verification: the summary's sentence is put under another field, the others confirmed
+            verdicts.update({p: v["enum"] for p, v in schema["properties"].items()})
+            return json.dumps(
+                {
+                    p: v["enum"][1] if p == "algorithm.summary" else v["enum"][0]
+                    for p, v in schema["properties"].items()
+                },
+                ensure_ascii=False,
+            )
         asked = _offered(schema)
         offered.update(asked)
         reply: dict[str, Any] = {}
@@ -591,14 +603,25 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     assert "safety.real_name" not in offered
     # the description is sent as numbered sentences, the same prefix in every call (choices and checks)
     assert all("[2] 我们的服务器部署在阿里云华东" in p for p in prompts)
-    assert any("句子 [2] 是否写明了“数据安全措施”" in p for p in prompts)
+    # one verification call: what each chosen sentence is about, among the field, its rivals (fields that
+    # were offered the same sentence, or that the rules read from it) and 其他
+    assert (
+        verdicts["safety.data_security"][0] == "数据安全措施"
+        and verdicts["safety.data_security"][-1] == "其他"
+    )
+    assert "运行数据的收集、用途与留存" in verdicts["algorithm.summary"]  # also offered sentence 4
+    assert any("句子 [2] 主要写的是：数据安全措施" in p for p in prompts)
+    # each field's candidates are listed under it as the words that would become its value
+    assert any("safety.data_security" in p and "    [2] 数据每日异地备份" in p for p in prompts)
     # the value is the description's own words: the clause of the chosen sentence that is about the field
     security = result.sources["safety.data_security"]
     assert security.value == "数据每日异地备份" and security.origin == "model" and not security.uncertain
     assert NOTES_SERVER[security.start : security.end] == "数据每日异地备份"
-    # a choice the verification rejects is kept for review, marked 存疑
-    summary = result.sources["algorithm.summary"]
-    assert summary.value == "笔记的文字由语音识别模型生成，模型只在公司内部服务器上运行"
-    assert summary.uncertain and "复核" in summary.note
+    # a choice the verification puts under another field is not kept
+    assert "algorithm.summary" not in result.sources
+    assert any(
+        d.startswith("algorithm.summary：笔记的文字由语音识别模型生成") and "复核" in d
+        for d in result.dropped
+    )
     # a number that was not offered for the field (sentence 1 has no cue of it) is ignored
     assert "organization.tech_measures" not in result.sources

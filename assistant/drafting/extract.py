@@ -21,7 +21,7 @@ from assistant import factpath
 from assistant.checking.injection import InjectionHit, clean_data, is_injection
 from assistant.drafting.extraction import findings as fnd
 from assistant.drafting.extraction import placement
-from assistant.drafting.extraction.choice import DOUBTED, Chosen
+from assistant.drafting.extraction.choice import REJECTED, Chosen, accepted
 from assistant.drafting.extraction.grounding import ground
 from assistant.drafting.extraction.modelfill import Progress, run_groups, verify_picks
 from assistant.drafting.extraction.record import Found, set_path
@@ -172,6 +172,7 @@ def extract_facts(
         groups = applicable_groups(role, kind, masked)
         filled = filled_paths(rules.found)
         picks: list[Chosen] = []
+        offered: dict[str, list[int]] = {}
         for reply in run_groups(
             masked, llm, groups, on_progress, sink, filled, items if choose else None, write or not choose
         ):
@@ -181,9 +182,12 @@ def extract_facts(
             groups_done.append(reply.group.title)
             _merge_group(reply.group, reply.data, merge)
             picks += reply.picks
-        doubted = verify_picks(llm, items, picks, sink) if verify else set()
+            offered |= reply.offered
+        answers = (
+            verify_picks(llm, items, picks, offered, _read_by_rules(rules, items), sink) if verify else {}
+        )
         for pick in picks:
-            _accept_pick(pick, pick.path in doubted, merge)
+            _accept_pick(pick, answers.get(pick.path), merge)
         placement.mark_reuse(sources)
     data: dict[str, Any] = {}
     for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
@@ -355,15 +359,26 @@ def _accept(path: str, value: Any, merge: _Merge) -> None:
     _place(candidate, merge.sources, merge.findings)
 
 
-def _accept_pick(pick: Chosen, doubted: bool, merge: _Merge) -> None:
+def _read_by_rules(rules: RuleResult, items: list[Sentence]) -> dict[str, int]:
+    """The sentence number each long free-text value of the rules was read from."""
+    out = {}
+    for found in rules.found:
+        number = next((i for i, s in enumerate(items, 1) if s.start <= found.start < s.end), None)
+        if number is not None and isinstance(found.value, str):
+            out[found.path] = number
+    return out
+
+
+def _accept_pick(pick: Chosen, answer: str | None, merge: _Merge) -> None:
     """A sentence the model chose for a free-text field: the value is the description's own words, so it is
-    grounded exactly; it is 存疑 when the verification said the sentence does not state the field."""
+    grounded exactly. It is not kept when the verification put the sentence under another field."""
     sentence = next(s for s in merge.items if s.start <= pick.start < s.end)
     verdict = placement.check(pick.path, pick.text, sentence.text)
+    if not accepted(pick, answer):
+        verdict = placement.Verdict(placement.DROP, REJECTED.format(answer))
     if verdict.status == placement.DROP:
         merge.dropped.append(f"{pick.path}：{pick.text[:40]}（{verdict.note}）")
         return
-    note = DOUBTED.format(label_for(pick.path)) if doubted else verdict.note
     candidate = Found(
         pick.path,
         pick.text,
@@ -371,8 +386,8 @@ def _accept_pick(pick: Chosen, doubted: bool, merge: _Merge) -> None:
         pick.end,
         sentence.text,
         "model",
-        uncertain=doubted or verdict.status != placement.FOUND,
-        note=note,
+        uncertain=verdict.status != placement.FOUND,
+        note=verdict.note,
     )
     _place(candidate, merge.sources, merge.findings)
 

@@ -4,8 +4,11 @@ JSON schema to the candidate sentences — those carrying the field's placement 
 `placement`). The value is then the description's own words (the cue-bearing clauses of that sentence), so
 grounding is exact, the answer is a few tokens, and the small model only classifies.
 
-A verification call per group asks the model, for each chosen sentence, whether it really states the
-field (是/否); a 否 keeps the value but marks it 存疑 (shown for review, not pre-accepted)."""
+One verification call per run then asks the model, for each chosen sentence, what the sentence is mainly
+about, among the field it was chosen for, the other fields it was a candidate of or that the rules read
+from it (not those of the same block: one sentence may state several of those), and 其他. A choice the
+model then puts under another field or 其他 is not kept: a closed question with rivals, not a yes/no one
+(which a small model answers 是 to almost always)."""
 
 from __future__ import annotations
 
@@ -20,19 +23,20 @@ from assistant.drafting.extraction.text import Sentence
 
 CLAUSE_END = re.compile(r"[，,：:]")
 MAX_CANDIDATES = 12  # a field whose cues match more sentences than this keeps the first ones
-YES, NO = "是", "否"
-DOUBTED = "模型复核认为这句话没有写明“{}”，请核对"
+OTHER = "其他"
+REJECTED = "模型复核认为这句话写的是“{}”，不是该字段"
 
 
 @dataclass(frozen=True)
 class Chosen:
     """A sentence the model chose for a field, and the part of it that is the value."""
 
-    path: str
+    path: str  # concrete key path the value fills
     number: int  # 1-based sentence number
     start: int  # absolute span of the value
     end: int
     text: str
+    key: str  # the field as offered (schema path, or a list's root)
 
 
 def numbered(items: list[Sentence]) -> str:
@@ -52,7 +56,41 @@ def free_text_paths(group_key: str) -> list[str]:
             continue
         if placement.format_of(path) is None:
             out.append(path)
+    return out + [root for root in list_roots(group_key) if root not in out]
+
+
+def list_roots(group_key: str) -> list[str]:
+    """Lists of the group whose items are one long text keyed by a closed-vocabulary form, not by a name
+    (algorithm.inputs: a modality and the input's description): a chosen sentence becomes the list's one
+    item. Lists of named things (features, models, systems) are not chosen: a sentence is no name."""
+    specs = fm.field_specs()
+    out = []
+    for root in _list_paths(fm.group_schema(group_key)):
+        spec = specs.get(root)
+        subs = [q for q in specs if q.startswith(root + ".") and q.count(".") == root.count(".") + 1]
+        key = f"{root}.{spec.name_key}" if spec is not None else ""
+        if spec is None or spec.model is None or key in subs and placement.format_of(key) is None:
+            continue
+        if len([q for q in subs if specs[q].widget == "long"]) == 1:
+            out.append(root)
     return out
+
+
+def item_field(root: str) -> str:
+    """The concrete path a chosen sentence fills for a list root (its first item's long field)."""
+    specs = fm.field_specs()
+    long = next(q for q in specs if q.startswith(root + ".") and specs[q].widget == "long")
+    return f"{root}[0].{long.rsplit('.', 1)[1]}"
+
+
+def _list_paths(schema: dict[str, Any], path: str = "") -> list[str]:
+    if schema.get("type") == "object":
+        return [
+            p
+            for key, sub in schema.get("properties", {}).items()
+            for p in _list_paths(sub, f"{path}.{key}" if path else key)
+        ]
+    return [path] if schema.get("type") == "array" else []
 
 
 def _leaf_paths(schema: dict[str, Any], path: str = "") -> list[str]:
@@ -113,26 +151,60 @@ def value_span(path: str, sentence: Sentence) -> tuple[int, int]:
     return hits[0][0], hits[-1][1]
 
 
+def snippet(path: str, sentence: Sentence, limit: int = 60) -> str:
+    """The words of the sentence that would be the field's value, shortened for the prompt."""
+    start, end = value_span(path, sentence)
+    text = sentence.text[start - sentence.start : end - sentence.start]
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def chosen(path: str, number: Any, items: list[Sentence], allowed: list[int]) -> Chosen | None:
     """The model's answer for a field as a value from the description; None for null or a number that was
     not offered (a server that ignored the schema)."""
     if isinstance(number, bool) or not isinstance(number, int) or number not in allowed:
         return None
     sentence = items[number - 1]
+    key = path
+    if path in fm.field_specs() and fm.field_specs()[path].many:
+        path = item_field(path)
     start, end = value_span(path, sentence)
     text = sentence.text[start - sentence.start : end - sentence.start]
-    return Chosen(path, number, start, end, text)
+    return Chosen(path, number, start, end, text, key)
 
 
-def verify_schema(paths: list[str]) -> dict[str, Any]:
+def _related(a: str, b: str) -> bool:
+    """Fields of one block (safety.complaint.*, organization.monitoring.*, one list) may share a sentence."""
+    return a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0] and a.count(".") > 1
+
+
+def options(pick: Chosen, offered: dict[str, list[int]], read_by_rules: dict[str, int]) -> list[str]:
+    """The labels the verification offers for a chosen sentence: the field's own first, then its rivals
+    (other fields offered that sentence, fields the rules read from it), then 其他."""
+    rivals = [k for k, numbers in offered.items() if pick.number in numbers]
+    rivals += [p for p, number in read_by_rules.items() if number == pick.number]
+    own = fm.label_for(pick.key)
+    labels = [own]
+    for key in rivals:
+        label = fm.label_for(placement.schema_path(key))
+        if key != pick.key and not _related(placement.schema_path(key), pick.key) and label not in labels:
+            labels.append(label)
+    return [*labels, OTHER]
+
+
+def verify_schema(offers: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {p: {"enum": [YES, NO]} for p in paths},
-        "required": paths,
+        "properties": {p: {"enum": labels} for p, labels in offers.items()},
+        "required": list(offers),
         "additionalProperties": False,
     }
 
 
-def verify_lines(picks: list[Chosen]) -> str:
-    """One question a line: does sentence N state the field?"""
-    return "\n".join(f"- {c.path}：句子 [{c.number}] 是否写明了“{fm.label_for(c.path)}”？" for c in picks)
+def verify_lines(picks: list[Chosen], offers: dict[str, list[str]]) -> str:
+    """One question a line: what is sentence N mainly about?"""
+    return "\n".join(f"- {c.path}：句子 [{c.number}] 主要写的是：{' / '.join(offers[c.path])}" for c in picks)
+
+
+def accepted(pick: Chosen, answer: str | None) -> bool:
+    """Whether the verification's answer keeps the choice (no answer: the call failed, nothing is rejected)."""
+    return answer is None or answer == fm.label_for(pick.key)

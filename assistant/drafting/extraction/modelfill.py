@@ -42,6 +42,7 @@ class GroupReply:
     error: str = ""
     seconds: float = 0.0
     picks: list[choice.Chosen] = field(default_factory=list)  # sentences chosen for free-text fields
+    offered: dict[str, list[int]] = field(default_factory=dict)  # candidate sentence numbers per field
 
 
 def full_path(key: str) -> str:
@@ -49,21 +50,24 @@ def full_path(key: str) -> str:
     return re.sub(r"\[\]", "", key)
 
 
-def _fields(schema: dict[str, Any], choices: dict[str, list[int]] | None = None) -> str:
-    """One line per key: its label (from the facts labels) and, for an enumeration, its allowed values; for
-    a field answered by a sentence number, its candidate numbers."""
+def _fields(
+    schema: dict[str, Any],
+    choices: dict[str, list[int]] | None = None,
+    items: list[Sentence] | None = None,
+) -> str:
+    """One line per key: its label (from the facts labels) and, for an enumeration, its allowed values; a
+    field answered by a sentence number is followed by its candidates, each as the words that would be
+    its value."""
     lines = []
     for key in schema_keys(schema):
         path = full_path(key)
         enum = ENUMS.get(path)
         numbers = (choices or {}).get(path)
-        extra = (
-            f"（句子编号：{'、'.join(map(str, numbers))}）"
-            if numbers
-            else f"（只能是：{'、'.join(enum)}）"
-            if enum
-            else ""
-        )
+        if numbers and items is not None:
+            lines.append(f"- {key}：{label_for(path)}。填下列句子中写明了它的那一句的编号：")
+            lines += [f"    [{n}] {choice.snippet(path, items[n - 1])}" for n in numbers]
+            continue
+        extra = f"（只能是：{'、'.join(enum)}）" if enum else ""
         lines.append(f"- {key}：{label_for(path)}{extra}")
     return "\n".join(lines)
 
@@ -119,12 +123,12 @@ def run_groups(
         offered = choices[group.key]
         schema: dict[str, Any] = schemas[group.key]
         if items is not None and offered is not None:
-            task = render("facts_choose_task", group=group.title, fields=_fields(schema, offered))
+            task = render("facts_choose_task", group=group.title, fields=_fields(schema, offered, items))
             messages = choose_messages(items, task)
         else:
             messages = messages_for(description, group, schema)
         data, error = _ask(llm, messages, schema, f"extract {group.key}", sink)
-        reply = GroupReply(group, data, error)
+        reply = GroupReply(group, data, error, offered=offered or {})
         if items is not None and offered and isinstance(data, dict):
             reply.picks = _picks(data, items, offered)
         reply.seconds = time.monotonic() - started
@@ -186,15 +190,20 @@ def _drop(data: dict[str, Any], path: str) -> None:
 
 
 def verify_picks(
-    llm: LLM, items: list[Sentence], picks: list[choice.Chosen], sink: CallSink | None = None
-) -> set[str]:
-    """One call for all the choices of a run: the chosen fields the model, asked per choice whether the
-    sentence states the field, answers 否 for. A failed call doubts nothing (the placement checks stand)."""
+    llm: LLM,
+    items: list[Sentence],
+    picks: list[choice.Chosen],
+    offered: dict[str, list[int]],
+    read_by_rules: dict[str, int],
+    sink: CallSink | None = None,
+) -> dict[str, str]:
+    """One call for all the choices of a run: for each, which field (among the field, its rivals and 其他)
+    the model says the chosen sentence is about. Path → answer; empty when the call failed."""
     if not picks:
-        return set()
-    paths = [p.path for p in picks]
-    task = render("facts_verify_task", questions=choice.verify_lines(picks))
-    data, _error = _ask(llm, choose_messages(items, task), choice.verify_schema(paths), "verify", sink)
+        return {}
+    offers = {p.path: choice.options(p, offered, read_by_rules) for p in picks}
+    task = render("facts_verify_task", questions=choice.verify_lines(picks, offers))
+    data, _error = _ask(llm, choose_messages(items, task), choice.verify_schema(offers), "verify", sink)
     if not isinstance(data, dict):
-        return set()
-    return {p for p in paths if data.get(p) == choice.NO}
+        return {}
+    return {p: str(data[p]) for p in offers if isinstance(data.get(p), str)}
