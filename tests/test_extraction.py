@@ -225,7 +225,7 @@ def test_model_layer_groups_schemas_grounding_and_rule_precedence() -> None:
             "complaint_labeling": {"safety": {"complaint": {"entrance": "App「我的—帮助与反馈」"}}},
         }
     )
-    result = extract_facts(text, llm, load_spec())
+    result = extract_facts(text, llm, load_spec(), write=True)  # the model also writes the short fields
     facts = result.facts.as_dict()
     # one call per applicable group that still has fields to fill, each constrained by its own small schema
     called = [_group_of(s) for s in schemas]
@@ -354,7 +354,7 @@ def test_every_group_call_goes_to_the_call_log() -> None:
 def _model_run(replies: dict[str, Any], name: str = "writing-assistant.md") -> Any:
     llm, _ = _group_replies(replies)
     text = (DESCRIPTIONS / name).read_text(encoding="utf-8") if name.endswith(".md") else name
-    return extract_facts(text, llm, load_spec())
+    return extract_facts(text, llm, load_spec(), write=True)
 
 
 NOTES_APP = (
@@ -446,7 +446,7 @@ def test_the_model_is_asked_only_for_fields_the_rules_did_not_fill() -> None:
 
     text = (DESCRIPTIONS / "writing-assistant.md").read_text(encoding="utf-8")
     llm, schemas = _group_replies({})
-    result = extract_facts(text, llm, load_spec())
+    result = extract_facts(text, llm, load_spec(), write=True)
     certain = {re.sub(r"\[\d+\]", "", p) for p, f in result.sources.items() if not f.uncertain}
     asked = {full_path(k) for schema in schemas for k in schema_keys(schema)}
     # entity name, launch date, user scale, staff count … were found by the rules: not asked again
@@ -575,15 +575,10 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     def responder(body: dict[str, Any]) -> str:
         schema = body["response_format"]["json_schema"]["schema"]
         if all(p.get("enum", [None])[-1] == "其他" for p in schema["properties"].values()):
-            # the verification: the summary's sentence is put under another field, the others confirmed
-            verdicts.update({p: v["enum"] for p, v in schema["properties"].items()})
-            return json.dumps(
-                {
-                    p: v["enum"][1] if p == "algorithm.summary" else v["enum"][0]
-                    for p, v in schema["properties"].items()
-                },
-                ensure_ascii=False,
-            )
+            # the verification: sentence 2 is confirmed as data security, sentence 4 is put under another field
+            verdicts.update({k: v["enum"] for k, v in schema["properties"].items()})
+            labels = {"句子2": "数据安全措施", "句子4": "运行数据的收集、用途与留存"}
+            return json.dumps({k: labels[k] for k in schema["properties"]}, ensure_ascii=False)
         asked = _offered(schema)
         offered.update(asked)
         reply: dict[str, Any] = {}
@@ -605,12 +600,11 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     assert all("[2] 我们的服务器部署在阿里云华东" in p for p in prompts)
     # one verification call: what each chosen sentence is about, among the field, its rivals (fields that
     # were offered the same sentence, or that the rules read from it) and 其他
-    assert (
-        verdicts["safety.data_security"][0] == "数据安全措施"
-        and verdicts["safety.data_security"][-1] == "其他"
-    )
-    assert "运行数据的收集、用途与留存" in verdicts["algorithm.summary"]  # also offered sentence 4
-    assert any("句子 [2] 主要写的是：数据安全措施" in p for p in prompts)
+    # (keyed by the sentence, options in a fixed order: the question gives no answer away)
+    assert verdicts["句子2"][-1] == "其他" and "数据安全措施" in verdicts["句子2"]
+    assert {"算法简介", "运行数据的收集、用途与留存"} <= set(verdicts["句子4"])  # sentence 4's rivals
+    assert all(v[:-1] == sorted(v[:-1]) for v in verdicts.values())
+    assert any("- 句子2：这句话主要写的是：" in p for p in prompts)
     # each field's candidates are listed under it as the words that would become its value
     assert any("safety.data_security" in p and "    [2] 数据每日异地备份" in p for p in prompts)
     # the value is the description's own words: the clause of the chosen sentence that is about the field
@@ -625,3 +619,20 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     )
     # a number that was not offered for the field (sentence 1 has no cue of it) is ignored
     assert "organization.tech_measures" not in result.sources
+
+
+def test_by_default_the_model_only_chooses_and_is_not_asked_to_write() -> None:
+    text = (DESCRIPTIONS / "writing-assistant.md").read_text(encoding="utf-8")
+    llm, schemas = _group_replies({})
+    extract_facts(text, llm, load_spec())
+
+    def free_strings(node: dict[str, Any]) -> int:
+        if "properties" in node:
+            return sum(free_strings(sub) for sub in node["properties"].values())
+        if "anyOf" in node:
+            return sum(free_strings(sub) for sub in node["anyOf"])
+        return int(node.get("type") in ("string", "array") and "enum" not in node)
+
+    # every asked field is a sentence number, an enumeration or a yes/no: nothing to write, no list to fill
+    assert schemas and all(free_strings(s) == 0 for s in schemas)
+    assert any("enum" in json.dumps(s) and "null" in json.dumps(s) for s in schemas)

@@ -21,7 +21,7 @@ from assistant import factpath
 from assistant.checking.injection import InjectionHit, clean_data, is_injection
 from assistant.drafting.extraction import findings as fnd
 from assistant.drafting.extraction import placement
-from assistant.drafting.extraction.choice import REJECTED, Chosen, accepted
+from assistant.drafting.extraction.choice import REJECTED, Chosen, accepted, answer_for
 from assistant.drafting.extraction.grounding import ground
 from assistant.drafting.extraction.modelfill import Progress, run_groups, verify_picks
 from assistant.drafting.extraction.record import Found, set_path
@@ -142,11 +142,12 @@ def extract_facts(
     sink: CallSink | None = None,
     choose: bool = True,
     verify: bool = True,
-    write: bool = True,
+    write: bool = False,
 ) -> Extraction:
     """Rules always; the model too when `llm` is given (each call to `sink`): it chooses sentences for the
-    long free-text fields (`choose`, each choice verified when `verify`) and writes the others (unless not
-    `write`: then it only chooses sentences and enumeration values). Raises
+    long free-text fields (`choose`, each choice verified when `verify`) and the enumerations; it writes
+    the other fields only when `write` (measured: the small model's written values cost more precision than
+    they add recall). Raises
     ExtractionError for unusable input."""
     limit = description_limit(llm.name if llm is not None else "template")
     try:
@@ -187,7 +188,7 @@ def extract_facts(
             verify_picks(llm, items, picks, offered, _read_by_rules(rules, items), sink) if verify else {}
         )
         for pick in picks:
-            _accept_pick(pick, answers.get(pick.path), merge)
+            _accept_pick(pick, answers, merge)
         placement.mark_reuse(sources)
     data: dict[str, Any] = {}
     for path, found in sorted(sources.items(), key=lambda kv: _path_order(kv[0])):
@@ -369,13 +370,13 @@ def _read_by_rules(rules: RuleResult, items: list[Sentence]) -> dict[str, int]:
     return out
 
 
-def _accept_pick(pick: Chosen, answer: str | None, merge: _Merge) -> None:
+def _accept_pick(pick: Chosen, answers: dict[str, str], merge: _Merge) -> None:
     """A sentence the model chose for a free-text field: the value is the description's own words, so it is
     grounded exactly. It is not kept when the verification put the sentence under another field."""
     sentence = next(s for s in merge.items if s.start <= pick.start < s.end)
     verdict = placement.check(pick.path, pick.text, sentence.text)
-    if not accepted(pick, answer):
-        verdict = placement.Verdict(placement.DROP, REJECTED.format(answer))
+    if not accepted(pick, answers):
+        verdict = placement.Verdict(placement.DROP, REJECTED.format(answer_for(pick, answers)))
     if verdict.status == placement.DROP:
         merge.dropped.append(f"{pick.path}：{pick.text[:40]}（{verdict.note}）")
         return

@@ -177,34 +177,49 @@ def _related(a: str, b: str) -> bool:
     return a.rsplit(".", 1)[0] == b.rsplit(".", 1)[0] and a.count(".") > 1
 
 
-def options(pick: Chosen, offered: dict[str, list[int]], read_by_rules: dict[str, int]) -> list[str]:
-    """The labels the verification offers for a chosen sentence: the field's own first, then its rivals
-    (other fields offered that sentence, fields the rules read from it), then 其他."""
-    rivals = [k for k, numbers in offered.items() if pick.number in numbers]
-    rivals += [p for p, number in read_by_rules.items() if number == pick.number]
-    own = fm.label_for(pick.key)
-    labels = [own]
-    for key in rivals:
-        label = fm.label_for(placement.schema_path(key))
-        if key != pick.key and not _related(placement.schema_path(key), pick.key) and label not in labels:
-            labels.append(label)
-    return [*labels, OTHER]
+def sentence_key(number: int) -> str:
+    return f"句子{number}"
+
+
+def options(
+    picks: list[Chosen], offered: dict[str, list[int]], read_by_rules: dict[str, int]
+) -> dict[str, list[str]]:
+    """The verification's question per chosen sentence (keyed by the sentence, never by the field, so the
+    key gives no answer away): the labels of the fields chosen for it, of the other fields it was offered to
+    and of those the rules read from it, in a fixed order (no position favours the chosen field), then 其他."""
+    out: dict[str, list[str]] = {}
+    for pick in picks:
+        rivals = [k for k, numbers in offered.items() if pick.number in numbers]
+        rivals += [p for p, number in read_by_rules.items() if number == pick.number]
+        labels = {fm.label_for(placement.schema_path(k)) for k in [pick.key, *rivals]}
+        key = sentence_key(pick.number)
+        out[key] = sorted(labels | set(out.get(key, [])) - {OTHER}) + [OTHER]
+    return out
 
 
 def verify_schema(offers: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "type": "object",
-        "properties": {p: {"enum": labels} for p, labels in offers.items()},
+        "properties": {k: {"enum": labels} for k, labels in offers.items()},
         "required": list(offers),
         "additionalProperties": False,
     }
 
 
-def verify_lines(picks: list[Chosen], offers: dict[str, list[str]]) -> str:
-    """One question a line: what is sentence N mainly about?"""
-    return "\n".join(f"- {c.path}：句子 [{c.number}] 主要写的是：{' / '.join(offers[c.path])}" for c in picks)
+def verify_lines(offers: dict[str, list[str]]) -> str:
+    """One question a line: what is this sentence mainly about?"""
+    return "\n".join(f"- {key}：这句话主要写的是：{' / '.join(labels)}" for key, labels in offers.items())
 
 
-def accepted(pick: Chosen, answer: str | None) -> bool:
-    """Whether the verification's answer keeps the choice (no answer: the call failed, nothing is rejected)."""
-    return answer is None or answer == fm.label_for(pick.key)
+def accepted(pick: Chosen, answers: dict[str, str]) -> bool:
+    """Whether the verification keeps the choice: the sentence was put under the field, or under another
+    field of the same block (one sentence may state both). No answer (the call failed) rejects nothing."""
+    answer = answers.get(sentence_key(pick.number))
+    if answer is None or answer == fm.label_for(pick.key):
+        return True
+    same_block = [k for k in fm.field_specs() if fm.label_for(k) == answer and _related(k, pick.key)]
+    return bool(same_block)
+
+
+def answer_for(pick: Chosen, answers: dict[str, str]) -> str:
+    return answers.get(sentence_key(pick.number), "")

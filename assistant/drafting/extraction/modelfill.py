@@ -197,13 +197,14 @@ def verify_picks(
     read_by_rules: dict[str, int],
     sink: CallSink | None = None,
 ) -> dict[str, str]:
-    """One call for all the choices of a run: for each, which field (among the field, its rivals and 其他)
-    the model says the chosen sentence is about. Path → answer; empty when the call failed."""
+    """One call for all the choices of a run: for each chosen sentence, which field (among the fields chosen
+    for it, its rivals and 其他) the model says it is about. Sentence key → answer; empty when the call
+    failed."""
     if not picks:
         return {}
-    offers = {p.path: choice.options(p, offered, read_by_rules) for p in picks}
-    task = render("facts_verify_task", questions=choice.verify_lines(picks, offers))
+    offers = choice.options(picks, offered, read_by_rules)
+    task = render("facts_verify_task", questions=choice.verify_lines(offers))
     data, _error = _ask(llm, choose_messages(items, task), choice.verify_schema(offers), "verify", sink)
     if not isinstance(data, dict):
         return {}
-    return {p: str(data[p]) for p in offers if isinstance(data.get(p), str)}
+    return {k: str(data[k]) for k in offers if isinstance(data.get(k), str)}
