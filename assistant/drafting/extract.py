@@ -2,9 +2,12 @@
 
 1. Rules (`extraction/rules.py`): identifiers and formatted facts with their spans, placed by context;
    enumerations by keyword rules. Always runs; alone it is the `template` provider.
-2. The model (`extraction/modelfill.py`), group by group under each group's JSON schema. Its values are
-   kept only when grounded in a sentence of the description; values the rules found win, and a model value
-   that disagrees is reported as a conflict.
+2. The model (`extraction/modelfill.py`), group by group under each group's JSON schema. By default it
+   only chooses (`extraction/choice.py`): a sentence number for each long free-text field among the
+   sentences carrying that field's cues, a value for each enumeration; one more call checks what each
+   chosen sentence is about and drops the choices it puts under another field. Written values (`write`)
+   are kept only when grounded in a sentence of the description. Values the rules found win, and a model
+   value that disagrees is reported as a conflict.
 
 Injected instructions are masked before either layer reads the description and reported. Each value carries
 its source sentence and a status (found / uncertain); required facts neither layer found are listed as not
