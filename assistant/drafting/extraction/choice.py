@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant import facts as fm
-from assistant.drafting.extraction import placement
+from assistant.drafting.extraction import placement, rules
 from assistant.drafting.extraction.schemas import RULE_ONLY
 from assistant.drafting.extraction.text import Sentence
 
-CLAUSE_END = re.compile(r"[，,：:]")
 MAX_CANDIDATES = 12  # a field whose cues match more sentences than this keeps the first ones
 OTHER = "其他"
 REJECTED = "模型复核认为这句话写的是“{}”，不是该字段"
@@ -118,21 +117,26 @@ def choices_for(paths: list[str], items: list[Sentence], filled: frozenset[str])
     return {path: candidates(path, items) for path in paths if path not in filled}
 
 
+LEAD_END = re.compile(r"[：:]")  # 安全方面：… — a lead-in before a colon is a clause of its own
+
+
 def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
-    """Comma-level clauses of a sentence as absolute spans, trailing punctuation left out."""
-    spans, left = [], 0
-    for match in CLAUSE_END.finditer(sentence.text):
-        spans.append((left, match.start()))
-        left = match.end()
-    spans.append((left, len(sentence.text)))
+    """The rules' comma-delimited segments of a sentence, split again at colons, end punctuation and spaces
+    left out (absolute spans)."""
+    text, base = sentence.text, sentence.start
+    pieces = []
+    for a, b in rules.segments(sentence):
+        cuts = [m.start() + base for m in LEAD_END.finditer(text, a - base, b - base)]
+        starts = [a, *(c + 1 for c in cuts)]
+        pieces += list(zip(starts, [*cuts, b], strict=True))
     out = []
-    for a, b in spans:
-        while b > a and sentence.text[b - 1] in "。！？!?；; \n":
+    for a, b in pieces:
+        while b > a and text[b - 1 - base] in "。！？!?；; \n":
             b -= 1
-        while a < b and sentence.text[a].isspace():
+        while a < b and text[a - base].isspace():
             a += 1
         if b > a:
-            out.append((sentence.start + a, sentence.start + b))
+            out.append((a, b))
     return out
 
 
