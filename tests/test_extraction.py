@@ -591,8 +591,12 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
         monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", server.base_url)
         get_settings.cache_clear()
         llm = get_llm("openai", get_settings())
-        result = extract_facts(NOTES_SERVER, llm, load_spec())
+        steps: list[Any] = []
+        result = extract_facts(NOTES_SERVER, llm, load_spec(), on_progress=steps.append)
         prompts = [r["messages"][-1]["content"] for r in server.state.requests]
+    # the verification is one more step of the progress, announced after the last group
+    assert [s.title for s in steps[-2:]] == ["核对模型选出的句子", "完成"]
+    assert steps[0].total == len(prompts) == steps[-2].index
     # only sentences carrying a field's cues are offered; a field with none is not asked at all
     assert offered["safety.data_security"] == [2] and offered["algorithm.summary"] == [4]
     assert "safety.real_name" not in offered

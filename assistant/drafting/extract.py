@@ -68,6 +68,7 @@ EMPTY_WORDS = {
     "待补充",
     "未说明",
 }
+VERIFY_STEP = "核对模型选出的句子"
 _PLACEHOLDER_RE = re.compile(r"YYYY|MM-DD|【待补充|\||\"\s*[:,]|[{}]|\\\"")  # help text, or JSON debris
 
 
@@ -178,7 +179,15 @@ def extract_facts(
         picks: list[Chosen] = []
         offered: dict[str, list[int]] = {}
         for reply in run_groups(
-            masked, llm, groups, on_progress, sink, filled, items if choose else None, write or not choose
+            masked,
+            llm,
+            groups,
+            on_progress,
+            sink,
+            filled,
+            items if choose else None,
+            write or not choose,
+            VERIFY_STEP if choose and verify else "",
         ):
             if reply.error:
                 group_errors.append(f"{reply.group.title}：{reply.error}")
@@ -190,6 +199,8 @@ def extract_facts(
         answers = (
             verify_picks(llm, items, picks, offered, _read_by_rules(rules, items), sink) if verify else {}
         )
+        if on_progress and choose and verify and groups_done:
+            on_progress(Progress(1, 1, "完成", 0.0, 0.0))
         for pick in picks:
             _accept_pick(pick, answers, merge)
         placement.mark_reuse(sources)

@@ -101,24 +101,27 @@ def run_groups(
     filled: frozenset[str] = frozenset(),
     items: list[Sentence] | None = None,
     write: bool = True,
+    then: str = "",
 ) -> Iterator[GroupReply]:
     """Ask the model for each group in turn, only for the fields not in `filled` (a group left with none is
     not asked); a group whose reply is not valid JSON is retried once, then reported and skipped (the other
     groups still run). With `items` (the description's sentences) the long free-text fields are chosen,
     not written (see `verify_picks` for checking the choices); without `write` nothing is written at all. Every call goes to `sink` (round
-    `extract <group>`)."""
+    `extract <group>`). `then` names one more step the caller runs afterwards (the verification): it is
+    counted in the progress and announced after the last group."""
     choices = {
         g.key: choice.choices_for(choice.free_text_paths(g.key), items, filled) if items is not None else None
         for g in groups
     }
     schemas = {g.key: group_schema(g, filled, choices[g.key], write) for g in groups}
     groups = [g for g in groups if schema_keys(schemas[g.key])]
+    total = len(groups) + (1 if then and groups else 0)
     began = time.monotonic()
     for index, group in enumerate(groups, 1):
         elapsed = time.monotonic() - began
-        estimate = elapsed / (index - 1) * (len(groups) - index + 1) if index > 1 else None
+        estimate = elapsed / (index - 1) * (total - index + 1) if index > 1 else None
         if on_progress:
-            on_progress(Progress(index, len(groups), group.title, elapsed, estimate))
+            on_progress(Progress(index, total, group.title, elapsed, estimate))
         started = time.monotonic()
         offered = choices[group.key]
         schema: dict[str, Any] = schemas[group.key]
@@ -133,8 +136,11 @@ def run_groups(
             reply.picks = _picks(data, items, offered)
         reply.seconds = time.monotonic() - started
         yield reply
-    if on_progress:
-        on_progress(Progress(len(groups), len(groups), "完成", time.monotonic() - began, 0.0))
+    if on_progress and total > len(groups):
+        elapsed = time.monotonic() - began
+        on_progress(Progress(total, total, then, elapsed, elapsed / len(groups)))
+    elif on_progress:
+        on_progress(Progress(total, total, "完成", time.monotonic() - began, 0.0))
 
 
 def _ask(
