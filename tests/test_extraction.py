@@ -547,6 +547,7 @@ NOTES_SERVER = (
     "我们的服务器部署在阿里云华东（杭州）地域，数据每日异地备份。"
     "发生安全事件时，值班工程师在 30 分钟内下线相关功能并向主管部门报告。"
     "笔记的文字由语音识别模型生成，模型只在公司内部服务器上运行。"
+    "录音在转写完成后立即删除，不会用于任何其他用途。"
 )
 
 
@@ -568,7 +569,12 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     from assistant.drafting.llm import get_llm
     from tests.openai_server import OpenAITestServer
 
-    picks = {"safety.data_security": 2, "algorithm.summary": 4, "organization.tech_measures": 1}
+    picks = {
+        "safety.data_security": 2,
+        "algorithm.summary": 4,
+        "algorithm.runtime_data": 5,
+        "organization.tech_measures": 1,
+    }
     offered: dict[str, list[Any]] = {}
     verdicts: dict[str, list[str]] = {}
 
@@ -577,7 +583,11 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
         if all(p.get("enum", [None])[-1] == "其他" for p in schema["properties"].values()):
             # the verification: sentence 2 is confirmed as data security, sentence 4 is put under another field
             verdicts.update({k: v["enum"] for k, v in schema["properties"].items()})
-            labels = {"句子2": "数据安全措施", "句子4": "运行数据的收集、用途与留存"}
+            labels = {
+                "句子2": "数据安全措施",
+                "句子4": "运行数据的收集、用途与留存",
+                "句子5": "运行数据的收集、用途与留存",
+            }
             return json.dumps({k: labels[k] for k in schema["properties"]}, ensure_ascii=False)
         asked = _offered(schema)
         offered.update(asked)
@@ -612,9 +622,16 @@ def test_openai_path_free_text_fields_are_chosen_by_number_and_verified(
     # each field's candidates are listed under it as the words that would become its value
     assert any("safety.data_security" in p and "    [2] 数据每日异地备份" in p for p in prompts)
     # the value is the description's own words: the clause of the chosen sentence that is about the field
+    kept = result.sources["algorithm.runtime_data"]
+    assert kept.value == "录音在转写完成后立即删除" and kept.origin == "model" and not kept.uncertain
+    assert NOTES_SERVER[kept.start : kept.end] == "录音在转写完成后立即删除"
+    # a sentence the rules already read as another field (the deployment) is only a weak choice: 存疑
     security = result.sources["safety.data_security"]
-    assert security.value == "数据每日异地备份" and security.origin == "model" and not security.uncertain
-    assert NOTES_SERVER[security.start : security.end] == "数据每日异地备份"
+    assert (
+        security.value == "数据每日异地备份"
+        and security.uncertain
+        and "规则已读作“软硬件设施" in security.note
+    )
     # a choice the verification puts under another field is not kept
     assert "algorithm.summary" not in result.sources
     assert any(

@@ -69,6 +69,7 @@ EMPTY_WORDS = {
     "未说明",
 }
 VERIFY_STEP = "核对模型选出的句子"
+CLAIMED = "这句话规则已读作“{}”，模型又把它选作本字段，请核对"
 _PLACEHOLDER_RE = re.compile(r"YYYY|MM-DD|【待补充|\||\"\s*[:,]|[{}]|\\\"")  # help text, or JSON debris
 
 
@@ -394,6 +395,11 @@ def _accept_pick(pick: Chosen, answers: dict[str, str], merge: _Merge) -> None:
     if verdict.status == placement.DROP:
         merge.dropped.append(f"{pick.path}：{pick.text[:40]}（{verdict.note}）")
         return
+    claimed = _claimed_by_rules(pick, sentence, merge.sources)
+    if claimed and verdict.status == placement.FOUND:
+        verdict = placement.Verdict(
+            placement.UNCERTAIN, CLAIMED.format("、".join(map(label_for, claimed[:3])))
+        )
     candidate = Found(
         pick.path,
         pick.text,
@@ -405,6 +411,19 @@ def _accept_pick(pick: Chosen, answers: dict[str, str], merge: _Merge) -> None:
         note=verdict.note,
     )
     _place(candidate, merge.sources, merge.findings)
+
+
+def _claimed_by_rules(pick: Chosen, sentence: Sentence, sources: dict[str, Found]) -> list[str]:
+    """Fields outside the pick's block that the rules read from the chosen sentence: a sentence the rules
+    already placed elsewhere is, for the model's extra field, only a weak choice."""
+    return [
+        path
+        for path, found in sources.items()
+        if found.origin == "rule"
+        and sentence.start <= found.start < sentence.end
+        and factpath.parent(path) != factpath.parent(pick.path)
+        and path != pick.path
+    ]
 
 
 def _accept_list(path: str, plain: str, value: list[Any], merge: _Merge) -> None:
