@@ -41,6 +41,7 @@ QUESTION_SETS = {
     "dev": ROOT / "bench" / "retrieval_questions.yaml",
     "held-out": ROOT / "bench" / "retrieval_questions_heldout.yaml",
     "held-out-2": ROOT / "bench" / "retrieval_questions_heldout2.yaml",
+    "held-out-3": ROOT / "bench" / "retrieval_questions_heldout3.yaml",
 }
 # Sets whose per-question results have been looked at (held-out-2 since issue 17.6, fourth round).
 DEVELOPMENT_SETS = ("dev", "held-out", "held-out-2")
