@@ -138,6 +138,12 @@ def test_unrelated_products_do_not_get_each_others_risks() -> None:
     assert not {"professional_advice", "false_advertising", "unlabelled_output"} & delivery
 
 
+def test_a_word_inside_another_word_does_not_trigger_a_risk() -> None:
+    """排行 in 已排行程 (a worker's booked schedule) is no ranking list."""
+    args = (*DELIVERY["args"][:4], "结合保洁师的位置和已排行程计算匹配分并派单")
+    assert "hotlist_manipulation" not in _names(_product(*args, **DELIVERY["kwargs"]))
+
+
 def test_risk_text_quotes_the_pipeline_step_where_it_arises() -> None:
     facts = facts_with()
     text = draft_section(facts, "risk_assessment")
