@@ -298,3 +298,16 @@ def test_ride_hailing_dispatch_statements() -> None:
     assert dispatch["pay"] == "平台向司机收取每单车费的15%作为信息服务费"
     assert dispatch["rewards_penalties"] == "司机服务分由乘客评分、完单率和投诉情况构成"
     assert dispatch["pricing_fairness"] == "同一行程对新老乘客收取相同的价格"
+
+
+def test_a_heading_is_no_value_and_a_list_marker_is_not_part_of_one() -> None:
+    """三、规则公示与防操纵 names the topic of the items under it; the items hold the facts, without their "- "."""
+    text = (
+        COMPANY
+        + "\n三、规则公示与防操纵\n- 排序规则公示在App「我的—设置—排序规则」；\n"
+        + "- 人工干预仅限下架问题商品，须经运营总监审批，系统自动记录操作人和时间。\n"
+    )
+    written = [str(found.value) for found in rules_only(text).sources.values()]
+    assert not any("规则公示与防操纵" in v for v in written)
+    assert not any(v.startswith("-") for v in written)
+    assert any("人工干预仅限下架问题商品" in v for v in written)

@@ -13,7 +13,7 @@ import yaml
 from assistant import SPEC_DIR
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
-from assistant.drafting.extraction.text import Sentence, sentence_at, sentences
+from assistant.drafting.extraction.text import HEADING, Sentence, sentence_at, sentences
 from assistant.facts import credit_code_problem, field_specs, type_family, type_matches
 from assistant.numerals import cn_to_int
 
@@ -217,6 +217,8 @@ class _Reader:
     ) -> None:
         if any(f.path == path for f in self.result.found):
             return  # the first (earliest) evidence wins; later ones are the same fact restated or a variant
+        if isinstance(value, str) and HEADING.fullmatch(value.strip()):
+            return  # a heading names a topic; the fact is in the lines under it
         sentence = self.sentence(start)
         self.result.found.append(Found(path, value, start, end, sentence.text, "rule", uncertain, note))
 

@@ -17,6 +17,12 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 _CLAUSE_END = re.compile(r"[，,、：:]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A list item's marker at the start of a line: "- ", "• ", "1. ", "2、", "（3）", "①".
+_LIST_MARKER = re.compile(r"(?:[-*•·]\s+|\d{1,2}[.、)）](?!\d)\s*|[（(]\d{1,2}[）)]\s*|[①-⑳]\s*)")
+# A heading line: 三、规则公示 / ## 安全措施 / 第二部分 算法说明 — short, no clause or sentence punctuation.
+HEADING = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}[、.．]|#{1,6}\s*|第[一二三四五六七八九十]{1,3}[章节部分]\s*)[^，。；,;：:！？]{1,24}"
+)
 FACTS_TOP_KEYS = {"filing", "entity", "product", "algorithm", "safety", "organization"}
 
 
@@ -53,6 +59,9 @@ def sentences(text: str) -> list[Sentence]:
 def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
     while start < end and text[start].isspace():
         start += 1
+    if start == 0 or text[start - 1] == "\n":  # a list item's marker is not part of its sentence
+        marker = _LIST_MARKER.match(text, start, end)
+        start = marker.end() if marker else start
     stripped_end = end
     while stripped_end > start and text[stripped_end - 1] in " \t\r\n":
         stripped_end -= 1
