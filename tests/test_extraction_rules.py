@@ -311,3 +311,61 @@ def test_a_heading_is_no_value_and_a_list_marker_is_not_part_of_one() -> None:
     assert not any("规则公示与防操纵" in v for v in written)
     assert not any(v.startswith("-") for v in written)
     assert any("人工干预仅限下架问题商品" in v for v in written)
+
+
+# --- fourth round (rules4): mechanisms the h04–h07 misses showed -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "title"),
+    [
+        # a long title, and two titles joined by 兼, before the name
+        ("算法安全负责人为副总裁兼首席合规官周某（电话 13812345678）。", "周某", "副总裁兼首席合规官"),
+        (
+            "算法安全工作由信息安全部负责，负责人为首席信息安全官孙某，电话 021-12345678。",
+            "孙某",
+            "首席信息安全官",
+        ),
+        # another post first, then the officer's role: 担任组长并作为…负责人
+        (
+            "公司成立了算法治理小组，由运营副总裁郑某担任组长并作为算法安全负责人，成员共5人。",
+            "郑某",
+            "运营副总裁",
+        ),
+    ],
+)
+def test_the_security_officer_behind_a_long_title_or_another_post(
+    sentence: str, name: str, title: str
+) -> None:
+    officer = facts_of(COMPANY + sentence)["entity"]["security_officer"]
+    assert (officer["name"], officer["title"]) == (name, title)
+
+
+def test_the_groups_leader_who_is_also_the_officer_heads_the_department() -> None:
+    text = COMPANY + "公司成立了算法治理小组，由运营副总裁郑某担任组长并作为算法安全负责人，成员共5人。"
+    assert facts_of(text)["organization"]["head"].startswith("郑某")
+    # being the officer alone does not make one the head
+    text = COMPANY + "公司设有信息安全部，共 8 人，安全负责人为技术总监李明。"
+    assert "head" not in facts_of(text)["organization"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a quoted name that is the subject of its own launch
+        ("“青禾优选”于2023年5月8日上线，用户可通过App下单。杭州青禾电子商务有限公司负责运营。", "青禾优选"),
+        # a bracketed aside between the name and what it is defined as
+        (
+            "青禾优选是杭州青禾电子商务有限公司（统一社会信用代码：91330100MA2H3K4L5M，地址：杭州市西湖区文三路1号）"
+            "于2021年推出的生鲜电商App。",
+            "青禾优选",
+        ),
+    ],
+)
+def test_the_product_name_from_its_launch_or_past_an_aside(text: str, name: str) -> None:
+    assert facts_of(text)["product"]["name"] == name
+
+
+def test_a_quoted_phrase_before_a_year_without_a_launch_is_no_name() -> None:
+    text = "平台承诺“最快30分钟送达”，于2024年被评为示范企业。"
+    assert "name" not in facts_of(text).get("product", {})

@@ -48,16 +48,21 @@ SCALE_NUMBER_RE = re.compile(rf"{NUM}|几[十百千万]")
 PERSON_RE = re.compile(
     rf"(?P<title>[{HAN}A-Za-z]{{0,6}}(?:总监|经理|主管|负责人|总裁|总经理|CEO|CTO|CSO|官))?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:负责(?!人)|牵头|担任负责人)"
 )
+_TITLE_WORD = "(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO)"
+# a title before a name, also two joined by 兼: 首席信息安全官, 副总裁兼首席合规官
+TITLE = rf"(?:[{HAN}]{{0,6}}{_TITLE_WORD}兼)?[{HAN}]{{0,6}}{_TITLE_WORD}"
 OFFICER_RE = re.compile(
     rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*"
-    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO))\s*)?"  # 为技术副总裁王磊
+    rf"(?:(?P<pretitle>{TITLE})\s*)?"  # 为技术副总裁王磊, 为副总裁兼首席合规官林某
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
     rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|$))"
 )
 # the name before the role: 合规总监刘某为算法安全负责人
 OFFICER_AFTER_RE = re.compile(
-    rf"(?:(?P<pretitle>[{HAN}]{{0,4}}(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO))\s*)?"
-    rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:为|是|担任|任)(?P<role>[{HAN}]{{0,8}}负责人)"
+    rf"(?:(?P<pretitle>{TITLE})\s*)?"
+    # 黄某担任组长并作为算法安全负责人: another post first, then the role
+    rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:担任(?P<post>[{HAN}]{{1,6}}?)(?:并|，|,|\s)\s*)?"
+    rf"(?:为|是|担任|任|作为|兼任|兼)(?P<role>[{HAN}]{{0,8}}负责人)"
 )
 NEGATION_RE = re.compile(r"(没有|并未|未|不|并非|非|无)[^，。；]{0,3}$")
 # Characters and words at which a name stops when read backwards from its suffix (公司, 大模型, 组).
@@ -446,6 +451,10 @@ _PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助�
 _DEFINES_RE = re.compile(
     rf"\s*(?:[，,]\s*(?:这|它))?是(?:一个|一款|一套|一家)?[^，,。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
 )
+# a quoted name that is the subject of its own launch: “X”于2022年4月12日上线, “X”自2023年起正式运营
+_LAUNCHED_RE = re.compile(
+    r"\s*(?:已|已经)?(?:于|在|自)\s*\d{4}\s*年[^，,。；]{0,12}?(?:上线|推出|发布|运营|投入使用)"
+)
 _PRONOUN_RE = re.compile(r"我们|我司|本|该|这|那|它|公司|平台|产品|系统|用户|目前|现在|主要|算法|服务")
 
 
@@ -462,10 +471,13 @@ def _names(r: _Reader) -> None:
         after = r.text[m.end() : r.sentence(m.start()).end]
         defined = bool(_DEFINES_RE.match(after))  # “途达配送”是一个…调度系统
         named = defined or re.match(rf"\s*[{HAN}]{{0,10}}\s*(?:{_PRODUCT_HEADS})", after)
+        named = named or _LAUNCHED_RE.match(after)  # “鲜邻到家”于2022年4月12日上线
         if named and _is_product_name(name, models, companies, defined=defined):
             candidates.append((name, m.start(1), m.end(1)))
     for sentence in r.sents:  # 安居找房是杭州安居…公司开发运营的租房信息搜索App
-        m = re.match(rf"([{HAN}A-Za-z0-9]{{2,12}}?)(?={_DEFINES_RE.pattern})", sentence.text)
+        # a bracketed aside (统一社会信用代码：…，地址：…) does not interrupt the definition
+        plain = re.sub(r"[（(][^）)]*[）)]", "", sentence.text)
+        m = re.match(rf"([{HAN}A-Za-z0-9]{{2,12}}?)(?={_DEFINES_RE.pattern})", plain)
         if not m or not re.search(r"公司|开发|运营|推出|旗下|打造|出品", sentence.text):
             continue
         if _is_product_name(m.group(1), models, companies, defined=True) and not _PRONOUN_RE.match(
@@ -1054,6 +1066,8 @@ def _persons(r: _Reader, sentence: Sentence) -> list[_Person]:
         kind = "officer" if officer else "head"  # 算法安全负责人为… / 风控中心负责人钱某, 由陈某负责
         s, e = sentence.start + m.start("name"), sentence.start + m.end("name")
         out.append(_Person(name, title, s, e, kind))
+        if officer and re.fullmatch(r"组长|主任|负责人|队长|总监", m.groupdict().get("post") or ""):
+            out.append(_Person(name, title, s, e, "head"))  # 黄某担任组长并作为算法安全负责人: both
     return out
 
 
