@@ -369,3 +369,35 @@ def test_the_product_name_from_its_launch_or_past_an_aside(text: str, name: str)
 def test_a_quoted_phrase_before_a_year_without_a_launch_is_no_name() -> None:
     text = "平台承诺“最快30分钟送达”，于2024年被评为示范企业。"
     assert "name" not in facts_of(text).get("product", {})
+
+
+@pytest.mark.parametrize(
+    ("sentence", "address"),
+    [
+        ("公司注册地址：江苏省南京市鼓楼区中山北路100号8楼。", "江苏省南京市鼓楼区中山北路100号8楼"),
+        (
+            "杭州云帆网络科技有限公司（地址：浙江省杭州市西湖区文三路1号A座）于2020年推出该App。",
+            "浙江省杭州市西湖区文三路1号A座",
+        ),
+        (
+            "公司住所为浙江省杭州市余杭区五常街道文一西路998号5楼。",
+            "浙江省杭州市余杭区五常街道文一西路998号5楼",
+        ),
+    ],
+)
+def test_the_companys_address_after_its_label(sentence: str, address: str) -> None:
+    assert facts_of(COMPANY + sentence)["entity"]["address"] == address
+
+
+def test_a_delivery_or_web_address_is_not_the_companys() -> None:
+    text = COMPANY + "收货地址：浙江省杭州市西湖区文三路1号。H5商城地址为 https://m.example.com 。"
+    assert "address" not in facts_of(text).get("entity", {})
+
+
+def test_a_bracketed_ordinal_is_not_part_of_a_list_item() -> None:
+    text = COMPANY + "App提供（1）文本配音、（2）声音复刻、（3）数字人口播等功能。"
+    assert [f["name"] for f in facts_of(text)["product"]["features"]] == [
+        "文本配音",
+        "声音复刻",
+        "数字人口播",
+    ]

@@ -242,6 +242,7 @@ def extract_rules(text: str) -> RuleResult:
     _filing_numbers(reader)
     _contacts(reader)
     _urls(reader)
+    _address(reader)
     _launch_date(reader)
     _enumerations(reader)
     _numbers(reader)
@@ -661,6 +662,26 @@ def _urls(r: _Reader) -> None:
     if urls:
         unique = list(dict.fromkeys(u[0] for u in urls))
         r.add("product.urls", unique, urls[0][1], urls[0][2])
+
+
+# the company's address after its label: 注册地址：…, 地址：…, 住所为…; a postal address (a province or city,
+# then a road, street or number), not a user's 收货地址 nor a web address
+ADDRESS_RE = re.compile(
+    rf"(?<!收货)(?<!收件)(?<!配送)(?<!网站)(?<!商城)(?:注册|办公|通讯|联系|经营)?(?:地址|住所)(?:为|是|在)?\s*[：:]?\s*"
+    rf"(?P<value>[{HAN}](?:[{HAN}A-Za-z0-9\-]|[（(][^）)，。]{{1,12}}[）)]){{5,60}})"
+)
+
+
+def _address(r: _Reader) -> None:
+    for m in ADDRESS_RE.finditer(r.text):
+        value = m.group("value")
+        if (
+            re.search(r"[省市]", value[:12])
+            and re.search(r"路|街|道|号|区|镇|村|园", value)
+            and re.search(r"\d|[一二三四五六七八九十]+号", value)
+        ):
+            r.add("entity.address", value, m.start("value"), m.end("value"))
+            return
 
 
 def _event_date(rx: re.Pattern[str], text: str) -> re.Match[str] | None:
