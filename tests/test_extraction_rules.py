@@ -401,3 +401,16 @@ def test_a_bracketed_ordinal_is_not_part_of_a_list_item() -> None:
         "声音复刻",
         "数字人口播",
     ]
+
+
+def test_features_listed_under_a_heading_line() -> None:
+    text = (
+        COMPANY
+        + "\n主要功能：\n- 智能选题：输入关键词生成选题；\n- 文案改写：一键改写；\n- 封面生成：生成封面图。\n"
+    )
+    assert [f["name"] for f in facts_of(text)["product"]["features"]] == ["智能选题", "文案改写", "封面生成"]
+
+
+def test_a_form_word_inside_a_document_title_is_no_form() -> None:
+    text = "“云帆”是一款写作App。我们通过接口调用第三方大模型，双方签署了《大模型API服务合作协议》。"
+    assert "API" not in facts_of(text)["product"]["forms"]

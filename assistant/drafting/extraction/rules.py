@@ -741,6 +741,8 @@ def _enumerations(r: _Reader) -> None:
         for m in _rx(pattern).finditer(r.text):
             if content.match(r.text, m.end()):
                 continue  # 公众号推文 is content, not a form
+            if _inside_title(r.text, m.start()):
+                continue  # 《大模型API服务合作协议》 names a document
             clause = r.clause(m.start())
             if form in ("API", "SDK") and call_context.search(clause) and not _is_support(r):
                 continue
@@ -770,6 +772,12 @@ def _enumerations(r: _Reader) -> None:
     for kind, pattern in rules["filing_kind"].items():
         if m := _first(pattern, r.text):
             r.add("filing.filing_kind", kind, m.start(), m.end())
+
+
+def _inside_title(text: str, offset: int) -> bool:
+    """Whether `offset` is inside a 《…》 title on its line."""
+    opened = text.rfind("《", 0, offset)
+    return opened >= 0 and "》" not in text[opened:offset] and "\n" not in text[opened:offset]
 
 
 def _is_support(r: _Reader) -> bool:
