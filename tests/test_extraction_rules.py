@@ -414,3 +414,14 @@ def test_features_listed_under_a_heading_line() -> None:
 def test_a_form_word_inside_a_document_title_is_no_form() -> None:
     text = "“云帆”是一款写作App。我们通过接口调用第三方大模型，双方签署了《大模型API服务合作协议》。"
     assert "API" not in facts_of(text)["product"]["forms"]
+
+
+def test_a_port_word_that_is_a_subject_introduces_no_data() -> None:
+    text = COMPANY + "用户输入和模型输出都要经过敏感词审核；输入命中的直接拒答，输出命中的拦截后不展示。"
+    algorithm = facts_of(text).get("algorithm", {})
+    assert "inputs" not in algorithm and "outputs" not in algorithm
+    # the verb with its object still is one
+    text = COMPANY + "用户输入目的地和天数，系统返回逐日行程建议。"
+    algorithm = facts_of(text)["algorithm"]
+    assert algorithm["inputs"][0]["description"].startswith("目的地")
+    assert algorithm["outputs"][0]["description"].startswith("逐日行程建议")
