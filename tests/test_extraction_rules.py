@@ -425,3 +425,10 @@ def test_a_port_word_that_is_a_subject_introduces_no_data() -> None:
     algorithm = facts_of(text)["algorithm"]
     assert algorithm["inputs"][0]["description"].startswith("目的地")
     assert algorithm["outputs"][0]["description"].startswith("逐日行程建议")
+
+
+def test_a_quoted_column_name_is_a_place_not_the_item() -> None:
+    text = COMPANY + "算法用于两个场景：用户搜索时的结果排序，以及首页“每日推荐”栏目的内容排序。"
+    scenarios = facts_of(text)["product"]["scenarios"]
+    assert "每日推荐" not in scenarios
+    assert scenarios == ["结果排序", "内容排序"]

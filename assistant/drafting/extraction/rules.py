@@ -1192,7 +1192,8 @@ def _split_items(text: str, limit: int) -> list[str]:
     """Items of an enumeration (A、B 和 C), each stripped of ordinals and quotes; over-long items are not
     item names and are left out."""
     filler = _rx(keyword_rules()["list_fillers"])
-    quoted = QUOTED_RE.findall(text)
+    place = _rx(keyword_rules()["quoted_place"])
+    quoted = [m.group(1) for m in QUOTED_RE.finditer(text) if not place.match(text, m.end())]
     if quoted:
         return [
             q.strip()
