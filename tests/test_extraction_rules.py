@@ -432,3 +432,27 @@ def test_a_quoted_column_name_is_a_place_not_the_item() -> None:
     scenarios = facts_of(text)["product"]["scenarios"]
     assert "每日推荐" not in scenarios
     assert scenarios == ["结果排序", "内容排序"]
+
+
+def test_systems_named_in_a_list_of_established_rules() -> None:
+    text = (
+        COMPANY + "公司已建立算法机制机理审核、数据安全管理、安全事件应急处置等制度，每季度开展一次自评估。"
+    )
+    assert facts_of(text)["organization"]["systems"] == [
+        "算法机制机理审核",
+        "数据安全管理",
+        "安全事件应急处置",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [("公司法定代表人何某，注册资本100万元。", "何某"), ("法定代表人：王建国。", "王建国")],
+)
+def test_the_legal_representative_after_its_label(sentence: str, name: str) -> None:
+    assert facts_of(COMPANY + sentence)["entity"]["legal_representative"] == name
+
+
+def test_no_legal_representative_without_a_name() -> None:
+    text = COMPANY + "法定代表人负责公司整体合规工作。"
+    assert "legal_representative" not in facts_of(text).get("entity", {})

@@ -243,6 +243,7 @@ def extract_rules(text: str) -> RuleResult:
     _contacts(reader)
     _urls(reader)
     _address(reader)
+    _legal_representative(reader)
     _launch_date(reader)
     _enumerations(reader)
     _numbers(reader)
@@ -681,6 +682,19 @@ def _address(r: _Reader) -> None:
             and re.search(r"\d|[一二三四五六七八九十]+号", value)
         ):
             r.add("entity.address", value, m.start("value"), m.end("value"))
+            return
+
+
+LEGAL_REP_RE = re.compile(
+    rf"法定代表人(?:为|是|：|:)?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)(?=[，。、；,;\s（(]|$)"
+)
+
+
+def _legal_representative(r: _Reader) -> None:
+    """法定代表人何某 / 法定代表人：王建国 — a person's name (a known surname) right after the label."""
+    for m in LEGAL_REP_RE.finditer(r.text):
+        if m.group("name")[0] in keyword_rules()["surnames"]:
+            r.add("entity.legal_representative", m.group("name"), m.start("name"), m.end("name"))
             return
 
 
@@ -1245,7 +1259,7 @@ def _lists(r: _Reader) -> None:
         if not items or not span:
             continue
         spec = field_specs()[path]
-        if spec.model is None:
+        if spec.model is None or spec.strings:  # plain strings where the list allows them (systems)
             r.add(path, items, *span)
             continue
         for index, item in enumerate(items):  # a list of objects: each item's naming field
