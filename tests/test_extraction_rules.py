@@ -456,3 +456,11 @@ def test_the_legal_representative_after_its_label(sentence: str, name: str) -> N
 def test_no_legal_representative_without_a_name() -> None:
     text = COMPANY + "法定代表人负责公司整体合规工作。"
     assert "legal_representative" not in facts_of(text).get("entity", {})
+
+
+def test_an_input_with_two_verbs_and_a_bracketed_aside_keeps_its_formats() -> None:
+    text = COMPANY + "用户输入或上传文案（txt、docx，单次不超过1万字），选择音色后生成配音。"
+    port = facts_of(text)["algorithm"]["inputs"][0]
+    assert port["description"].startswith("文案（txt、docx，单次不超过1万字）")
+    assert port["formats"] == ["TXT", "DOCX"]
+    assert port["modality"] == "文本"

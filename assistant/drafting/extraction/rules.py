@@ -1316,6 +1316,21 @@ def _formats_after(r: _Reader, stop: int) -> tuple[list[str], int] | None:
     return (list(dict.fromkeys(found)), end) if found and "格式" in segment else None
 
 
+def _clause_end(text: str, start: int) -> int:
+    """The end of the clause from `start`: the first 。；，outside brackets (文案（txt、docx，单次不超过1万字）);
+    an unclosed bracket ends at the sentence's 。."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c in "（(":
+            depth += 1
+        elif c in "）)" and depth:
+            depth -= 1
+        elif c == "。" or (c in "；;，," and not depth):
+            return i
+    return len(text)
+
+
 _PORT_TAIL_RE = re.compile(r"(?:之后|以后|后|时)(?=$|即|就|便|再|可|会|由|系统|平台)")
 
 
@@ -1326,8 +1341,7 @@ def _port_phrase(r: _Reader, patterns: list[str]) -> tuple[str, int, int] | None
     for pattern in patterns:
         for m in _rx(pattern).finditer(r.text):
             start = m.end()
-            ends = (r.text.find(c, start) for c in "。；;，,")
-            stop = min((i for i in ends if i >= 0), default=len(r.text))
+            stop = _clause_end(r.text, start)
             # 填写起终点后，… / 输入关键词后即可搜索: the object ends before 后
             phrase = _PORT_TAIL_RE.split(r.text[start:stop].strip(), maxsplit=1)[0]
             if len(phrase) < 2 or stop_rx.search(phrase) or not_done.search(r.sentence(m.start()).text):
