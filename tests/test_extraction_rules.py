@@ -464,3 +464,15 @@ def test_an_input_with_two_verbs_and_a_bracketed_aside_keeps_its_formats() -> No
     assert port["description"].startswith("文案（txt、docx，单次不超过1万字）")
     assert port["formats"] == ["TXT", "DOCX"]
     assert port["modality"] == "文本"
+
+
+def test_a_role_named_model_restated_by_its_proper_name_takes_that_name() -> None:
+    text = (
+        COMPANY
+        + "召回后由排序模型打分。排序模型采用自研的XGBoost梯度提升树模型，每周训练一次。排序模型的特征包括销量。"
+    )
+    names = [m["name"] for m in facts_of(text)["algorithm"]["models"]]
+    assert names == ["XGBoost梯度提升树模型"]
+    # a restatement without a proper name stays one model under its role name
+    text = COMPANY + "排序模型是我们自己研发的梯度提升树模型，用于商品排序。"
+    assert [m["name"] for m in facts_of(text)["algorithm"]["models"]] == ["排序模型"]

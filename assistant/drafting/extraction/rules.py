@@ -388,6 +388,7 @@ def _role_named_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelM
     said, generic = _rx(rules["model_said"]), _rx(rules["model_generic"])
     family_spans = [(m.start(), m.end()) for m in families]
     out: list[ModelMention] = []
+    renamed: set[str] = set()  # role names restated by a proper name
     for m in _ROLE_MODEL_RE.finditer(r.text):
         start = name_before(r.text, m.start(), limit=12, breaks=_MODEL_BREAKS)
         core = r.text[start : m.start()].strip()
@@ -396,8 +397,17 @@ def _role_named_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelM
         if NEGATION_RE.search(r.text[max(0, start - 6) : start]):
             continue
         if out and _restates(r, out[-1], start):
+            at = name_before(r.text, m.start(), limit=24, breaks=_MODEL_BREAKS)
+            restated = r.text[at : m.end()].strip()
+            if re.search(
+                r"[A-Za-z]{2,}", restated
+            ):  # 排序模型采用自研的LightGBM梯度提升树模型: the proper name
+                renamed.add(out[-1].name)  # every mention of the role name is this model
+                out = [x for x in out if x.name not in renamed] + [ModelMention(restated, at, m.end())]
             continue  # 排序模型是我们自己研发的梯度提升树模型: what the model is, not a second model
         name = r.text[start : m.end()].strip()
+        if name in renamed:
+            continue
         segments_of = [
             _segment_at(r, x.start()).replace(name, "") for x in re.finditer(re.escape(name), r.text)
         ]
