@@ -279,7 +279,7 @@ def test_a_unit_charged_with_security_and_its_manager_as_officer_and_head() -> N
     )
     facts = facts_of(text)
     assert facts["product"]["name"] == "山语社区"  # “X”，这是一个…网站和App
-    assert facts["safety"]["feature_library"] == "违禁词表目前约2.3万条"
+    assert facts["safety"]["feature_library"] == "违禁词表目前约2.3万条，每周更新"  # its size and its update
     assert "output_review" not in facts["safety"]  # 输出为“通过、拦截” defines the output
     assert facts["organization"]["department"] == "技术部"
     assert facts["organization"]["head"] == "赵某（技术部经理）"
@@ -476,3 +476,13 @@ def test_a_role_named_model_restated_by_its_proper_name_takes_that_name() -> Non
     # a restatement without a proper name stays one model under its role name
     text = COMPANY + "排序模型是我们自己研发的梯度提升树模型，用于商品排序。"
     assert [m["name"] for m in facts_of(text)["algorithm"]["models"]] == ["排序模型"]
+
+
+def test_speech_recognition_is_no_input_review() -> None:
+    text = COMPANY + "语音输入先经语音识别转成文字。用户输入经关键词过滤后才交给模型。"
+    assert facts_of(text)["safety"]["input_review"].startswith("用户输入经关键词过滤")
+
+
+def test_the_library_is_taken_where_it_is_described() -> None:
+    text = COMPANY + "用户输入和模型输出都要经过敏感词库审核，敏感词库约3万条，每周更新一次。"
+    assert facts_of(text)["safety"]["feature_library"] == "敏感词库约3万条，每周更新一次"

@@ -964,9 +964,11 @@ def _numbers(r: _Reader) -> None:
             )
         library = ctx("feature_library").search(sentence.text)
         m = COUNT_RE.search(sentence.text, library.end()) if library else None
+        if library and m:  # the mention nearest before the count: …经过敏感词库审核，敏感词库约3万条
+            library = [x for x in ctx("feature_library").finditer(sentence.text) if x.end() <= m.start()][-1]
         if library and m and m.start() - library.end() <= 12:
             start = name_before(r.text, sentence.start + library.end(), limit=10, breaks=_LIBRARY_BREAKS)
-            _, end = sentence.clause_at(sentence.start + m.start())
+            end = sentence.end  # its size and what follows about it (，每两周更新一次)
             r.add("safety.feature_library", clause_value(r.text, start, end), start, end)
         _staff(r, sentence)
     _deadline(r, deadlines)
@@ -1187,6 +1189,8 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
             return sentence.start, sentence.end
         spans = segments(sentence)
         at = sentence.start + m.start()
+        if rule.get("subject"):  # 敏感词库约5.6万条: the clause the thing is the subject of, if there is one
+            at = next((x for x in _cue_starts(cue, sentence) if _opens_segment(r, spans, x)), at)
         index = next(i for i, (a, b) in enumerate(spans) if a <= at < b or i == len(spans) - 1)
         start, end = spans[index]
         if rule.get("rest") or _PURPOSE_RE.match(r.text[start:end]):
@@ -1195,6 +1199,16 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
             end = spans[index + 1][1]
         return start, end
     return None
+
+
+def _cue_starts(cue: re.Pattern[str], sentence: Sentence) -> list[int]:
+    return [sentence.start + m.start() for m in cue.finditer(sentence.text)]
+
+
+def _opens_segment(r: _Reader, spans: list[tuple[int, int]], at: int) -> bool:
+    """Whether the cue at `at` is its segment's subject: at most a short qualifier before it (平台的, 自建)."""
+    start = next((a for a, b in spans if a <= at < b), at)
+    return len(r.text[start:at].strip()) <= 3
 
 
 def _block_applies(r: _Reader, path: str) -> bool:
