@@ -486,3 +486,8 @@ def test_speech_recognition_is_no_input_review() -> None:
 def test_the_library_is_taken_where_it_is_described() -> None:
     text = COMPANY + "用户输入和模型输出都要经过敏感词库审核，敏感词库约3万条，每周更新一次。"
     assert facts_of(text)["safety"]["feature_library"] == "敏感词库约3万条，每周更新一次"
+
+
+def test_the_library_without_a_count_is_also_taken_where_it_is_the_subject() -> None:
+    text = COMPANY + "评论要经过违禁词库过滤，违禁词库由运营团队每周更新。"
+    assert facts_of(text)["safety"]["feature_library"] == "违禁词库由运营团队每周更新"
