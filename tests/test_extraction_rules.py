@@ -491,3 +491,11 @@ def test_the_library_is_taken_where_it_is_described() -> None:
 def test_the_library_without_a_count_is_also_taken_where_it_is_the_subject() -> None:
     text = COMPANY + "评论要经过违禁词库过滤，违禁词库由运营团队每周更新。"
     assert facts_of(text)["safety"]["feature_library"] == "违禁词库由运营团队每周更新"
+
+
+def test_a_quoted_algorithm_name_is_the_filings_algorithm_name() -> None:
+    text = "关于“云帆图文推荐算法”变更备案的情况说明\n" + COMPANY
+    assert facts_of(text)["filing"]["algorithm_name"] == "云帆图文推荐算法"
+    # a quoted kind of algorithm is no name
+    text = COMPANY + "平台使用“推荐算法”为用户排序内容。"
+    assert "algorithm_name" not in facts_of(text).get("filing", {})

@@ -237,6 +237,7 @@ def extract_rules(text: str) -> RuleResult:
     _companies(reader)
     _models(reader)
     _names(reader)
+    _algorithm_name(reader)
     _credit_codes(reader)
     _icp(reader)
     _filing_numbers(reader)
@@ -508,6 +509,19 @@ def _names(r: _Reader) -> None:
     if candidates:
         name, start, end = candidates[0]
         r.add("product.name", name, start, end)
+
+
+# a quoted or titled algorithm name: “拾光短视频推荐算法”, 《…生成算法》 — a name, not a kind (推荐算法)
+ALGORITHM_NAME_RE = re.compile(rf"[“\"「《]([{HAN}A-Za-z0-9]{{2,20}}算法)[”\"」》]")
+
+
+def _algorithm_name(r: _Reader) -> None:
+    generic = _rx(keyword_rules()["model_generic"])
+    for m in ALGORITHM_NAME_RE.finditer(r.text):
+        core = m.group(1)[:-2]
+        if len(core) >= 4 and not _PRONOUN_RE.match(core) and not generic.fullmatch(core):
+            r.add("filing.algorithm_name", m.group(1), m.start(1), m.end(1))
+            return
 
 
 def _is_product_name(name: str, models: set[str], companies: set[str], *, defined: bool = False) -> bool:
