@@ -54,6 +54,16 @@ class Composer:
         """The product's own words as the risk register's conditions read them."""
         return ProductView(self.facts, load_register().derived)
 
+    @cached_property
+    def risks(self) -> list[Risk]:
+        """The register's risks that apply to this product (read by several parts of a section)."""
+        return applicable_risks(self.facts)
+
+    @cached_property
+    def slots(self) -> dict[str, str]:
+        """The product's own words the register's texts are filled with (see `risk_slots`)."""
+        return risk_slots(self)
+
     def has(self, path: str) -> bool:
         return not is_blank(self.raw(path))
 
@@ -156,7 +166,7 @@ def _model_overview(c: Composer) -> str:
 
 
 def _risk_overview(c: Composer) -> str:
-    risks = applicable_risks(c.facts)
+    risks = c.risks
     lines = []
     for i, category in enumerate(load_register().categories, 1):
         names = [r.name for r in risks if r.category == category]
@@ -500,8 +510,8 @@ def _by_category(risks: list[Risk]) -> list[tuple[str, list[Risk]]]:
 
 @writer("risk_assessment")
 def _risk_assessment(c: Composer) -> str:
-    risks = applicable_risks(c.facts)
-    slots = risk_slots(c)
+    risks = c.risks
+    slots = c.slots
     blocks = []
     for i, (category, members) in enumerate(_by_category(risks)):
         items = [f"{j}. {r.name}\n\n{_risk_paragraph(c, r, slots)}" for j, r in enumerate(members, 1)]
@@ -609,7 +619,7 @@ def _risk_controls(c: Composer) -> str:
     ]
     body = [f"（{_CN[i]}）{title}\n\n{text}" for i, (title, text) in enumerate(sections)]
     mapping = []
-    for category, members in _by_category(applicable_risks(c.facts)):
+    for category, members in _by_category(c.risks):
         lines = []
         for r in members:
             held, missing = risk_controls_of(c, r)
@@ -648,7 +658,7 @@ def _residual(c: Composer, risk: Risk, held: list[str]) -> str:
     remains = risk.clauses("residual", c.facts, c.view)
     catch = [p for alt in risk.backstop for p in control_paths(c.data, alt)[0] if p not in held]
     by = "、".join(dict.fromkeys(label_for(p) for p in catch))
-    text = said(c, risk, "residual", risk_slots(c))
+    text = said(c, risk, "residual", c.slots)
     if by:
         text += f"；上述情形由{by}兜底" if len(remains) > 1 else f"，由{by}兜底"
     return f"剩余风险：{text}"
@@ -679,7 +689,7 @@ def _change_duty(c: Composer) -> str:
 
 @writer("conclusion")
 def _conclusion(c: Composer) -> str:
-    risks = applicable_risks(c.facts)
+    risks = c.risks
     findings = [_risk_finding(c, r) for r in risks]
     open_names = [r.name for r, (_, is_open) in zip(risks, findings, strict=True) if is_open]
     name = c.get("filing.algorithm_name")
@@ -943,15 +953,15 @@ def _system_body(c: Composer, name: str, item: dict[str, Any], paths: list[str])
 def _risk_names(c: Composer, categories: tuple[int, ...]) -> str:
     """Names of this filing's risks in the given categories (1-based, the template's eight types)."""
     wanted = {load_register().categories[i - 1] for i in categories}
-    return "、".join(r.name for r in applicable_risks(c.facts) if r.category in wanted)
+    return "、".join(r.name for r in c.risks if r.category in wanted)
 
 
 def _covers(c: Composer, categories: tuple[int, ...], lead: str, field: str = "incident") -> str:
     """The events in this product the system answers: the register's `incident` of its risks of the given
     types, and of every type when `field` is `violation` (a user's breach that 违法违规处置 answers)."""
     wanted = {load_register().categories[i - 1] for i in categories}
-    slots = risk_slots(c)
-    risks = applicable_risks(c.facts)
+    slots = c.slots
+    risks = c.risks
     events = [said(c, r, "incident", slots, "、") for r in risks if r.category in wanted]
     events += [said(c, r, field, slots, "、") for r in risks if field != "incident"]
     events = [e for e in events if e]
@@ -985,8 +995,8 @@ def _watch(c: Composer, key: str) -> list[str]:
     """What the monitoring area watches for this product's risks of its types (the register's `monitor`);
     of the leak risks, those about users' own information go to 用户个人信息安全监测, the rest to 数据安全."""
     wanted = {load_register().categories[i - 1] for i in _AREA_RISKS[key]}
-    risks = [r for r in applicable_risks(c.facts) if r.category in wanted and r.monitor]
-    slots = risk_slots(c)
+    risks = [r for r in c.risks if r.category in wanted and r.monitor]
+    slots = c.slots
     if key in ("data", "personal_information"):
         personal = [r for r in risks if re.search(_PERSONAL, r.name)]
         risks = personal if key == "personal_information" else [r for r in risks if r not in personal]
@@ -1058,7 +1068,7 @@ def _assessment_scope(c: Composer) -> str:
     """What this product's self-assessment covers: its features and models, and the risks found."""
     features, models = _feature_and_model_names(c)
     scope = "和".join(x for x in (features, models) if x)
-    count = len(applicable_risks(c.facts))
+    count = len(c.risks)
     text = f"评估覆盖{scope}及其{int_to_cn(count)}项风险的控制措施。" if scope else ""
     if c.has("filing.assessment_date"):
         text = f"本次自评估于{c.get('filing.assessment_date')}完成。{text}"
@@ -1067,7 +1077,7 @@ def _assessment_scope(c: Composer) -> str:
 
 def _chosen(c: Composer, phrasing: Any) -> list[str]:
     """The clauses of a systems.yaml phrasing that hold for this product, slots filled."""
-    slots = risk_slots(c)
+    slots = c.slots
     return list(
         dict.fromkeys(_clause(t.format_map(slots)) for t in select_clauses(phrasing, c.facts, c.view))
     )
