@@ -46,7 +46,7 @@ def numbered(items: list[Sentence]) -> str:
 def free_text_paths(group_key: str) -> list[str]:
     """The group's scalar long free-text fields (the facts model's `long` widget: not a name, number or date;
     not inside a list; no declared form): those the model answers by choosing a sentence. Short fields (names,
-    addresses) are still written by the model, under the same grounding and placement checks."""
+    addresses) are left to the rules, or written by the model only in the write mode (`extract_facts(write=True)`)."""
     specs = fm.field_specs()
     out = []
     for path in _leaf_paths(fm.group_schema(group_key)):
@@ -143,16 +143,10 @@ def _clauses(sentence: Sentence) -> list[tuple[int, int]]:
 def value_span(path: str, sentence: Sentence) -> tuple[int, int]:
     """The part of the sentence that is the field's value: from the first to the last clause carrying the
     field's cues (the whole sentence when no single clause carries them)."""
-    offset = sentence.start
-    hits = [
-        (a, b)
-        for a, b in _clauses(sentence)
-        if placement.about_field(path, sentence.text[a - offset : b - offset])
-    ]
-    if not hits:
-        a, b = _clauses(sentence)[0][0], _clauses(sentence)[-1][1]
-        return a, b
-    return hits[0][0], hits[-1][1]
+    offset, clauses = sentence.start, _clauses(sentence)
+    hits = [(a, b) for a, b in clauses if placement.about_field(path, sentence.text[a - offset : b - offset])]
+    spans = hits or clauses
+    return spans[0][0], spans[-1][1]
 
 
 def snippet(path: str, sentence: Sentence, limit: int = 60) -> str:

@@ -3,7 +3,7 @@ same prompt prefix (system text and description) so llama.cpp reuses the evaluat
 
 Given the description's sentences (`items`), the model chooses instead of writing for the long free-text
 fields (extraction/choice.py): the description is shown as numbered sentences, those fields are answered by a
-sentence number among their candidates, and a second short call per group verifies each choice."""
+sentence number among their candidates, and one more call per run (`verify_picks`) checks the choices."""
 
 from __future__ import annotations
 
@@ -106,9 +106,9 @@ def run_groups(
     """Ask the model for each group in turn, only for the fields not in `filled` (a group left with none is
     not asked); a group whose reply is not valid JSON is retried once, then reported and skipped (the other
     groups still run). With `items` (the description's sentences) the long free-text fields are chosen,
-    not written (see `verify_picks` for checking the choices); without `write` nothing is written at all. Every call goes to `sink` (round
-    `extract <group>`). `then` names one more step the caller runs afterwards (the verification): it is
-    counted in the progress and announced after the last group."""
+    not written (see `verify_picks` for checking the choices); without `write` nothing is written at all.
+    Every call goes to `sink` (round `extract <group>`). `then` names one more step the caller runs
+    afterwards (the verification): it is counted in the progress and announced after the last group."""
     choices = {
         g.key: choice.choices_for(choice.free_text_paths(g.key), items, filled) if items is not None else None
         for g in groups
