@@ -47,6 +47,7 @@ def test_valid_credit_code_fixture() -> None:
         ("官网 https://www.yunqi-ai.com/about?a=1。", "网址", "https://www.yunqi-ai.com/about?a=1"),
         ("备用域名 yunqi-ai.cn 已备案", "网址", "yunqi-ai.cn"),
         ("网站备案号 浙ICP备2024012345号-1。", "ICP备案号", "浙ICP备2024012345号-1"),
+        ("App 备案号 鲁ICP备2022037715号-3A。", "ICP备案号", "鲁ICP备2022037715号-3A"),
         (
             "已完成算法备案，编号网信算备330106000000000240001号。",
             "算法备案号",

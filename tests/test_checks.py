@@ -106,6 +106,15 @@ def test_invalid_credit_code(registry) -> None:  # noqa: ANN001
     assert findings and "校验码" in findings[0].message
 
 
+@pytest.mark.parametrize(
+    ("icp", "valid"), [("鲁ICP备2022037715号-3A", True), ("鲁ICP备2022037715号-3B", False)]
+)
+def test_app_icp_number_with_its_a_suffix_is_well_formed(registry, icp: str, valid: bool) -> None:  # noqa: ANN001
+    facts = facts_with(lambda d: d["product"].__setitem__("icp_number", icp))
+    flagged = [f for f in _report(facts, registry).findings if f.field == "product.icp_number"]
+    assert not flagged if valid else flagged
+
+
 def test_product_name_spelt_two_ways(registry) -> None:  # noqa: ANN001
     facts = facts_with()
     drafts = draft_all(facts)

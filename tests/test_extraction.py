@@ -51,6 +51,11 @@ def test_security_officer_named_with_the_title_before_or_after_the_name(
     assert officer["name"] == name and officer["title"] == title
 
 
+def test_an_app_icp_number_keeps_its_a_suffix() -> None:
+    facts = rules_only("云帆找房 App 的备案号为鲁ICP备2022037715号-3A，官网另有备案。").facts.as_dict()
+    assert facts["product"]["icp_number"] == "鲁ICP备2022037715号-3A"
+
+
 def test_identifiers_are_found_and_placed_by_context() -> None:
     result = rules_only("writing-assistant.md")
     facts = result.facts.as_dict()

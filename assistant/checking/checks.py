@@ -38,7 +38,7 @@ from assistant.facts import (
 from assistant.numerals import cn_to_int
 from assistant.spec import Element, Section, SpecBook, load_spec, missing_paths, present_values
 
-ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+)?$")
+ICP_RE = re.compile(r"^[\u4e00-\u9fa5]ICP[备证]\d+号(-\d+A?)?$")  # -NA: an app (App备案)
 MONTHS_RE = re.compile(r"(\d+|[一二三四五六七八九十]+)\s*(个月|年)")
 SENTENCE_RE = re.compile(r"[^。！？；\n]+[。！？；]?")
 

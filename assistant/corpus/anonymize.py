@@ -113,7 +113,7 @@ LLM_FILING_RE = re.compile(
 ALGO_FILING_RE = re.compile(r"网信算备\s*[0-9A-Za-z]{6,40}\s*号?")
 PROVINCE_ABBR = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼港澳台"
 ICP_RE = re.compile(
-    rf"[{PROVINCE_ABBR}]\s*ICP\s*[备证]\s*[0-9A-Za-z]{{5,12}}\s*号?(?:\s*[-－]\s*\d+)?"
+    rf"[{PROVINCE_ABBR}]\s*ICP\s*[备证]\s*[0-9A-Za-z]{{5,12}}\s*号?(?:\s*[-－]\s*\d+A?)?"
     rf"|[{PROVINCE_ABBR}]\s*公网安备\s*\d{{10,16}}\s*号?"
     rf"|[{PROVINCE_ABBR}][A-Z]\d[-－]\d{{8}}"
 )

@@ -20,7 +20,7 @@ from assistant.numerals import cn_to_int
 HAN = r"\u4e00-\u9fff"
 NUM = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
 CREDIT_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]{2}\d{6}[0-9A-Z]{10}(?![0-9A-Za-z])")
-ICP_RE = re.compile(rf"[{HAN}]\s*ICP\s*备\s*\d{{6,12}}\s*号(?:\s*-\s*\d{{1,3}})?")
+ICP_RE = re.compile(rf"[{HAN}]\s*ICP\s*备\s*\d{{6,12}}\s*号(?:\s*-\s*\d{{1,3}}A?)?")
 ALGO_FILING_RE = re.compile(r"网信算备\s*(\d+)\s*号")
 LLM_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9-])[A-Z][A-Za-z]+-[A-Za-z][A-Za-z0-9]*-\d{8}(?![0-9])")
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
