@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from assistant import SPEC_DIR
+from assistant.drafting.extraction.passages import passage_value, passages
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
 from assistant.drafting.extraction.text import HEADING, Sentence, sentence_at, sentences
@@ -48,21 +49,27 @@ SCALE_NUMBER_RE = re.compile(rf"{NUM}|几[十百千万]")
 PERSON_RE = re.compile(
     rf"(?P<title>[{HAN}A-Za-z]{{0,6}}(?:总监|经理|主管|负责人|总裁|总经理|CEO|CTO|CSO|官))?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:负责(?!人)|牵头|担任负责人)"
 )
-_TITLE_WORD = "(?:总监|经理|主管|总裁|总经理|主任|官|CTO|CSO|CEO)"
+_TITLE_WORD = "(?:总监|经理|主管|总裁|总经理|主任|官|总编辑|总编|CTO|CSO|CEO)"
 # a title before a name, also two joined by 兼: 首席信息安全官, 副总裁兼首席合规官
 TITLE = rf"(?:[{HAN}]{{0,6}}{_TITLE_WORD}兼)?[{HAN}]{{0,6}}{_TITLE_WORD}"
 OFFICER_RE = re.compile(
     rf"(?P<role>[{HAN}]{{0,8}}负责人)(?:是|为|：|:)?\s*"
     rf"(?:(?P<pretitle>{TITLE})\s*)?"  # 为技术副总裁王磊, 为副总裁兼首席合规官林某
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
-    rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|$))"
+    rf"(?:[（(](?P<title>[^）)]{{2,12}})[）)]|(?=[，。、；\s（(]|负责|担任|兼|同时|$))"
+)
+# a unit's head by the post: 组长为总编辑孙某, 委员会主任由首席运营官郑某担任
+UNIT_HEAD_RE = re.compile(
+    rf"(?P<role>组长|主任|部长|主席|总负责人)(?:为|是|由|：|:)\s*"
+    rf"(?:(?P<pretitle>{TITLE})\s*)?"
+    rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)(?=[，。、；\s（(]|担任|兼|$)"
 )
 # the name before the role: 合规总监刘某为算法安全负责人
 OFFICER_AFTER_RE = re.compile(
     rf"(?:(?P<pretitle>{TITLE})\s*)?"
     # 黄某担任组长并作为算法安全负责人: another post first, then the role
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:担任(?P<post>[{HAN}]{{1,6}}?)(?:并|，|,|\s)\s*)?"
-    rf"(?:为|是|担任|任|作为|兼任|兼)(?P<role>[{HAN}]{{0,8}}负责人)"
+    rf"(?:同时|并|还)?(?:为|是|担任|任|作为|兼任|兼)(?P<role>[{HAN}]{{0,8}}负责人)"
 )
 NEGATION_RE = re.compile(r"(没有|并未|未|不|并非|非|无)[^，。；]{0,3}$")
 # Characters and words at which a name stops when read backwards from its suffix (公司, 大模型, 组).
@@ -249,6 +256,7 @@ def extract_rules(text: str) -> RuleResult:
     _enumerations(reader)
     _numbers(reader)
     _people(reader)
+    _topics(reader)
     _clauses(reader)
     _lists(reader)
     _ports(reader)
@@ -1045,7 +1053,14 @@ ORG_UNIT_RE = re.compile(
     rf"|[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门)"
 )
 _OFFICER_ROLE_RE = re.compile(r"安全|合规")
+_UNIT_POST_RE = re.compile(
+    r"^(?:部门|本部门|该部门|委员会|小组|中心)(?:经理|负责人|主任|总监)$|^(?:组长|部长|主任)$"
+)
 _UNIT_ROLE_RE = re.compile(r"(?:委员会|小组|团队|中心|部门|组|部)负责人$")
+
+
+# a sentence that sets up or charges a unit: its unit is the department before any other unit mentioned
+_ESTABLISH_RE = re.compile(r"专职机构|专门机构|成立|设立|设有|组建|负责算法安全|算法安全(?:工作)?由")
 
 
 @dataclass
@@ -1062,13 +1077,23 @@ def _people(r: _Reader) -> None:
     officer (算法安全负责人为…) is the officer and not, by that alone, the department's head; any other
     responsible person (风控中心负责人钱某, 由运营副总裁陈某负责, 负责人为…) is the head. Without a named officer
     the head is proposed as the officer (uncertain unless the title says 安全 or 合规)."""
-    department = next((u for sentence in r.sents if (u := _department(r, sentence))), None)
+    ranked = [s for s in r.sents if _ESTABLISH_RE.search(s.text)] + [
+        s for s in r.sents if not _ESTABLISH_RE.search(s.text)
+    ]
+    department = next((u for sentence in ranked if (u := _department(r, sentence))), None)
     if department:
         r.add("organization.department", *department)
     people = [p for sentence in r.sents for p in _persons(r, sentence)]
     head = next((p for p in people if p.kind == "head"), None)
     if head is None and department:  # the officer whose title is the department's own (技术部经理赵某)
-        head = next((p for p in people if p.kind == "officer" and department[0] in p.title), None)
+        head = next(
+            (
+                p
+                for p in people
+                if p.kind == "officer" and (department[0] in p.title or _UNIT_POST_RE.search(p.title))
+            ),
+            None,
+        )
     if head:
         r.add(
             "organization.head",
@@ -1122,6 +1147,7 @@ def _persons(r: _Reader, sentence: Sentence) -> list[_Person]:
     out: list[_Person] = []
     matches = [(m, True) for m in OFFICER_RE.finditer(sentence.text)]
     matches += [(m, True) for m in OFFICER_AFTER_RE.finditer(sentence.text)]
+    matches += [(m, True) for m in UNIT_HEAD_RE.finditer(sentence.text)]
     matches += [(m, False) for m in PERSON_RE.finditer(sentence.text)]
     for m, named in sorted(matches, key=lambda x: x[0].start("name")):
         name = m.group("name")
@@ -1171,6 +1197,20 @@ def segments(sentence: Sentence) -> list[tuple[int, int]]:
     return [(sentence.start + a, sentence.start + b) for a, b in out if b > a]
 
 
+def _topics(r: _Reader) -> None:
+    """Free-text facts a heading or label names (`topics`): the passage under it, when the heading names
+    one field's topic only (a heading naming two says nothing about which lines are which)."""
+    topics = keyword_rules()["topics"]
+    skip = _rx(keyword_rules()["passage_skip"] + "|" + keyword_rules()["not_done"])
+    for passage in passages(r.text, r.sents):
+        named = [path for path, pattern in topics.items() if _rx(pattern).search(passage.title)]
+        if len(named) != 1 or named[0] in r.result.paths() or not _block_applies(r, named[0]):
+            continue
+        start, end = passage_value(r.text, r.sents, passage, skip, _rx(topics[named[0]]))
+        if len(value := clause_value(r.text, start, end)) >= 4:
+            r.add(named[0], value, start, end)
+
+
 def _clauses(r: _Reader) -> None:
     """Free-text facts: the segment (or sentence) of the first sentence where the field's cue matches."""
     for path, rule in keyword_rules()["clauses"].items():
@@ -1191,7 +1231,11 @@ _PURPOSE_RE = re.compile(r"\s*(?:为了|为防止|为避免|为保障|为确保|
 def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tuple[int, int] | None:
     also = _rx(rule["with"]) if rule.get("with") else None
     other = _rx(rule["without"]) if rule.get("without") else None
-    for sentence in r.sents:
+    prefer = _rx(rule["prefer"]) if rule.get("prefer") else None
+    hits = [s for s in r.sents if cue.search(s.text) and not HEADING.fullmatch(s.text.rstrip("。：: "))]
+    if prefer:  # the sentence that states a measure, not one that names the topic (重视未成年人保护)
+        hits = [s for s in hits if prefer.search(s.text)] + [s for s in hits if not prefer.search(s.text)]
+    for sentence in hits:
         m = cue.search(sentence.text)
         if not m or (also and not also.search(sentence.text)) or (other and other.search(sentence.text)):
             continue
@@ -1200,7 +1244,7 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
         if _rx(keyword_rules()["not_done"]).search(sentence.text):
             continue
         if rule.get("whole"):
-            return sentence.start, sentence.end
+            return sentence.start, _passage_end(r, sentence, cue) if rule.get("passage") else sentence.end
         spans = segments(sentence)
         at = sentence.start + m.start()
         if rule.get("subject"):  # 敏感词库约5.6万条: the clause the thing is the subject of, if there is one
@@ -1211,8 +1255,21 @@ def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tupl
             end = spans[-1][1]  # the measures listed after it; 为防止刷量操纵排名，… is why, the rest is what
         elif end - start < rule.get("min", 6) and index + 1 < len(spans):
             end = spans[index + 1][1]
+        if rule.get("passage") and end == spans[-1][1]:
+            end = _passage_end(r, sentence, cue)
         return start, end
     return None
+
+
+def _passage_end(r: _Reader, sentence: Sentence, cue: re.Pattern[str]) -> int:
+    """Where a measure's passage ends: the sentences right after `sentence`, on the same line, that still
+    carry the field's cue continue it (休息 20 分钟；每天接单时长上限 10 小时)."""
+    end = sentence.end
+    for later in r.sents[r.sents.index(sentence) + 1 :]:
+        if "\n" in r.text[end : later.start] or not cue.search(later.text):
+            break
+        end = later.end
+    return end
 
 
 def _cue_starts(cue: re.Pattern[str], sentence: Sentence) -> list[int]:

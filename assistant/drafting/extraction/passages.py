@@ -1,0 +1,110 @@
+"""Passages: the sentences a heading or a label governs, read as one value.
+
+A description written with headings ("三、反作弊。", "## 客户准入") or labelled lines ("未成年人：…",
+"青少年保护：…") says by the heading what the lines under it are about. When the heading names exactly one
+field's topic (`topics` in spec/extraction.yaml), the passage under it is that field's value — all of its
+sentences, not the first one that happens to carry a keyword (a minors passage often opens with a sentence
+that only says the topic matters, and the measures follow). A heading that names two topics
+("规则公示与防操纵") or none ("安全管理") places nothing: the keyword rules read its lines one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.drafting.extraction.text import HEADING, Sentence
+
+# A label that opens a line: "未成年人：", "- 防止信息茧房：" (the list marker is already off the sentence);
+# "人工干预只有三种情况：" is a sentence introducing its list, not a label.
+_LABEL_RE = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,8})[：:]\s*")
+_NOT_LABEL_RE = re.compile(r"有|是|为|在|只|都|会|将|要")
+_HEADING_MARKS = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}[、.．]|#{1,6}\s*|第[一二三四五六七八九十]{1,3}[章节部分]\s*)"
+)
+MAX_PASSAGE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Passage:
+    title: str
+    start: int  # the body's span (absolute offsets)
+    end: int
+    label: bool = False  # a line's label: its passage runs on only while the topic is still named
+
+
+def _line_start(text: str, offset: int) -> bool:
+    return (
+        offset == 0
+        or text[offset - 1] == "\n"
+        or not text[text.rfind("\n", 0, offset) + 1 : offset].strip(" \t-*•·")
+    )
+
+
+def _heading_title(text: str, sentence: Sentence) -> str | None:
+    """The title of a heading sentence: a short line of its own, or a numbered heading ending in 。
+    ("三、反作弊。" opening its paragraph)."""
+    body = sentence.text.rstrip("。：: ")
+    if not _line_start(text, sentence.start) or "，" in body or "," in body:
+        return None
+    own_line = text[sentence.end : sentence.end + 1] in ("\n", "")
+    if HEADING.fullmatch(body) or (own_line and len(body) <= 14 and not re.search(r"[。；！？]", body)):
+        return _HEADING_MARKS.sub("", body).strip()
+    return None
+
+
+def passages(text: str, sents: list[Sentence]) -> list[Passage]:
+    """Every heading's or label's passage: for a heading, the sentences after it up to the next heading or
+    blank line (a heading on its own line) or to the end of its line (a numbered heading inline); for a
+    label, the rest of its line."""
+    out: list[Passage] = []
+    titles = [_heading_title(text, s) for s in sents]
+    for i, sentence in enumerate(sents):
+        if titles[i]:
+            inline = text[sentence.end : sentence.end + 1] not in ("\n", "")
+            stop = text.find("\n\n" if not inline else "\n", sentence.end + (0 if inline else 1))
+            stop = len(text) if stop < 0 else stop
+            end = sentence.end
+            for later, title in zip(sents[i + 1 :], titles[i + 1 :], strict=True):
+                if title or later.start >= stop:
+                    break
+                end = later.end
+            if end > sentence.end:
+                out.append(Passage(titles[i], sents[i + 1].start, end))
+            continue
+        label = _LABEL_RE.match(sentence.text) if _line_start(text, sentence.start) else None
+        if label and label.end() < len(sentence.text) and not _NOT_LABEL_RE.search(label.group(1)):
+            stop = text.find("\n", sentence.start)
+            stop = len(text) if stop < 0 else stop
+            end = max([s.end for s in sents[i:] if s.start < stop] or [sentence.end])
+            out.append(Passage(label.group(1), sentence.start + label.end(), end, label=True))
+    return out
+
+
+def passage_value(
+    text: str, sents: list[Sentence], passage: Passage, skip: re.Pattern[str], topic: re.Pattern[str]
+) -> tuple[int, int]:
+    """The span of a passage's value: its sentences from the first one that states something (a sentence
+    matching `skip` — only saying the topic matters, or a plan — is left out at the start), up to
+    MAX_PASSAGE_CHARS. A label's passage (a line often packs several topics after one label) runs on past
+    its first sentence only while the sentences still name the `topic`."""
+    inside = [s for s in sents if passage.start <= s.end and s.start < passage.end]
+    start = passage.start
+    for s in inside:
+        if s.end <= start:
+            continue
+        if not skip.search(text[max(s.start, start) : s.end]):
+            break
+        start = s.end
+    end = start
+    for s in inside:
+        if s.end <= start:
+            continue
+        if end > start and (
+            s.end - start > MAX_PASSAGE_CHARS or (passage.label and not topic.search(s.text))
+        ):
+            break
+        end = min(s.end, passage.end)
+    while start < end and text[start] in " \t\n":
+        start += 1
+    return start, end
