@@ -45,10 +45,12 @@ def _heading_title(text: str, sentence: Sentence) -> str | None:
     """The title of a heading sentence: a short line of its own, or a numbered heading ending in 。
     ("三、反作弊。" opening its paragraph)."""
     body = sentence.text.rstrip("。：: ")
-    if not _line_start(text, sentence.start) or "，" in body or "," in body:
+    if not _line_start(text, sentence.start) or re.search(r"[，,：:]", body):
         return None
     own_line = text[sentence.end : sentence.end + 1] in ("\n", "")
-    if HEADING.fullmatch(body) or (own_line and len(body) <= 14 and not re.search(r"[。；！？]", body)):
+    # a short line of its own that does not end as a sentence does (企业提交营业执照后开通。 is a sentence)
+    plain = own_line and len(body) <= 14 and not re.search(r"[。；！？!?;]$", sentence.text)
+    if HEADING.fullmatch(body) or plain:
         return _HEADING_MARKS.sub("", body).strip()
     return None
 

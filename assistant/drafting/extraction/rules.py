@@ -1126,7 +1126,22 @@ def _department(r: _Reader, sentence: Sentence) -> tuple[str, int, int] | None:
         start = name_before(
             r.text,
             end,
-            breaks=("有个", "设有", "设立", "成立了", "成立", "由", "是", "的", "个", "有", "公司"),
+            breaks=(
+                "有个",
+                "设有",
+                "设立了",
+                "设立",
+                "组建了",
+                "成立了",
+                "成立",
+                "由",
+                "是",
+                "为",
+                "的",
+                "个",
+                "有",
+                "公司",
+            ),
         )
         name = r.text[start:end]
         # a unit named for what it is (安全, 合规, 委员会), or one the sentence makes responsible for
@@ -1225,7 +1240,7 @@ def _clauses(r: _Reader) -> None:
                 break
 
 
-_PURPOSE_RE = re.compile(r"\s*(?:为了|为防止|为避免|为保障|为确保|防止|避免)")
+_PURPOSE_RE = re.compile(r"\s*(?:为了|为(?:防止|避免|保障|确保|减少|降低|保护|提升)|防止|避免)")
 
 
 def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tuple[int, int] | None:

@@ -42,6 +42,9 @@ BIOMETRIC_WORDS = (
     "生物识别",
     "照片生成",
     "形象定制",
+    "复刻",  # 声音复刻, 形象复刻: a person's voice or likeness edited
+    "面部",
+    "肖像",
 )
 
 

@@ -1,0 +1,216 @@
+"""The rule layer's passage reading and field placement for safety, organization and the optional blocks
+(issue 16, fourth round): a heading or a line's label names the field of the passage under it; a measure
+passage runs over the sentences that carry its cue; the sentence stating a measure is taken before one that
+only names the topic; and a sentence that belongs to another field (a consent form's review, a unit's name,
+a list of systems) is not read as a measure. Every description here is written for its test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.drafting.extract import extract_facts
+from assistant.drafting.extraction.passages import passages
+from assistant.drafting.extraction.text import sentences
+from assistant.spec import load_spec
+
+RANKING = "青禾科技有限公司运营“青禾优选”App，属于排序精选类算法，按销量和好评为商品排序。\n"
+FEED = "远帆传媒有限公司运营“远帆头条”App，属于个性化推送类算法，按阅读记录推荐文章。\n"
+DISPATCH = "速达物流有限公司运营“速达司机”App，属于调度决策类算法，为货车司机派发运输订单。\n"
+
+
+def facts_of(text: str) -> dict[str, Any]:
+    return extract_facts(text, None, load_spec()).facts.as_dict()
+
+
+def block(text: str, name: str) -> dict[str, Any]:
+    return facts_of(text).get(name) or {}
+
+
+# --- headings and labels ----------------------------------------------------------------------------
+
+
+def test_a_markdown_heading_names_the_field_of_the_lines_under_it() -> None:
+    text = (
+        RANKING
+        + "\n## 防刷机制\n"
+        + "同一收款账户在一天内产生的多笔订单只计一次销量。被认定雇人下单的店铺，三个月内不进入任何榜单。\n"
+        + "\n## 联系我们\n电话 0571-88886666。\n"
+    )
+    value = block(text, "ranking_rules")["anti_manipulation"]
+    assert "只计一次销量" in value and "三个月内不进入任何榜单" in value  # both sentences
+    assert "0571" not in value  # the next heading ends the passage
+
+
+def test_a_numbered_heading_skips_an_opening_sentence_that_only_says_the_topic_matters() -> None:
+    text = (
+        FEED
+        + "四、未成年人保护。我们一直高度重视未成年人保护。14周岁以下的账号每天只能使用1小时，晚上9点后无法登录。\n"
+    )
+    minors = block(text, "safety")["minors"]
+    assert minors.startswith("14周岁以下") and "晚上9点后无法登录" in minors
+    assert "重视" not in minors
+
+
+def test_a_label_passage_stops_where_its_topic_is_no_longer_named() -> None:
+    text = (
+        FEED
+        + "青少年：开启青少年模式后只展示科普内容。青少年模式下每天限用45分钟。评论区由机器过滤辱骂用语。\n"
+    )
+    minors = block(text, "safety")["minors"]
+    assert "科普内容" in minors and "45分钟" in minors
+    assert "辱骂" not in minors
+
+
+def test_a_heading_that_names_two_topics_places_nothing_by_itself() -> None:
+    text = (
+        RANKING
+        + "三、规则公示与防作弊\n"
+        + "- 排序规则公示在App「设置—排序说明」页；\n"
+        + "- 系统识别虚假交易，相关订单不计入销量。\n"
+    )
+    rules = block(text, "ranking_rules")
+    assert "虚假交易" not in rules["published_rules"]  # the heading's passage is not one field's value
+    assert "虚假交易" in rules["anti_manipulation"]
+
+
+def test_passages_are_found_for_headings_and_labels_but_not_for_sentences_with_a_colon() -> None:
+    text = "## 客户准入\n企业提交营业执照后开通。\n\n人工干预只有两种情况：下架和置顶。\n标签：敏感信息不作为标签。\n"
+    titles = [p.title for p in passages(text, sentences(text))]
+    assert titles == ["客户准入", "标签"]
+
+
+# --- the measure, not the mention -------------------------------------------------------------------
+
+
+def test_the_minors_measure_sentence_wins_over_an_earlier_mention() -> None:
+    text = (
+        FEED
+        + "本次更新新增了青少年专区栏目。"
+        + "系统识别为未成年人的用户，单次浏览满20分钟弹出休息提醒，22点以后不再推送。"
+    )
+    minors = block(text, "safety")["minors"]
+    assert "20分钟" in minors and "专区" not in minors
+
+
+def test_a_measure_passage_runs_over_the_sentences_that_carry_its_cue() -> None:
+    text = DISPATCH + "司机连续驾驶满3小时，系统暂停派单30分钟供其休息；每日接单时长上限为11小时。"
+    hours = block(text, "dispatch")["working_hours"]
+    assert "30分钟" in hours and "11小时" in hours
+
+
+def test_a_rider_filter_in_an_allocation_rule_is_not_the_working_hours() -> None:
+    text = (
+        DISPATCH
+        + "系统只向连续在线不超过5小时的司机推送订单。"
+        + "司机在线满5小时后必须休息20分钟，每天最多接单12小时。"
+    )
+    hours = block(text, "dispatch")["working_hours"]
+    assert "休息20分钟" in hours and "推送订单" not in hours
+
+
+def test_a_pay_formula_is_the_pay_rule() -> None:
+    text = DISPATCH + "司机每单所得＝起步运费+里程费+装卸补贴，次日结算；平台不向司机收取押金。"
+    assert "起步运费+里程费" in block(text, "dispatch")["pay"]
+
+
+# --- personalization ----------------------------------------------------------------------------------
+
+
+def test_switching_off_personalization_keeps_what_it_does() -> None:
+    for switch in ("在「我的—偏好设置」里关掉个性化推送", "“个性化内容推荐”开关关闭"):
+        text = FEED + f"用户可{switch}，关掉后文章改按发布时间排列。"
+        opt_out = block(text, "personalization")["opt_out"]
+        assert "按发布时间排列" in opt_out
+
+
+def test_tag_rules_and_tag_management_are_told_apart_from_tags_as_input() -> None:
+    text = (
+        FEED
+        + "推荐依据包括阅读时长和用户自己选择的兴趣标签。"
+        + "用户可在「我的—偏好」页移除系统推断的兴趣标签。"
+        + "政治倾向、疾病等信息不会被记入用户画像标签。"
+    )
+    personalization = block(text, "personalization")
+    assert "移除系统推断的兴趣标签" in personalization["tag_management"]
+    assert "疾病" in personalization["tag_rules"]
+
+
+def test_diversity_is_the_policy_sentence_not_a_pipeline_step() -> None:
+    text = (
+        FEED
+        + "候选文章经过打散后下发。"
+        + "为减少同质化，同一来源的文章在一屏中最多出现1篇，另有10%的位置留给新领域。"
+    )
+    diversity = block(text, "personalization")["diversity"]
+    assert "10%" in diversity and "打散后下发" not in diversity
+
+
+def test_hiding_a_source_is_negative_feedback() -> None:
+    text = FEED + "点击文章下方的“…”可屏蔽该作者。"
+    assert "屏蔽该作者" in block(text, "personalization")["negative_feedback"]
+
+
+# --- biometric --------------------------------------------------------------------------------------
+
+
+def test_consent_for_a_face_or_voice_is_read_with_the_sentence_after_it() -> None:
+    text = (
+        "星图影像有限公司运营“星图”App，用户上传人脸照片生成写真。"
+        + "首次使用时用户须勾选“同意”《人脸信息处理规则》才能继续；"
+        + "替他人生成写真的，须上传本人签名的授权书。"
+    )
+    consent = block(text, "biometric")["separate_consent"]
+    assert "勾选" in consent and "授权书" in consent
+
+
+def test_a_tool_assessment_is_found_and_a_planned_one_is_not() -> None:
+    done = (
+        "声影科技有限公司运营“声影”App，可复刻用户的声音。去年我们委托测评机构对声音复刻工具完成了安全评估。"
+    )
+    planned = "声影科技有限公司运营“声影”App，可复刻用户的声音。我们计划明年对声音复刻工具做安全评估。"
+    assert "完成了安全评估" in block(done, "biometric")["tool_assessment"]
+    assert "tool_assessment" not in block(planned, "biometric")
+
+
+# --- precision safeguards ---------------------------------------------------------------------------
+
+
+def test_the_review_of_a_consent_form_is_not_the_human_review_of_content() -> None:
+    text = (
+        "星图影像有限公司运营“星图”App，用户上传人脸照片生成写真。"
+        + "用他人照片时须上传其单独同意书，由人工审核通过后才能生成。"
+        + "另有审核员12人负责巡查生成的图片。"
+    )
+    assert "审核员12人" in block(text, "safety")["human_review"]
+
+
+def test_a_unit_or_a_background_named_data_security_is_no_data_security_measure() -> None:
+    text = FEED + "公司设有数据安全委员会。成员均有数据安全工作经验。"
+    assert "data_security" not in block(text, "safety")
+    text += "用户数据加密存储，查询需经审批。"
+    assert "加密存储" in block(text, "safety")["data_security"]
+
+
+# --- organization -----------------------------------------------------------------------------------
+
+
+def test_a_units_head_by_post_is_the_department_head() -> None:
+    for sentence, head in (
+        ("公司成立算法安全小组，组长为首席技术官周某。", "周某"),
+        ("算法伦理委员会主任由总裁办主任吴某担任。", "吴某"),
+    ):
+        organization = facts_of(FEED + sentence)["organization"]
+        assert organization["head"].startswith(head)
+
+
+def test_an_officer_who_holds_the_units_post_heads_it_too() -> None:
+    text = FEED + "专职机构为数据治理部，部门经理许某同时担任算法安全负责人。"
+    facts = facts_of(text)
+    assert facts["organization"]["department"] == "数据治理部"
+    assert facts["organization"]["head"].startswith("许某")
+    assert facts["entity"]["security_officer"]["name"] == "许某"
+
+
+def test_the_department_comes_from_the_sentence_that_sets_it_up() -> None:
+    text = "抄送：法务部\n" + FEED + "公司设立了内容风控中心，负责算法安全。"
+    assert facts_of(text)["organization"]["department"] == "内容风控中心"
