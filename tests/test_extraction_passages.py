@@ -214,3 +214,45 @@ def test_an_officer_who_holds_the_units_post_heads_it_too() -> None:
 def test_the_department_comes_from_the_sentence_that_sets_it_up() -> None:
     text = "抄送：法务部\n" + FEED + "公司设立了内容风控中心，负责算法安全。"
     assert facts_of(text)["organization"]["department"] == "内容风控中心"
+
+
+def test_a_sentence_a_heading_placed_is_not_read_by_a_sibling_or_a_general_safety_measure() -> None:
+    minors = FEED + "未成年人模式：完成实名核验且未满16岁的用户自动进入该模式，每天限用1小时。\n"
+    assert "real_name" not in block(minors, "safety")
+    assert "1小时" in block(minors, "safety")["minors"]
+    ranking = (
+        RANKING
+        + "三、防刷机制。平台对同一IP下集中发布的点评做识别，刷评商家本季度不得上榜。\n"
+        + "四、内容安全。点评上传后经违禁词过滤。\n"
+    )
+    assert "违禁词过滤" in block(ranking, "safety")["input_review"]  # not the anti-manipulation sentence
+
+
+def test_staff_qualifications_are_read_only_for_the_security_staff() -> None:
+    for sentence, expected in (
+        ("公司设有算法安全小组，成员均具备三年以上风控或法务经验。", "三年以上风控或法务经验"),
+        ("算法治理委员会共6人，分别来自产品、技术和合规部门。", "产品、技术和合规部门"),
+    ):
+        assert expected in facts_of(FEED + sentence)["organization"]["staff_qualifications"]
+    praise = FEED + "我们的研发团队拥有十年以上推荐系统经验。"
+    assert "staff_qualifications" not in (facts_of(praise).get("organization") or {})
+
+
+def test_full_time_and_part_time_staff_are_kept_together() -> None:
+    text = FEED + "算法安全工作组现有专职4人、兼职7人。"
+    assert facts_of(text)["organization"]["staff_count"] == "专职4人、兼职7人"
+    text = FEED + "算法安全工作组现有专职人员3名。"
+    assert facts_of(text)["organization"]["staff_count"] == "3"
+
+
+def test_exif_is_an_implicit_label_and_reviews_before_storage_or_after_transcription_count() -> None:
+    text = (
+        "云图科技有限公司运营“云图”App，属于生成合成类算法，按文字生成图片。"
+        + "生成图片的EXIF字段中写入服务提供者名称。"
+        + "素材入库前由系统过滤违规图片。"
+        + "生成的配音会转写成文字后复审。"
+    )
+    safety = block(text, "safety")
+    assert "EXIF" in safety["labeling"]["implicit"]
+    assert "入库前" in safety["input_review"]
+    assert "复审" in safety["output_review"]

@@ -216,6 +216,7 @@ class _Reader:
         self.text = text
         self.sents = sentences(text)
         self.result = RuleResult()
+        self.claims: list[tuple[str, int, int]] = []  # (path, start, end) of the passages headings place
 
     def sentence(self, offset: int) -> Sentence:
         return sentence_at(self.sents, offset)
@@ -1042,11 +1043,17 @@ def _staff(r: _Reader, sentence: Sentence) -> None:
             continue
         count = _int(m.group(1))
         if count is not None and 0 < count < 100_000:
-            s = sentence.start + m.start()
-            r.add("organization.staff_count", str(count), s, sentence.start + m.end())
+            s, e = sentence.start + m.start(), sentence.start + m.end()
+            both = _FULL_AND_PART_RE.match(r.text, e)  # 专职人员4名、兼职人员6名: both counts
+            full = r.text.rfind("专职", start, s)
+            if both and full >= 0:
+                r.add("organization.staff_count", r.text[full : both.end()], full, both.end())
+                return
+            r.add("organization.staff_count", str(count), s, e)
             return
 
 
+_FULL_AND_PART_RE = re.compile(rf"\s*[、，,和及]\s*兼职[{HAN}]{{0,4}}?\s*{NUM}\s*(?:名|人|位)")
 ORG_UNIT_RE = re.compile(
     rf"[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门|组|部)"
     rf"(?=[^{HAN}]|$|负责|牵头|统筹|主管|一共|共|有|由|下设|设有|是|为|的)"
@@ -1224,6 +1231,23 @@ def _topics(r: _Reader) -> None:
         start, end = passage_value(r.text, r.sents, passage, skip, _rx(topics[named[0]]))
         if len(value := clause_value(r.text, start, end)) >= 4:
             r.add(named[0], value, start, end)
+            r.claims.append((named[0], start, end))
+
+
+def _claimed(r: _Reader, path: str, sentence: Sentence) -> bool:
+    """Whether a heading placed `sentence` in another field that rules `path` out: a sibling (under
+    青少年保护： the 实名认证 that puts minors into their mode is the minors measure, not the real-name one),
+    or any field when `path` is one of the general safety measures, whose cues are the loosest (under
+    三、反作弊。 the 评价 识别 is the anti-manipulation measure, not an input review). The optional blocks'
+    own cues are specific and still read a claimed sentence (a consent form asked for under 客户准入)."""
+    group = path.split(".")[0]
+    return any(
+        p != path
+        and (p.split(".")[0] == group or group == "safety")
+        and sentence.start < e
+        and s < sentence.end
+        for p, s, e in r.claims
+    )
 
 
 def _clauses(r: _Reader) -> None:
@@ -1234,7 +1258,7 @@ def _clauses(r: _Reader) -> None:
             continue
         cues = rule["cue"] if isinstance(rule["cue"], list) else [rule["cue"]]
         for cue in cues:
-            span = _clause_span(r, _rx(cue), rule)
+            span = _clause_span(r, _rx(cue), rule, path)
             if span and len(value := clause_value(r.text, *span)) >= 4:
                 r.add(path, value, *span)
                 break
@@ -1243,11 +1267,17 @@ def _clauses(r: _Reader) -> None:
 _PURPOSE_RE = re.compile(r"\s*(?:为了|为(?:防止|避免|保障|确保|减少|降低|保护|提升)|防止|避免)")
 
 
-def _clause_span(r: _Reader, cue: re.Pattern[str], rule: dict[str, Any]) -> tuple[int, int] | None:
+def _clause_span(
+    r: _Reader, cue: re.Pattern[str], rule: dict[str, Any], path: str = ""
+) -> tuple[int, int] | None:
     also = _rx(rule["with"]) if rule.get("with") else None
     other = _rx(rule["without"]) if rule.get("without") else None
     prefer = _rx(rule["prefer"]) if rule.get("prefer") else None
-    hits = [s for s in r.sents if cue.search(s.text) and not HEADING.fullmatch(s.text.rstrip("。：: "))]
+    hits = [
+        s
+        for s in r.sents
+        if cue.search(s.text) and not HEADING.fullmatch(s.text.rstrip("。：: ")) and not _claimed(r, path, s)
+    ]
     if prefer:  # the sentence that states a measure, not one that names the topic (重视未成年人保护)
         hits = [s for s in hits if prefer.search(s.text)] + [s for s in hits if not prefer.search(s.text)]
     for sentence in hits:
