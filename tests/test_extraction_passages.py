@@ -256,3 +256,60 @@ def test_exif_is_an_implicit_label_and_reviews_before_storage_or_after_transcrip
     assert "EXIF" in safety["labeling"]["implicit"]
     assert "入库前" in safety["input_review"]
     assert "复审" in safety["output_review"]
+
+
+# --- questions, labels and the optional blocks read first -------------------------------------------
+
+
+def test_a_question_is_never_a_value_and_an_answer_loses_its_marker() -> None:
+    text = (
+        FEED
+        + "问：看腻了某类文章怎么办？\n答：点文章右下角的“减少推荐”即可。\n"
+        + "Q：能否关掉推荐？\nA：在「设置」里把“按兴趣推荐”切换为关闭，之后首页按时间排列。\n"
+    )
+    personalization = block(text, "personalization")
+    assert personalization["negative_feedback"].startswith("点文章右下角")
+    assert personalization["opt_out"].startswith("在「设置」") and "按时间排列" in personalization["opt_out"]
+
+
+def test_a_line_label_is_not_part_of_the_value_and_its_line_runs_on_with_the_fields_cues() -> None:
+    text = (
+        DISPATCH
+        + "劳动保障：司机每驾驶4小时须休息20分钟；单日累计在线超过10小时后不再派单。夜间订单另加5元。\n"
+    )
+    hours = block(text, "dispatch")["working_hours"]
+    assert hours.startswith("司机每驾驶4小时") and "10小时" in hours and "5元" not in hours
+
+
+def test_a_sentence_an_optional_block_takes_is_not_read_again_as_a_general_safety_measure() -> None:
+    support = (
+        "云智科技有限公司以服务技术支持者身份向企业客户提供图像生成API。"
+        + "API可在输出图片上自动添加“AI生成”角标。"
+    )
+    facts = facts_of(support)
+    assert "角标" in facts["technical_service"]["label_support"]
+    assert not (facts["safety"].get("labeling") or {}).get("explicit")
+    dispatch = DISPATCH + "系统把订单指派给距离最近的司机，拒单不扣分。"
+    assert "rewards_penalties" not in block(dispatch, "dispatch")  # the allocation sentence's aside
+
+
+def test_customers_counted_before_the_word_and_labels_on_an_sdk_are_the_support_ability() -> None:
+    text = (
+        "云智科技有限公司以服务技术支持者身份提供人像处理SDK。目前约120家企业客户接入，多为影楼。"
+        + "SDK内置在结果图上添加“AI处理”角标的能力。"
+    )
+    service = block(text, "technical_service")
+    assert "120家企业客户" in service["customers"]
+    assert "AI处理" in service["label_support"]
+
+
+def test_processing_on_the_device_is_a_data_security_measure() -> None:
+    text = "云智科技有限公司运营“云智美颜”App，对人脸照片做美颜。照片只在手机本地处理，不上传公司服务器。"
+    assert "本地处理" in block(text, "safety")["data_security"]
+
+
+def test_a_head_named_before_the_post() -> None:
+    text = FEED + "公司设立算法安全委员会，由常务副总裁冯某任主任；算法安全负责人为合规经理严某。"
+    facts = facts_of(text)
+    assert facts["organization"]["head"].startswith("冯某")
+    assert facts["entity"]["security_officer"]["name"] == "严某"

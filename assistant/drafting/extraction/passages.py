@@ -55,6 +55,30 @@ def _heading_title(text: str, sentence: Sentence) -> str | None:
     return None
 
 
+def is_heading(text: str, sentence: Sentence) -> bool:
+    return _heading_title(text, sentence) is not None
+
+
+_ANSWER_RE = re.compile(r"(?:问|答|Q|A)\s*[：:]\s*")
+
+
+def label_end(text: str, sentence: Sentence) -> int:
+    """Where a sentence's content starts after the label that opens its line ("劳动保护：", "答：")."""
+    if not _line_start(text, sentence.start):
+        return sentence.start
+    label = _ANSWER_RE.match(sentence.text) or _LABEL_RE.match(sentence.text)
+    if not label or label.end() >= len(sentence.text) or _NOT_LABEL_RE.search(label.group(0)[:-1]):
+        return sentence.start
+    return sentence.start + label.end()
+
+
+def is_question(sentence: Sentence) -> bool:
+    """A question asks about a measure; it states none (问：不喜欢某首歌怎么办？)."""
+    return sentence.text.rstrip().endswith(("？", "?")) or sentence.text.startswith(
+        ("问：", "问:", "Q：", "Q:")
+    )
+
+
 def passages(text: str, sents: list[Sentence]) -> list[Passage]:
     """Every heading's or label's passage: for a heading, the sentences after it up to the next heading or
     blank line (a heading on its own line) or to the end of its line (a numbered heading inline); for a

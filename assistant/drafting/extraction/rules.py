@@ -11,7 +11,13 @@ from typing import Any
 import yaml
 
 from assistant import SPEC_DIR
-from assistant.drafting.extraction.passages import passage_value, passages
+from assistant.drafting.extraction.passages import (
+    is_heading,
+    is_question,
+    label_end,
+    passage_value,
+    passages,
+)
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
 from assistant.drafting.extraction.text import HEADING, Sentence, sentence_at, sentences
@@ -63,6 +69,10 @@ UNIT_HEAD_RE = re.compile(
     rf"(?P<role>组长|主任|部长|主席|总负责人)(?:为|是|由|：|:)\s*"
     rf"(?:(?P<pretitle>{TITLE})\s*)?"
     rf"(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)(?=[，。、；\s（(]|担任|兼|$)"
+)
+# the name before the post: 由副总经理曹某任主任
+UNIT_HEAD_AFTER_RE = re.compile(
+    rf"(?:(?P<pretitle>{TITLE})\s*)?(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:任|担任|出任)(?P<role>组长|主任|部长|主席)(?![{HAN}])"
 )
 # the name before the role: 合规总监刘某为算法安全负责人
 OFFICER_AFTER_RE = re.compile(
@@ -1170,6 +1180,7 @@ def _persons(r: _Reader, sentence: Sentence) -> list[_Person]:
     matches = [(m, True) for m in OFFICER_RE.finditer(sentence.text)]
     matches += [(m, True) for m in OFFICER_AFTER_RE.finditer(sentence.text)]
     matches += [(m, True) for m in UNIT_HEAD_RE.finditer(sentence.text)]
+    matches += [(m, True) for m in UNIT_HEAD_AFTER_RE.finditer(sentence.text)]
     matches += [(m, False) for m in PERSON_RE.finditer(sentence.text)]
     for m, named in sorted(matches, key=lambda x: x[0].start("name")):
         name = m.group("name")
@@ -1228,7 +1239,11 @@ def _topics(r: _Reader) -> None:
         named = [path for path, pattern in topics.items() if _rx(pattern).search(passage.title)]
         if len(named) != 1 or named[0] in r.result.paths() or not _block_applies(r, named[0]):
             continue
-        start, end = passage_value(r.text, r.sents, passage, skip, _rx(topics[named[0]]))
+        # a label's line runs on while its sentences name the topic or carry the field's own cues
+        rule = keyword_rules()["clauses"].get(named[0], {"cue": []})
+        cues = rule["cue"] if isinstance(rule["cue"], list) else [rule["cue"]]
+        topic = _rx("|".join(f"(?:{c})" for c in [topics[named[0]], *cues]))
+        start, end = passage_value(r.text, r.sents, passage, skip, topic)
         if len(value := clause_value(r.text, start, end)) >= 4:
             r.add(named[0], value, start, end)
             r.claims.append((named[0], start, end))
@@ -1251,24 +1266,40 @@ def _claimed(r: _Reader, path: str, sentence: Sentence) -> bool:
 
 
 def _clauses(r: _Reader) -> None:
-    """Free-text facts: the segment (or sentence) of the first sentence where the field's cue matches."""
-    for path, rule in keyword_rules()["clauses"].items():
+    """Free-text facts: the segment (or sentence) of the first sentence where the field's cue matches.
+    The optional blocks' fields are read first: their cues are specific, and a sentence one of them takes
+    (a technical supporter's labelling ability, a consent procedure) is not read again by the general
+    safety measures."""
+    rules = keyword_rules()["clauses"]
+    for path in sorted(rules, key=lambda p: not _optional(p)):
+        rule = rules[path]
         taken = r.result.paths()
         if path in taken or rule.get("unless") in taken or not _block_applies(r, path):
             continue
         cues = rule["cue"] if isinstance(rule["cue"], list) else [rule["cue"]]
+        every = _rx("|".join(f"(?:{c})" for c in cues))
         for cue in cues:
-            span = _clause_span(r, _rx(cue), rule, path)
+            span = _clause_span(r, _rx(cue), rule, path, every)
             if span and len(value := clause_value(r.text, *span)) >= 4:
                 r.add(path, value, *span)
+                if _optional(path):
+                    r.claims.append((path, *span))
                 break
+
+
+def _optional(path: str) -> bool:
+    return bool(field_specs()[path.split(".")[0]].applies)
 
 
 _PURPOSE_RE = re.compile(r"\s*(?:为了|为(?:防止|避免|保障|确保|减少|降低|保护|提升)|防止|避免)")
 
 
 def _clause_span(
-    r: _Reader, cue: re.Pattern[str], rule: dict[str, Any], path: str = ""
+    r: _Reader,
+    cue: re.Pattern[str],
+    rule: dict[str, Any],
+    path: str = "",
+    every: re.Pattern[str] | None = None,
 ) -> tuple[int, int] | None:
     also = _rx(rule["with"]) if rule.get("with") else None
     other = _rx(rule["without"]) if rule.get("without") else None
@@ -1276,7 +1307,11 @@ def _clause_span(
     hits = [
         s
         for s in r.sents
-        if cue.search(s.text) and not HEADING.fullmatch(s.text.rstrip("。：: ")) and not _claimed(r, path, s)
+        if cue.search(s.text)
+        and not HEADING.fullmatch(s.text.rstrip("。：: "))
+        and not is_heading(r.text, s)
+        and not is_question(s)
+        and not _claimed(r, path, s)
     ]
     if prefer:  # the sentence that states a measure, not one that names the topic (重视未成年人保护)
         hits = [s for s in hits if prefer.search(s.text)] + [s for s in hits if not prefer.search(s.text)]
@@ -1289,7 +1324,8 @@ def _clause_span(
         if _rx(keyword_rules()["not_done"]).search(sentence.text):
             continue
         if rule.get("whole"):
-            return sentence.start, _passage_end(r, sentence, cue) if rule.get("passage") else sentence.end
+            end = _passage_end(r, sentence, every or cue) if rule.get("passage") else sentence.end
+            return label_end(r.text, sentence), end
         spans = segments(sentence)
         at = sentence.start + m.start()
         if rule.get("subject"):  # 敏感词库约5.6万条: the clause the thing is the subject of, if there is one
@@ -1301,7 +1337,9 @@ def _clause_span(
         elif end - start < rule.get("min", 6) and index + 1 < len(spans):
             end = spans[index + 1][1]
         if rule.get("passage") and end == spans[-1][1]:
-            end = _passage_end(r, sentence, cue)
+            end = _passage_end(r, sentence, every or cue)
+        if start == sentence.start:
+            start = label_end(r.text, sentence)
         return start, end
     return None
 
