@@ -313,3 +313,35 @@ def test_a_head_named_before_the_post() -> None:
     facts = facts_of(text)
     assert facts["organization"]["head"].startswith("冯某")
     assert facts["entity"]["security_officer"]["name"] == "严某"
+
+
+# --- tables and spoken topics -----------------------------------------------------------------------
+
+
+def test_a_table_rows_first_cell_is_a_label() -> None:
+    text = (
+        FEED
+        + "| 项目 | 说明 |\n|---|---|\n"
+        + "| 关闭推荐 | 「设置—推荐方式」改选“通用内容”后，首页按发布时间排列 |\n"
+        + "| 避免单一 | 同一栏目的文章每屏最多3篇 |\n"
+    )
+    personalization = block(text, "personalization")
+    assert (
+        personalization["opt_out"].startswith("「设置—推荐方式」") and "|" not in personalization["opt_out"]
+    )
+    assert personalization["diversity"] == "同一栏目的文章每屏最多3篇"
+
+
+def test_a_spoken_topic_opens_a_passage_and_an_intro_naming_the_platform_is_no_rule() -> None:
+    text = (
+        "这是宁波优家家政有限公司做的上门保洁派单平台，属于调度决策类算法。\n"
+        + "派单这块，系统按距离和技能给每位阿姨算匹配分，分高的先收到订单。\n"
+        + "阿姨拿到订单金额的80%，每月5号结算。一天最多排5单。\n"
+        + "算法的事由运营合规部管，部门经理宋某牵头。\n"
+    )
+    facts = facts_of(text)
+    dispatch = facts["dispatch"]
+    assert dispatch["order_allocation"].startswith("系统按距离和技能")
+    assert "80%" in dispatch["pay"]
+    assert "一天最多排5单" in dispatch["working_hours"]
+    assert facts["organization"]["department"] == "运营合规部"

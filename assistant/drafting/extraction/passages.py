@@ -17,7 +17,18 @@ from assistant.drafting.extraction.text import HEADING, Sentence
 
 # A label that opens a line: "未成年人：", "- 防止信息茧房：" (the list marker is already off the sentence);
 # "人工干预只有三种情况：" is a sentence introducing its list, not a label.
-_LABEL_RE = re.compile(r"([\u4e00-\u9fffA-Za-z]{2,8})[：:]\s*")
+# A table row's first cell is a label too ("| 关闭推荐 | …… |"), and so is a spoken topic ("派单这块，…").
+_LABEL_RE = re.compile(
+    r"\|\s*([\u4e00-\u9fffA-Za-z]{2,10})\s*\|\s*"
+    r"|([\u4e00-\u9fffA-Za-z]{2,8}?)(?:这块|这一块|方面)?[：:]\s*"
+    r"|([\u4e00-\u9fffA-Za-z]{2,6}?)(?:这块|这一块)[，,]\s*"
+)
+
+
+def _title(label: re.Match[str]) -> str:
+    return next(g for g in label.groups() if g)
+
+
 _NOT_LABEL_RE = re.compile(r"有|是|为|在|只|都|会|将|要")
 _HEADING_MARKS = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}[、.．]|#{1,6}\s*|第[一二三四五六七八九十]{1,3}[章节部分]\s*)"
@@ -45,7 +56,7 @@ def _heading_title(text: str, sentence: Sentence) -> str | None:
     """The title of a heading sentence: a short line of its own, or a numbered heading ending in 。
     ("三、反作弊。" opening its paragraph)."""
     body = sentence.text.rstrip("。：: ")
-    if not _line_start(text, sentence.start) or re.search(r"[，,：:]", body):
+    if not _line_start(text, sentence.start) or re.search(r"[，,：:|]", body):
         return None
     own_line = text[sentence.end : sentence.end + 1] in ("\n", "")
     # a short line of its own that does not end as a sentence does (企业提交营业执照后开通。 is a sentence)
@@ -67,7 +78,9 @@ def label_end(text: str, sentence: Sentence) -> int:
     if not _line_start(text, sentence.start):
         return sentence.start
     label = _ANSWER_RE.match(sentence.text) or _LABEL_RE.match(sentence.text)
-    if not label or label.end() >= len(sentence.text) or _NOT_LABEL_RE.search(label.group(0)[:-1]):
+    if not label or label.end() >= len(sentence.text):
+        return sentence.start
+    if label.re is _LABEL_RE and _NOT_LABEL_RE.search(_title(label)):
         return sentence.start
     return sentence.start + label.end()
 
@@ -99,11 +112,11 @@ def passages(text: str, sents: list[Sentence]) -> list[Passage]:
                 out.append(Passage(titles[i], sents[i + 1].start, end))
             continue
         label = _LABEL_RE.match(sentence.text) if _line_start(text, sentence.start) else None
-        if label and label.end() < len(sentence.text) and not _NOT_LABEL_RE.search(label.group(1)):
+        if label and label.end() < len(sentence.text) and not _NOT_LABEL_RE.search(_title(label)):
             stop = text.find("\n", sentence.start)
             stop = len(text) if stop < 0 else stop
             end = max([s.end for s in sents[i:] if s.start < stop] or [sentence.end])
-            out.append(Passage(label.group(1), sentence.start + label.end(), end, label=True))
+            out.append(Passage(_title(label), sentence.start + label.end(), end, label=True))
     return out
 
 

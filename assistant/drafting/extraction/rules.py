@@ -1039,7 +1039,7 @@ def clause_value(text: str, start: int, end: int) -> str:
         close = text.find("）", end)
         if 0 <= close < end + 40:
             value = text[start : close + 1]
-    return value.strip().rstrip("。；;，,、 ")
+    return value.strip().rstrip("。；;，,、 |").strip()
 
 
 def _staff(r: _Reader, sentence: Sentence) -> None:
@@ -1066,7 +1066,7 @@ def _staff(r: _Reader, sentence: Sentence) -> None:
 _FULL_AND_PART_RE = re.compile(rf"\s*[、，,和及]\s*兼职[{HAN}]{{0,4}}?\s*{NUM}\s*(?:名|人|位)")
 ORG_UNIT_RE = re.compile(
     rf"[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门|组|部)"
-    rf"(?=[^{HAN}]|$|负责|牵头|统筹|主管|一共|共|有|由|下设|设有|是|为|的)"
+    rf"(?=[^{HAN}]|$|负责|牵头|统筹|主管|管|一共|共|有|由|下设|设有|是|为|的)"
     rf"|[{HAN}]{{2,14}}?(?:委员会|小组|团队|中心|部门)"
 )
 _OFFICER_ROLE_RE = re.compile(r"安全|合规")
@@ -1165,7 +1165,7 @@ def _department(r: _Reader, sentence: Sentence) -> tuple[str, int, int] | None:
         # (algorithm) security: 算法安全工作由技术部负责
         charged = (
             r.text[start - 1 : start] == "由"
-            and re.match(r"负责|牵头|统筹", r.text[end:])
+            and re.match(r"负责|牵头|统筹|管", r.text[end:])
             and re.search("安全|合规", sentence.text)
         )
         if len(name) >= 3 and (ctx("department").search(name) or charged):
