@@ -20,6 +20,7 @@ from assistant.drafting.extraction.passages import (
 )
 from assistant.drafting.extraction.record import Found
 from assistant.drafting.extraction.schemas import BIOMETRIC_WORDS
+from assistant.drafting.extraction.steps import pipeline, principle
 from assistant.drafting.extraction.text import HEADING, Sentence, sentence_at, sentences
 from assistant.facts import credit_code_problem, field_specs, type_family, type_matches
 from assistant.numerals import cn_to_int
@@ -256,6 +257,7 @@ def extract_rules(text: str) -> RuleResult:
     _models(reader)
     _names(reader)
     _algorithm_name(reader)
+    _algorithm_steps(reader)
     _credit_codes(reader)
     _icp(reader)
     _filing_numbers(reader)
@@ -541,6 +543,17 @@ def _algorithm_name(r: _Reader) -> None:
         if len(core) >= 4 and not _PRONOUN_RE.match(core) and not generic.fullmatch(core):
             r.add("filing.algorithm_name", m.group(1), m.start(1), m.end(1))
             return
+
+
+def _algorithm_steps(r: _Reader) -> None:
+    """The algorithm's working steps and its stated principle (extraction/steps.py reads them from the
+    text's structure)."""
+    steps = pipeline(r.text)
+    if steps:
+        r.add("algorithm.pipeline", steps.steps, steps.start, steps.end)
+    stated = principle(r.text)
+    if stated:
+        r.add("algorithm.summary", *stated)
 
 
 def _is_product_name(name: str, models: set[str], companies: set[str], *, defined: bool = False) -> bool:
