@@ -252,12 +252,13 @@ def test_model_layer_groups_schemas_grounding_and_rule_precedence() -> None:
     assert "application_field" not in facts["product"]  # the echoed schema placeholder is dropped
     assert facts["product"]["features"][0]["name"] == "智能续写"
     assert "App「我的—帮助与反馈」" in facts["safety"]["complaint"]["entrance"]
-    # the model's 云帆大模型 entry merges into the rules' model (its invented architecture is dropped); the
-    # classifier the rules did not name is appended
+    # the model's 云帆大模型 entry merges into the rules' model (its invented architecture is dropped), and its
+    # classifier entry into the classifier the rules read
     models = facts["algorithm"]["models"]
     assert [m["name"] for m in models] == ["云帆大模型", "文本安全分类模型"]
     assert "architecture" not in models[0] and any("models[0].architecture" in d for d in result.dropped)
-    assert models[1]["purpose"] == "用于输入和输出审核"
+    # the rules read the classifier and its purpose themselves (…模型，用于输入和输出审核) and win
+    assert models[1]["purpose"] == "输入和输出审核"
     # rules win over a differing model value, and the conflict is reported
     assert facts["entity"]["name"] == "杭州青禾数智科技有限公司"
     assert any(f.kind == CONFLICT and f.data["path"] == "entity.name" for f in result.findings)

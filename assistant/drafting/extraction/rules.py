@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from assistant import SPEC_DIR
+from assistant.drafting.extraction import model_facts as mf
 from assistant.drafting.extraction.passages import (
     is_heading,
     is_question,
@@ -205,6 +206,10 @@ class ModelMention:
     provider: str | None = None
     is_base: bool = False  # an open-source family fine-tuned into an unnamed model: its base_model
     by_role: bool = False  # named by what it does (向量召回模型): likely not the model's registered name
+    aliases: tuple[str, ...] = ()  # other names the text uses for it (排序模型 for 多任务排序模型)
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
 
 @dataclass
@@ -214,6 +219,7 @@ class RuleResult:
     models: list[ModelMention] = field(default_factory=list)
     companies: list[tuple[str, int, int]] = field(default_factory=list)
     product_names: list[tuple[str, int, int]] = field(default_factory=list)
+    model_data_sentences: set[int] = field(default_factory=set)  # starts of sentences read as a model's data
     notes: list[str] = field(default_factory=list)
 
     def paths(self) -> set[str]:
@@ -273,6 +279,7 @@ def extract_rules(text: str) -> RuleResult:
     _clauses(reader)
     _lists(reader)
     _ports(reader)
+    _release_model_data(reader)
     return reader.result
 
 
@@ -324,6 +331,8 @@ def _is_own_company(r: _Reader, name: str, start: int, end: int) -> bool:
     sentence = r.sentence(start)
     before = r.text[sentence.start : start]
     after = r.text[end : end + 16]
+    if _supplies_model(sentence.text) and not re.search(r"我们是|我司是|本公司|公司名称|主体", before):
+        return False  # 我们采购的“X大模型”，由Y公司提供接口服务: Y supplies the model
     return bool(
         re.search(r"我们是|我们|我司|本公司|公司名称|运营主体|开发主体|备案主体|主体是|主体为", before)
         or re.match(
@@ -331,6 +340,15 @@ def _is_own_company(r: _Reader, name: str, start: int, end: int) -> bool:
             after,
         )
         or (start == r.sents[0].start and not before)
+    )
+
+
+def _supplies_model(sentence: str) -> bool:
+    """A sentence about a model bought or called from someone (its companies are suppliers)."""
+    return bool(
+        re.search(r"模型|接口|API", sentence)
+        and _rx(keyword_rules()["model_call_context"]).search(sentence)
+        or "提供接口" in sentence
     )
 
 
@@ -349,6 +367,7 @@ def _models(r: _Reader) -> None:
             mentions.append(ModelMention(r.text[start : m.end()], start, m.end()))
     families = list(_rx(keyword_rules()["model_families"]).finditer(r.text))
     mentions += _role_named_models(r, families)
+    mentions += _latin_models(r, families)
     bases: list[tuple[str, int, int]] = []
     for m in families:
         sentence = r.sentence(m.start()).text
@@ -359,28 +378,29 @@ def _models(r: _Reader) -> None:
             mentions.append(ModelMention(m.group(0).strip(), m.start(), m.end(), is_base=True))
         else:
             mentions.append(ModelMention(m.group(0).strip(), m.start(), m.end()))
-    by_name: dict[str, ModelMention] = {}
-    for mention in sorted(mentions, key=lambda x: x.start):
-        if mention.name not in by_name and not any(mention.name in n or n in mention.name for n in by_name):
-            by_name[mention.name] = mention
-    r.result.models = list(by_name.values())
+    for mention in list(mentions):  # 语音合成模型基于开源的 VITS 模型微调: VITS is the base, not a model
+        if not mention.is_base and _is_base_mention(r, mention, mentions):
+            mentions.remove(mention)
+            bases.append((mf.base_name(mention.name), mention.start, mention.end))
+    r.result.models = _distinct_models(mentions)
     own_company = next((f.value for f in r.result.found if f.path == "entity.name"), None)
     owners = {b: _base_owner(r, b[1]) for b in bases}
     for index, model in enumerate(r.result.models):
         base = f"algorithm.models[{index}]"
         r.add(
             f"{base}.{'base_model' if model.is_base else 'name'}",
-            model.name,
+            mf.base_name(model.name) if model.is_base else model.name,
             model.start,
             model.end,
             uncertain=model.by_role,
             note="描述只按用途称呼这个模型，请填写模型的正式名称" if model.by_role else "",
         )
-        model_sentences = [s for s in r.sents if model.name in s.text]
+        model_sentences = [s for s in r.sents if any(n in s.text for n in model.names())]
         for (base_name, start, end), owner in owners.items():
             if owner == model.name:
                 r.add(f"{base}.base_model", base_name, start, end)
-        provenance = _provenance(model_sentences, model.name)
+        others = [x.name for x in r.result.models if x is not model and x.name not in model.name]
+        provenance = _provenance(model_sentences, model, others)
         if provenance:
             model.provenance = provenance[0]
             r.add(f"{base}.provenance", provenance[0], provenance[1], provenance[2])
@@ -389,10 +409,141 @@ def _models(r: _Reader) -> None:
                 model.provider = name
                 r.add(f"{base}.provider", name, start, end)
                 break
+    _model_data_and_purpose(r)
 
 
-# 向 stays inside a model's name (向量召回模型); the verbs that hand data to a model end it
-_MODEL_BREAKS = tuple(b for b in _NAME_BREAKS if b != "向") + tuple(
+def _distinct_models(mentions: list[ModelMention]) -> list[ModelMention]:
+    """One mention per model, in text order. A role name that ends another role name (排序模型 and
+    多任务排序模型, 分类模型 and 文本分类模型) is the same model under a shorter name: the longer name is kept
+    and the shorter becomes its alias; other overlapping names keep the first."""
+    out: list[ModelMention] = []
+    for mention in sorted(mentions, key=lambda x: x.start):
+        same = next((x for x in out if mention.name in x.name or x.name in mention.name), None)
+        if same is None:
+            out.append(mention)
+        elif (
+            same.by_role
+            and mention.by_role
+            and mention.name.endswith(same.name)
+            and mention.name != same.name
+        ):
+            same.aliases = (*same.aliases, same.name)
+            same.name, same.start, same.end = mention.name, mention.start, mention.end
+        elif (
+            same.by_role
+            and mention.by_role
+            and same.name.endswith(mention.name)
+            and mention.name != same.name
+        ):
+            same.aliases = (*same.aliases, mention.name)
+    return out
+
+
+def _latin_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelMention]:
+    """Models named by a Latin identifier that is not an open-source family (MaLing-Coder-7B, bge-large-zh)."""
+    taken = [(m.start(), m.end()) for m in families] + [(m.start(), m.end()) for m in URL_RE.finditer(r.text)]
+    taken += [(m.start(), m.end()) for m in EMAIL_RE.finditer(r.text)]
+    out = []
+    for m in mf.LATIN_MODEL_RE.finditer(r.text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        sentence = r.sentence(m.start())
+        if mf.is_latin_model(sentence.text, m.group(0), m.start() - sentence.start):
+            out.append(ModelMention(m.group(0), m.start(), m.end()))
+    return out
+
+
+def _is_base_mention(r: _Reader, mention: ModelMention, mentions: list[ModelMention]) -> bool:
+    """A mention in a base phrase (基于开源的 X 微调, 在 X 的基础上) with another model before it in its
+    sentence: that model was made from it."""
+    sentence = r.sentence(mention.start)
+    seg = next(
+        ((a, b) for a, b in segments(sentence) if a <= mention.start < b), (sentence.start, sentence.end)
+    )
+    if not mf.base_phrase(r.text, mention.start, mention.end, *seg):
+        return False
+    return any(
+        x is not mention and sentence.start <= x.start < mention.start and not x.is_base for x in mentions
+    ) or bool(re.search(r"是|由", r.text[sentence.start : mention.start]))
+
+
+def _model_at(r: _Reader, sentence: Sentence, offset: int) -> int | None:
+    """The index of the model a phrase at `offset` of a sentence is about: the one named nearest before it
+    in the sentence, else the one named after it; in a sentence naming none that opens with 它/该模型, the
+    model named last in the sentence before."""
+    named = [
+        (sentence.start + m.start(), index)
+        for index, model in enumerate(r.result.models)
+        if not model.is_base
+        for n in model.names()
+        for m in re.finditer(re.escape(n), sentence.text)
+    ]
+    before = [n for n in named if n[0] < offset]
+    if before:
+        return max(before)[1]
+    if named:
+        return min(named)[1]
+    if re.match(r"\s*(?:它|该模型|这个模型|此模型|模型)", sentence.text):
+        earlier = [s for s in r.sents if s.end <= sentence.start]
+        return _model_at(r, earlier[-1], earlier[-1].end) if earlier else None
+    return None
+
+
+def _model_data_and_purpose(r: _Reader) -> None:
+    """Each model's training data and purpose from the sentences about it (extraction/model_facts.py); a
+    sentence whose training data is a model's is not read again as the algorithm's training data."""
+    for sentence in r.sents:
+        span = mf.training_data(sentence.text)
+        if span is None:
+            continue
+        start, end = sentence.start + span[0], sentence.start + span[1]
+        index = _model_at(r, sentence, start)
+        if index is not None and end - start >= 4 and not _joint_subject(r, sentence, start):
+            r.add(f"algorithm.models[{index}].training_data", r.text[start:end], start, end)
+            r.result.model_data_sentences.add(sentence.start)
+    for index, model in enumerate(r.result.models):
+        if model.is_base:
+            continue
+        for m in re.finditer("|".join(re.escape(n) for n in model.names()), r.text):
+            sentence = r.sentence(m.start())
+            at = mf.purpose(sentence.text, m.start() - sentence.start, m.end() - sentence.start)
+            if at and _model_at(r, sentence, sentence.start + at[0]) == index:
+                r.add(
+                    f"algorithm.models[{index}].purpose",
+                    sentence.text[at[0] : at[1]],
+                    *(sentence.start + x for x in at),
+                )
+                break
+
+
+def _joint_subject(r: _Reader, sentence: Sentence, offset: int) -> bool:
+    """Several models joined as one subject before `offset` (召回模型和排序模型均…): what follows is said of
+    them all — the algorithm's, not one model's."""
+    hits = sorted(
+        (m.start(), m.end(), index)
+        for index, model in enumerate(r.result.models)
+        for n in model.names()
+        for m in re.finditer(re.escape(n), sentence.text[: offset - sentence.start])
+    )
+    return any(
+        a[2] != b[2] and re.fullmatch(r"\s*(?:和|及|与|、|以及)\s*", sentence.text[a[1] : b[0]])
+        for a, b in zip(hits, hits[1:], strict=False)
+    )
+
+
+def _release_model_data(r: _Reader) -> None:
+    """The algorithm's training data is not the sentence already read as a model's training data."""
+    r.result.found = [
+        f
+        for f in r.result.found
+        if not (
+            f.path == "algorithm.training_data" and r.sentence(f.start).start in r.result.model_data_sentences
+        )
+    ]
+
+
+# 向 and 对 stay inside a model's name (向量召回模型, 代码指纹比对模型); the verbs that hand data to a model end it
+_MODEL_BREAKS = tuple(b for b in _NAME_BREAKS if b not in ("向", "对")) + tuple(
     ["经过", "送入", "交给", "交由", "输入", "加上", "结合", "过", "自己训", "改进", "负责", "用于", "用来"]
 )
 
@@ -435,8 +586,25 @@ def _role_named_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelM
         ]
         if not any(said.search(segment) for segment in segments_of):
             continue
+        longer = _longer_role_name(r, name, m.end(), generic)  # 排序模型 said of 多任务排序模型 named before
+        if longer:
+            out.append(ModelMention(longer[0], longer[1], longer[2], by_role=True, aliases=(name,)))
         out.append(ModelMention(name, start, m.end(), by_role=True))
     return out
+
+
+def _longer_role_name(
+    r: _Reader, name: str, before: int, generic: re.Pattern[str]
+) -> tuple[str, int, int] | None:
+    """An earlier role name that ends with `name` (多任务排序模型 before 排序模型): the full name of the model
+    the shorter one refers back to."""
+    for m in _ROLE_MODEL_RE.finditer(r.text, 0, before):
+        start = name_before(r.text, m.start(), limit=12, breaks=_MODEL_BREAKS)
+        full = r.text[start : m.end()].strip()
+        core = full[: -len("模型")]
+        if full != name and full.endswith(name) and len(core) >= 2 and not generic.search(core):
+            return full, start, m.end()
+    return None
 
 
 def _restates(r: _Reader, previous: ModelMention, start: int) -> bool:
@@ -469,11 +637,24 @@ def _base_owner(r: _Reader, offset: int) -> str | None:
     return min(after)[1] if after else None
 
 
-def _provenance(model_sentences: list[Sentence], name: str) -> tuple[str, int, int] | None:
+def _provenance(
+    model_sentences: list[Sentence], model: ModelMention, others: list[str]
+) -> tuple[str, int, int] | None:
+    """The model's provenance from the sentences naming it; in a sentence that also names another model,
+    only from this model's own segment (先用自研的双塔召回模型…，再由多任务排序模型…: 自研 is the first's)."""
     rules = keyword_rules()["provenance"]
     for label in ("基于开源模型微调", "自研", "第三方API"):
         for sentence in model_sentences:
-            text = sentence.text.replace(name, " " * len(name))  # the model's own name is not evidence
+            text = sentence.text
+            for name in model.names():
+                text = text.replace(name, " " * len(name))  # the model's own name is not evidence
+            if any(o in text for o in others):
+                text = "".join(
+                    seg
+                    if " " * len(model.name) in seg or any(" " * len(a) in seg for a in model.aliases)
+                    else " " * len(seg)
+                    for seg in re.split(r"(?<=[，,])", text)
+                )
             for m in _rx(rules[label]).finditer(text):
                 if not NEGATION_RE.search(text[: m.start()]):
                     return label, sentence.start + m.start(), sentence.start + m.end()

@@ -36,7 +36,9 @@ _CLAUSE = re.compile(r"[，,]")
 _LEAD = re.compile(r"^(?:首先|其次|然后|接着|随后|之后|最后|最终|再|先)[，,]?\s*")
 _PREPOSITION = re.compile(r"^(?:根据|依据|按照|按|结合|基于|针对|对于|通过|利用)")
 _SUBORDINATE = re.compile(r"(?:之后|以后|后|时|前)$")
-_PRINCIPLE = re.compile(r"(?:基本|核心|工作|技术|算法)?原理(?:是|为|在于|：|:)\s*|(?:核心|基本)思路(?:是|为|：|:)\s*")
+_PRINCIPLE = re.compile(
+    r"(?:基本|核心|工作|技术|算法)?原理(?:是|为|在于|：|:)\s*|(?:核心|基本)思路(?:是|为|：|:)\s*"
+)
 
 
 @dataclass(frozen=True)
