@@ -63,12 +63,12 @@ def _about_algorithm(steps: list[str], intro: str, *, need_intro: bool = False) 
     """A sequence is the algorithm's when its intro says how something works (and is not a feature list or a
     safety procedure) and a step does algorithm work, or — where the form alone makes it a sequence (arrows,
     先…再…) — when most steps do algorithm work. A sequence with a complaint step, or most of whose steps
-    review, is a safety procedure either way. Numbered lines need the intro: a numbered list of what users
+    review, is a safety procedure either way (half or more of them: a review chain). Numbered lines need the intro: a numbered list of what users
     can do is no pipeline."""
     words = _vocabulary()
     if words["not_intro"].search(intro) or any(words["procedure"].search(s) for s in steps):
         return False
-    if sum(bool(words["review"].search(s)) for s in steps) * 2 > len(steps):
+    if sum(bool(words["review"].search(s)) for s in steps) * 2 >= len(steps):
         return False
     working = sum(bool(words["work"].search(s)) for s in steps)
     if words["intro"].search(intro):
