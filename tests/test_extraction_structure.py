@@ -179,10 +179,21 @@ def test_a_latin_word_without_size_or_making_is_no_model() -> None:
         ("我们自研了菜品识别模型，它用门店实拍的约12万张菜品照片训练而成。", "门店实拍的约12万张菜品照片"),
     ],
 )
-def test_a_models_training_data_is_the_models_not_the_algorithms(text: str, data: str) -> None:
+def test_a_models_training_data_is_the_models(text: str, data: str) -> None:
     algorithm = algorithm_of(text)
     assert algorithm["models"][0]["training_data"] == data
-    assert "training_data" not in algorithm  # the same sentence is not also the algorithm's
+    assert data in algorithm["training_data"]  # the only model's data is the algorithm's too
+
+
+def test_with_several_models_each_keeps_its_own_training_data() -> None:
+    text = (
+        "摘要模型基于开源的mT5模型微调，训练数据为授权新闻稿约40万篇；"
+        "标题打分模型为自研，训练数据为编辑标注的6万组标题对。"
+    )
+    algorithm = algorithm_of(text)
+    data = {m["name"]: m.get("training_data") for m in algorithm["models"]}
+    assert data == {"摘要模型": "授权新闻稿约40万篇", "标题打分模型": "编辑标注的6万组标题对"}
+    assert "training_data" not in algorithm  # neither sentence is the algorithm's as a whole
 
 
 def test_vague_data_is_no_training_data() -> None:

@@ -532,14 +532,15 @@ def _joint_subject(r: _Reader, sentence: Sentence, offset: int) -> bool:
 
 
 def _release_model_data(r: _Reader) -> None:
-    """The algorithm's training data is not the sentence already read as a model's training data."""
-    r.result.found = [
-        f
-        for f in r.result.found
-        if not (
-            f.path == "algorithm.training_data" and r.sentence(f.start).start in r.result.model_data_sentences
-        )
-    ]
+    """With several models, the sentence read as one model's training data is not also the algorithm's
+    training data; with a single model, its data is the algorithm's too (the phrase read for the model)."""
+    own = [f for f in r.result.found if f.path == "algorithm.training_data"]
+    if own and r.sentence(own[0].start).start not in r.result.model_data_sentences:
+        return  # the algorithm's training data stated on its own
+    r.result.found = [f for f in r.result.found if f not in own]
+    data = [f for f in r.result.found if re.fullmatch(r"algorithm\.models\[\d+\]\.training_data", f.path)]
+    if sum(not m.is_base for m in r.result.models) == 1 and data:
+        r.add("algorithm.training_data", data[0].value, data[0].start, data[0].end)
 
 
 # 向 and 对 stay inside a model's name (向量召回模型, 代码指纹比对模型); the verbs that hand data to a model end it
