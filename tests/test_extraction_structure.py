@@ -237,3 +237,95 @@ def test_the_supplier_of_a_bought_model_is_not_the_own_company() -> None:
     facts = facts_of(text)
     assert facts["entity"]["name"] == "武汉晴川软件有限公司"
     assert facts["algorithm"]["models"][0]["provider"] == "北京北辰智算科技有限公司"
+
+
+# --- product, entity and filing facts on labelled lines and in defining sentences ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("· 主体：宁波海曙启明数据科技有限公司\n· 产品名称：云图识花（App＋小程序）\n", "云图识花"),
+        ("## 概况\n- 产品：拾贝笔记，网页版和 App 同步\n", "拾贝笔记"),
+    ],
+)
+def test_a_labelled_product_name(text: str, name: str) -> None:
+    assert facts_of(text)["product"]["name"] == name
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("「声声慢」由杭州声声慢文化传媒有限公司倾力打造，是一款有声书 App。", "声声慢"),
+        ("绘影工坊由成都绘影数字科技有限公司开发，上线于2023年。", "绘影工坊"),
+    ],
+)
+def test_a_product_made_by_the_company_is_named_before_it(text: str, name: str) -> None:
+    facts = facts_of(text)
+    assert facts["product"]["name"] == name
+    assert facts["entity"]["name"].endswith("有限公司")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (COMPANY + "\n算法名称：启明摘要生成算法\n", "启明摘要生成算法"),
+        (COMPANY + "\n- 算法：启明植物识别算法，信息检索类\n", "启明植物识别算法"),
+    ],
+)
+def test_a_labelled_algorithm_name(text: str, name: str) -> None:
+    assert facts_of(text)["filing"]["algorithm_name"] == name
+
+
+def test_a_label_that_names_a_kind_is_no_algorithm_name() -> None:
+    assert "algorithm_name" not in facts_of(COMPANY + "\n算法：推荐算法\n").get("filing", {})
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "title"),
+    [
+        (COMPANY + "\n安全负责人：首席技术官 钱某，qian@example.com\n", "钱某", "首席技术官"),
+        (COMPANY + "\n### 算法安全负责人\n冯某（合规总监），电话 0574-88001234\n", "冯某", "合规总监"),
+    ],
+)
+def test_a_labelled_security_officer(text: str, name: str, title: str) -> None:
+    officer = facts_of(text)["entity"]["security_officer"]
+    assert (officer["name"], officer["title"]) == (name, title)
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        (COMPANY + "\n- 目标用户：中小学教师、教研员\n", "中小学教师、教研员"),
+        (COMPANY + "\n- 服务对象：跨境电商卖家；注册商家约2万\n", "跨境电商卖家"),
+        (COMPANY + "\n- 面向中小学教师\n", "面向中小学教师"),  # a bulleted line is an item, not a heading
+    ],
+)
+def test_a_labelled_or_bulleted_audience(text: str, audience: str) -> None:
+    assert facts_of(text)["product"]["audience"] == audience
+
+
+def test_a_user_count_after_a_label_is_no_audience() -> None:
+    assert "audience" not in facts_of(COMPANY + "\n- 用户：注册用户约31万\n")["product"]
+
+
+@pytest.mark.parametrize("text", ["本次由公司作为服务提供者首次申请备案。", "这是公司第一次办理算法备案。"])
+def test_a_first_filing_in_other_words(text: str) -> None:
+    assert facts_of(COMPANY + text)["filing"]["filing_kind"] == "首次备案"
+
+
+@pytest.mark.parametrize(
+    ("text", "scale"),
+    [
+        ("目前周活跃创作者约3万。", "周活跃创作者约3万"),
+        ("装机用户约120万、日活跃用户约9万。", "装机用户约120万"),
+    ],
+)
+def test_user_scale_by_an_active_or_installed_population(text: str, scale: str) -> None:
+    assert scale in facts_of(COMPANY + text)["product"]["user_scale"]
+
+
+def test_features_listed_on_the_intros_own_line() -> None:
+    text = COMPANY + "\n- 四个功能：拍照识花、养护提醒、病害诊断、花友社区\n- 2023年5月上线\n"
+    names = [f["name"] for f in facts_of(text)["product"]["features"]]
+    assert names == ["拍照识花", "养护提醒", "病害诊断", "花友社区"]

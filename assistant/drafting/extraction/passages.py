@@ -58,6 +58,8 @@ def _heading_title(text: str, sentence: Sentence) -> str | None:
     body = sentence.text.rstrip("。：: ")
     if not _line_start(text, sentence.start) or re.search(r"[，,：:|]", body):
         return None
+    if text[text.rfind("\n", 0, sentence.start) + 1 : sentence.start].strip():
+        return None  # a bulleted line ("- 面向专业软件开发者") is a list item, not a heading
     own_line = text[sentence.end : sentence.end + 1] in ("\n", "")
     # a short line of its own that does not end as a sentence does (企业提交营业执照后开通。 is a sentence)
     plain = own_line and len(body) <= 14 and not re.search(r"[。；！？!?;]$", sentence.text)

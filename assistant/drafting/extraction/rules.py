@@ -57,7 +57,7 @@ SCALE_NUMBER_RE = re.compile(rf"{NUM}|几[十百千万]")
 PERSON_RE = re.compile(
     rf"(?P<title>[{HAN}A-Za-z]{{0,6}}(?:总监|经理|主管|负责人|总裁|总经理|CEO|CTO|CSO|官))?\s*(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)\s*(?:负责(?!人)|牵头|担任负责人)"
 )
-_TITLE_WORD = "(?:总监|经理|主管|总裁|总经理|主任|官|总编辑|总编|CTO|CSO|CEO)"
+_TITLE_WORD = "(?:总监|经理|主管|总裁|总经理|主任|官|总编辑|总编|合伙人|创始人|董事长|CTO|CSO|CEO)"
 # a title before a name, also two joined by 兼: 首席信息安全官, 副总裁兼首席合规官
 TITLE = rf"(?:[{HAN}]{{0,6}}{_TITLE_WORD}兼)?[{HAN}]{{0,6}}{_TITLE_WORD}"
 OFFICER_RE = re.compile(
@@ -261,6 +261,7 @@ def extract_rules(text: str) -> RuleResult:
     reader = _Reader(text)
     _companies(reader)
     _models(reader)
+    _labelled(reader)
     _names(reader)
     _algorithm_name(reader)
     _algorithm_steps(reader)
@@ -437,6 +438,60 @@ def _distinct_models(mentions: list[ModelMention]) -> list[ModelMention]:
         ):
             same.aliases = (*same.aliases, mention.name)
     return out
+
+
+_LINE_LEAD = r"(?:^|\n)[ \t]*(?:[-*•·]\s*|#{1,6}\s*|[一二三四五六七八九十]{1,3}[、.．]\s*)?"
+# a person after a label: 技术合伙人 孙某 / 吴某（安全总监）
+_LABELLED_PERSON_RE = re.compile(
+    rf"\s*(?:(?P<pretitle>{TITLE})\s*)?(?P<name>[{HAN}]某|[{HAN}]{{2,3}}?)"
+    rf"(?:\s*[（(](?P<title>[^）)]{{2,12}})[）)]|(?=\s*[，,。、；;\n]|\s*$))"
+)
+
+
+def _labelled(r: _Reader) -> None:
+    """Values on labelled lines (`labels` in extraction.yaml): the label says the field, the value runs to
+    the first separator; each kept only when it has the field's shape."""
+    models = {m.name for m in r.result.models}
+    companies = {c[0] for c in r.result.companies}
+    for path, label in keyword_rules()["labels"].items():
+        for m in re.finditer(rf"{_LINE_LEAD}(?:{label})[ \t]*(?:[:：][ \t]*|(?=\n))\n?[ \t]*", r.text):
+            if path == "entity.security_officer":
+                if _labelled_officer(r, m.end()):
+                    break
+                continue
+            stop = "，,（(；;。/＋+\n" if path != "product.audience" else "；;。\n"
+            end = m.end()
+            while end < len(r.text) and r.text[end] not in stop:
+                end += 1
+            value = r.text[m.end() : end].strip()
+            if _labelled_value_fits(path, value, models, companies):
+                r.add(path, value, m.end(), m.end() + len(value))
+                break
+
+
+def _labelled_value_fits(path: str, value: str, models: set[str], companies: set[str]) -> bool:
+    if path == "product.name":
+        return (
+            2 <= len(value) <= 16
+            and " " not in value
+            and _is_product_name(value, models, companies, defined=True)
+        )
+    if path == "filing.algorithm_name":
+        return value.endswith("算法") and len(value) >= 6 and not _PRONOUN_RE.match(value)
+    if path == "product.audience":
+        return 2 <= len(value) <= 40 and not re.search(r"\d|约|万|注册|活跃", value)
+    return False
+
+
+def _labelled_officer(r: _Reader, at: int) -> bool:
+    m = _LABELLED_PERSON_RE.match(r.text, at)
+    if not m or m.group("name")[0] not in keyword_rules()["surnames"]:
+        return False
+    r.add("entity.security_officer.name", m.group("name"), m.start("name"), m.end("name"))
+    key = "title" if m.group("title") else "pretitle" if m.group("pretitle") else None
+    if key:
+        r.add("entity.security_officer.title", m.group(key), m.start(key), m.end(key))
+    return True
 
 
 def _latin_models(r: _Reader, families: list[re.Match[str]]) -> list[ModelMention]:
@@ -674,6 +729,12 @@ _LAUNCHED_RE = re.compile(
 _PRONOUN_RE = re.compile(r"我们|我司|本|该|这|那|它|公司|平台|产品|系统|用户|目前|现在|主要|算法|服务")
 
 
+_MADE_BY_RE = re.compile(
+    rf"[“\"「『]?([{HAN}A-Za-z0-9]{{2,12}}?)[”\"」』]?由[^，。；]{{2,40}}?(?:有限公司|公司)"
+    r"(?:倾力|自主|独立|联合|全新)?(?:打造|开发|运营|推出|出品|研发)"
+)
+
+
 def _names(r: _Reader) -> None:
     models = {m.name for m in r.result.models}
     companies = {c[0] for c in r.result.companies}
@@ -698,6 +759,14 @@ def _names(r: _Reader) -> None:
             continue
         if _is_product_name(m.group(1), models, companies, defined=True) and not _PRONOUN_RE.match(
             m.group(1)
+        ):
+            candidates.append((m.group(1), sentence.start, sentence.start + m.end(1)))
+    for sentence in r.sents:  # 幻颜AI写真由南京幻颜…公司倾力打造: the product made by the company
+        m = _MADE_BY_RE.match(sentence.text)
+        if (
+            m
+            and _is_product_name(m.group(1), models, companies, defined=True)
+            and not _PRONOUN_RE.match(m.group(1))
         ):
             candidates.append((m.group(1), sentence.start, sentence.start + m.end(1)))
     lead = re.match(
@@ -1598,10 +1667,15 @@ def _split_items(text: str, limit: int) -> list[str]:
 
 
 def _list_after_intro(r: _Reader, end: int, limit: int) -> tuple[list[str], int]:
-    """The enumeration after an intro ending at `end`: up to the sentence's 。; several ；-separated items
+    """The enumeration after an intro ending at `end`: up to the sentence's 。 (or its line's end when the
+    items start on the intro's line); several ；-separated items
     are each named by their first segment (一键美颜，自动磨皮…；AI 换脸，…)."""
     stop = r.text.find("。", end)
-    body = r.text[end : stop if stop >= 0 else len(r.text)]
+    stop = stop if stop >= 0 else len(r.text)
+    line_end = r.text.find("\n", end)
+    if 0 <= line_end < stop and r.text[end:line_end].strip():
+        stop = line_end  # items on the intro's own line end with it (- 三个功能：A、B、C)
+    body = r.text[end:stop]
     parts = [p for p in re.split(r"[；;]", body) if p.strip()]
     if len(parts) > 1:
         names = [re.split(r"[，,：:]", p.strip(), maxsplit=1)[0] for p in parts]
