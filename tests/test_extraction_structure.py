@@ -329,3 +329,40 @@ def test_features_listed_on_the_intros_own_line() -> None:
     text = COMPANY + "\n- 四个功能：拍照识花、养护提醒、病害诊断、花友社区\n- 2023年5月上线\n"
     names = [f["name"] for f in facts_of(text)["product"]["features"]]
     assert names == ["拍照识花", "养护提醒", "病害诊断", "花友社区"]
+
+
+# --- data ports ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "补全结果经去重后，再返回编辑器。",
+        "情感分类模型输出正负面概率，运营人员据此复盘。",
+    ],
+)
+def test_a_destination_or_a_models_intermediate_score_is_no_output(text: str) -> None:
+    assert "outputs" not in algorithm_of(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "inputs", "outputs"),
+    [
+        (
+            "用户用语音说出想吃的口味和预算，点餐助手就会生成三套搭配方案。",
+            "想吃的口味和预算",
+            "三套搭配方案",
+        ),
+        (
+            "老师通过网页粘贴课文段落，系统便生成分层阅读题和参考答案。",
+            "课文段落",
+            "分层阅读题和参考答案",
+        ),
+    ],
+)
+def test_ports_from_how_a_user_speaks_or_pastes_and_what_an_assistant_makes(
+    text: str, inputs: str, outputs: str
+) -> None:
+    algorithm = algorithm_of(text)
+    assert algorithm["inputs"][0]["description"] == inputs
+    assert algorithm["outputs"][0]["description"] == outputs

@@ -1781,6 +1781,15 @@ def _clause_end(text: str, start: int) -> int:
 _PORT_TAIL_RE = re.compile(r"(?:之后|以后|后|时)(?=$|即|就|便|再|可|会|由|系统|平台)")
 
 
+def _no_port_data(phrase: str, cue: str) -> bool:
+    """A place the result goes to (再返回编辑器) is no data; nor is an intermediate quantity a model hands on
+    (分类模型输出违规概率 — the algorithm's output is what is shown or returned in the end)."""
+    rules = keyword_rules()
+    if _rx(rules["port_place"]).fullmatch(phrase.strip()):
+        return True
+    return "模型" in cue and bool(_rx(rules["port_intermediate"]).search(phrase))
+
+
 def _port_phrase(r: _Reader, patterns: list[str]) -> tuple[str, int, int] | None:
     """The first phrase a port pattern introduces, to the end of its clause, with its cue's start and the
     phrase's end; phrases about identity papers, complaints or sanctions and planned measures are skipped."""
@@ -1792,6 +1801,8 @@ def _port_phrase(r: _Reader, patterns: list[str]) -> tuple[str, int, int] | None
             # 填写起终点后，… / 输入关键词后即可搜索: the object ends before 后
             phrase = _PORT_TAIL_RE.split(r.text[start:stop].strip(), maxsplit=1)[0]
             if len(phrase) < 2 or stop_rx.search(phrase) or not_done.search(r.sentence(m.start()).text):
+                continue
+            if _no_port_data(phrase, m.group(0)):
                 continue
             return phrase, m.start(), stop
     return None
