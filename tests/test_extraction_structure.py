@@ -366,3 +366,22 @@ def test_ports_from_how_a_user_speaks_or_pastes_and_what_an_assistant_makes(
     algorithm = algorithm_of(text)
     assert algorithm["inputs"][0]["description"] == inputs
     assert algorithm["outputs"][0]["description"] == outputs
+
+
+@pytest.mark.parametrize(
+    ("text", "inputs"),
+    [
+        (
+            "系统根据乘客的出发地、目的地和历史行程，先匹配附近车辆，再计算预计到达时间。",
+            "乘客的出发地、目的地和历史行程",
+        ),
+        ("第一步，依据学生的错题记录和答题时长，挑出薄弱知识点。", "学生的错题记录和答题时长"),
+        ("想要一组新头像？只需上传3张清晰正脸照，几分钟即可完成。", "3张清晰正脸照"),
+    ],
+)
+def test_what_the_system_works_from_and_a_subjectless_upload_are_inputs(text: str, inputs: str) -> None:
+    assert algorithm_of(text)["inputs"][0]["description"] == inputs
+
+
+def test_rules_the_system_follows_are_no_input() -> None:
+    assert "inputs" not in algorithm_of("系统根据国家有关规定，对涉及未成年人的内容做特殊处理。")
