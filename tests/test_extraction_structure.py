@@ -385,3 +385,15 @@ def test_what_the_system_works_from_and_a_subjectless_upload_are_inputs(text: st
 
 def test_rules_the_system_follows_are_no_input() -> None:
     assert "inputs" not in algorithm_of("系统根据国家有关规定，对涉及未成年人的内容做特殊处理。")
+
+
+@pytest.mark.parametrize(
+    ("text", "modality"),
+    [
+        ("用户录制一段1分钟的朗读音频，系统据此复刻音色。", "语音"),
+        ("用户上传一段口述的会议录音，系统输出会议纪要。", "语音"),
+        ("用户上传背景音乐，系统输出混音后的音频。", "音频"),
+    ],
+)
+def test_speech_is_told_from_sound_in_general(text: str, modality: str) -> None:
+    assert algorithm_of(text)["inputs"][0]["modality"] == modality
