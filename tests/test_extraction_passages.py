@@ -345,3 +345,34 @@ def test_a_spoken_topic_opens_a_passage_and_an_intro_naming_the_platform_is_no_r
     assert "80%" in dispatch["pay"]
     assert "一天最多排5单" in dispatch["working_hours"]
     assert facts["organization"]["department"] == "运营合规部"
+
+
+# --- the model layer on these groups ----------------------------------------------------------------
+
+
+def test_the_model_is_not_asked_for_a_field_a_found_field_makes_redundant() -> None:
+    from assistant.drafting.extraction.choice import choices_for
+
+    items = sentences("所有乘客同一时段同一路线执行相同的计价标准，不因手机型号调整价格。")
+    paths = ["safety.pricing_fairness", "dispatch.pricing_fairness"]
+    assert "safety.pricing_fairness" in choices_for(paths, items, frozenset())
+    asked = choices_for(paths, items, frozenset({"dispatch.pricing_fairness"}))
+    assert "safety.pricing_fairness" not in asked
+
+
+def test_a_sentence_the_rules_read_as_one_safety_measure_is_a_weak_choice_for_another() -> None:
+    from assistant.drafting.extract import _claimed_by_rules
+    from assistant.drafting.extraction.choice import Chosen
+    from assistant.drafting.extraction.record import Found
+
+    text = "对违规账号采取禁言、封号等处置。投诉由客服受理后转交审核组复核。"
+    first, second = sentences(text)
+    rules = {
+        "safety.account_measures": Found("safety.account_measures", first.text, 0, 10, first.text),
+        "safety.complaint.entrance": Found("safety.complaint.entrance", "客服", 20, 22, second.text),
+    }
+    pick = Chosen("safety.emergency_response", 1, 0, 10, first.text, "safety.emergency_response")
+    assert _claimed_by_rules(pick, first, rules) == ["safety.account_measures"]
+    # within a real block (the complaint mechanism) a sibling's sentence stays a fair choice
+    sibling = Chosen("safety.complaint.process", 2, 17, 33, second.text, "safety.complaint.process")
+    assert _claimed_by_rules(sibling, second, rules) == []

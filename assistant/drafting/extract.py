@@ -415,15 +415,20 @@ def _accept_pick(pick: Chosen, answers: dict[str, str], merge: _Merge) -> None:
 
 def _claimed_by_rules(pick: Chosen, sentence: Sentence, sources: dict[str, Found]) -> list[str]:
     """Fields outside the pick's block that the rules read from the chosen sentence: a sentence the rules
-    already placed elsewhere is, for the model's extra field, only a weak choice."""
+    already placed elsewhere is, for the model's extra field, only a weak choice. The top-level safety and
+    organization nodes are bags of unrelated measures, not blocks: a sentence the rules read as the
+    account measures is a weak choice for the emergency response too."""
     return [
         path
         for path, found in sources.items()
         if found.origin == "rule"
         and sentence.start <= found.start < sentence.end
-        and factpath.parent(path) != factpath.parent(pick.path)
+        and (factpath.parent(path) != factpath.parent(pick.path) or factpath.parent(path) in _BAGS)
         and path != pick.path
     ]
+
+
+_BAGS = {"safety", "organization"}
 
 
 def _accept_list(path: str, plain: str, value: list[Any], merge: _Merge) -> None:

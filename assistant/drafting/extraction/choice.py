@@ -113,8 +113,15 @@ def candidates(path: str, items: list[Sentence]) -> list[int]:
 
 
 def choices_for(paths: list[str], items: list[Sentence], filled: frozenset[str]) -> dict[str, list[int]]:
-    """Candidate sentence numbers per field still to fill; a field without candidates is not asked."""
-    return {path: candidates(path, items) for path in paths if path not in filled}
+    """Candidate sentence numbers per field still to fill; a field without candidates is not asked, nor one
+    made redundant by a field already found (`unless` in spec/extraction.yaml: the dispatch block's own
+    pricing fairness makes the general one redundant)."""
+    clauses = rules.keyword_rules()["clauses"]
+    return {
+        path: candidates(path, items)
+        for path in paths
+        if path not in filled and clauses.get(path, {}).get("unless") not in filled
+    }
 
 
 LEAD_END = re.compile(r"[：:]")  # 安全方面：… — a lead-in before a colon is a clause of its own
