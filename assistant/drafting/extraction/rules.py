@@ -1067,6 +1067,12 @@ def _enumerations(r: _Reader) -> None:
             clause = r.clause(m.start())
             if form in ("API", "SDK") and call_context.search(clause) and not _is_support(r):
                 continue
+            if (
+                form in ("API", "SDK")
+                and not _is_support(r)
+                and _in_evidence(r, "technical_service", m.start())
+            ):
+                continue  # a provider's API for business customers is its technical service's delivery
             if form in ("App", "小程序", "公众号") and _is_support(r):
                 continue  # a technical supporter's customers' apps, not its own forms
             forms.append((m.start(), form, m.end()))
@@ -1074,7 +1080,7 @@ def _enumerations(r: _Reader) -> None:
     if forms:
         forms.sort()
         r.add("product.forms", [f[1] for f in forms], forms[0][0], forms[0][2])
-    if _is_support(r):
+    if _is_support(r) or _evidenced(r, "technical_service"):
         delivery = sorted(
             (m.start(), label, m.end())
             for label, pattern in rules["delivery"].items()
@@ -1630,18 +1636,50 @@ def _opens_segment(r: _Reader, spans: list[tuple[int, int]], at: int) -> bool:
 
 
 def _block_applies(r: _Reader, path: str) -> bool:
-    """Whether the optional block a path lies in (dispatch, personalization …) applies to the role and
-    type the rules read; blocks without a role or type condition always do."""
-    applies = field_specs()[path.split(".")[0]].applies
+    """Whether the optional block a path lies in (dispatch, personalization …) applies: to the role and
+    type the rules read, or because the description describes the block's practice (`_evidenced`: a
+    generative writing tool that also recommends by interest); blocks without a condition always do."""
+    block = path.split(".")[0]
+    applies = field_specs()[block].applies
     role = next((f.value for f in r.result.found if f.path == "filing.role"), None)
     kind = next((f.value for f in r.result.found if f.path == "filing.algorithm_type"), None)
-    if "roles" in applies:
-        return role in applies["roles"]
-    if "types" in applies:
-        return type_matches(kind, applies["types"])
-    if "biometric_editing" in applies.get("when", []):
-        return any(word in r.text for word in BIOMETRIC_WORDS)
-    return True
+    if "roles" in applies and role in applies["roles"]:
+        return True
+    if "types" in applies and type_matches(kind, applies["types"]):
+        return True
+    if not {"roles", "types"} & applies.keys() and "biometric_editing" not in applies.get("when", []):
+        return True
+    return _evidenced(r, block)
+
+
+def _evidenced(r: _Reader, block: str) -> bool:
+    return bool(_evidence(r, block))
+
+
+def _in_evidence(r: _Reader, block: str, at: int) -> bool:
+    return any(s.start <= at < s.end for s in _evidence(r, block))
+
+
+def _evidence(r: _Reader, block: str) -> list[Sentence]:
+    """The sentences that describe the block's practice by one of its strongest cues (`block_evidence`;
+    the biometric block by BIOMETRIC_WORDS), not negated (我们不做个性化推荐), planned or asked."""
+    pattern = keyword_rules()["block_evidence"].get(block)
+    if block == "biometric":
+        pattern = "|".join(re.escape(w) for w in BIOMETRIC_WORDS)
+    if not pattern:
+        return []
+    cue, negated = _rx(pattern), _rx(keyword_rules()["block_negation"])
+    planned = _rx(keyword_rules()["not_done"])
+    return [
+        s
+        for s in r.sents
+        if not is_question(s)
+        and not planned.search(s.text)
+        and any(
+            not negated.search(re.split(r"[，,。；;：:]", s.text[: m.start()])[-1])
+            for m in cue.finditer(s.text)
+        )
+    ]
 
 
 def _split_items(text: str, limit: int) -> list[str]:
