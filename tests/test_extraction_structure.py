@@ -397,3 +397,30 @@ def test_rules_the_system_follows_are_no_input() -> None:
 )
 def test_speech_is_told_from_sound_in_general(text: str, modality: str) -> None:
     assert algorithm_of(text)["inputs"][0]["modality"] == modality
+
+
+@pytest.mark.parametrize(
+    ("text", "audience"),
+    [
+        ("我们希望让每一位独立设计师和小型工作室都能用上专业级排版。", "独立设计师和小型工作室"),
+        ("帮助广大县域商户也能做出好看的商品图。", "县域商户"),
+    ],
+)
+def test_those_the_product_lets_do_something_are_its_audience(text: str, audience: str) -> None:
+    assert facts_of(COMPANY + text)["product"]["audience"] == audience
+
+
+def test_a_plain_audience_statement_wins_over_a_slogan() -> None:
+    text = COMPANY + "让每一位摄影爱好者都能修出大片。本产品面向年满18周岁的用户。"
+    assert "年满18周岁的用户" in facts_of(text)["product"]["audience"]
+
+
+@pytest.mark.parametrize(
+    ("text", "scale"),
+    [
+        ("上线一年已服务超过80万用户。", "超过80万用户"),
+        ("内测期间已有约3千名受邀开发者。", "约3千名受邀开发者"),
+    ],
+)
+def test_a_counted_population_is_the_user_scale(text: str, scale: str) -> None:
+    assert scale in facts_of(COMPANY + text)["product"]["user_scale"]

@@ -281,6 +281,7 @@ def extract_rules(text: str) -> RuleResult:
     _lists(reader)
     _ports(reader)
     _release_model_data(reader)
+    _beneficiaries(reader)
     return reader.result
 
 
@@ -467,6 +468,24 @@ def _labelled(r: _Reader) -> None:
             if _labelled_value_fits(path, value, models, companies):
                 r.add(path, value, m.end(), m.end() + len(value))
                 break
+
+
+# the people a product is made for, in a marketing voice: 让每一位短视频创作者、有声书主播和小微企业都能…
+_BENEFICIARY_RE = re.compile(
+    r"(?:让|帮助|帮|使)(?:每一位|每一个|每位|每个|所有|广大|更多)(?P<who>[^，。；“”\"「」]{2,30}?)(?:都|也)?(?:能|可以|可)"
+)
+
+
+def _beneficiaries(r: _Reader) -> None:
+    """The audience named as those the product lets do something (让每一位…都能…), when no sentence says
+    whom it serves more plainly (面向…, 服务对象…: read first)."""
+    for m in _BENEFICIARY_RE.finditer(r.text):
+        who = m.group("who").strip()
+        if not re.search(r"\d|人都|大家|用户$", who) and not NEGATION_RE.search(
+            r.text[max(0, m.start() - 6) : m.start()]
+        ):
+            r.add("product.audience", who, m.start("who"), m.end("who"))
+            return
 
 
 def _labelled_value_fits(path: str, value: str, models: set[str], companies: set[str]) -> bool:
