@@ -424,3 +424,22 @@ def test_a_plain_audience_statement_wins_over_a_slogan() -> None:
 )
 def test_a_counted_population_is_the_user_scale(text: str, scale: str) -> None:
     assert scale in facts_of(COMPANY + text)["product"]["user_scale"]
+
+
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        (
+            "聊天记录保存90天，用于纠纷处理，不用于训练模型；网络日志留存六个月。",
+            "聊天记录保存90天，用于纠纷处理，不用于训练模型",
+        ),
+        ("用户浏览日志保存3个月后删除，网络日志另行留存。", "用户浏览日志保存3个月后删除"),
+    ],
+)
+def test_users_data_kept_for_a_time_is_the_runtime_data(text: str, data: str) -> None:
+    assert algorithm_of(text)["runtime_data"] == data
+
+
+@pytest.mark.parametrize("text", ["日志保存半年。", "人工调整记录保存三年，供审计使用。"])
+def test_bare_logs_and_records_of_staff_actions_are_no_runtime_data(text: str) -> None:
+    assert "runtime_data" not in algorithm_of(text)

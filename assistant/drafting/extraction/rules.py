@@ -262,6 +262,7 @@ def extract_rules(text: str) -> RuleResult:
     _companies(reader)
     _models(reader)
     _labelled(reader)
+    _runtime_data(reader)
     _names(reader)
     _algorithm_name(reader)
     _algorithm_steps(reader)
@@ -486,6 +487,28 @@ def _beneficiaries(r: _Reader) -> None:
         ):
             r.add("product.audience", who, m.start("who"), m.end("who"))
             return
+
+
+def _runtime_data(r: _Reader) -> None:
+    """The data the algorithm collects or keeps while running (`runtime_data` in extraction.yaml): the
+    segment that says so and the segments after it that go on about the same data."""
+    rule = keyword_rules()["runtime_data"]
+    cue, other, goes_on = _rx(rule["cue"]), _rx(rule["not"]), _rx(rule["continues"])
+    for sentence in r.sents:
+        m = cue.search(sentence.text)
+        if not m or _rx(keyword_rules()["not_done"]).search(sentence.text):
+            continue
+        spans = segments(sentence)
+        index = next(i for i, (a, b) in enumerate(spans) if a <= sentence.start + m.start() < b)
+        if other.search(r.text[spans[index][0] : spans[index][1]]):
+            continue
+        end = spans[index][1]
+        for a, b in spans[index + 1 :]:
+            if not goes_on.match(r.text[a:b]):
+                break
+            end = b
+        r.add("algorithm.runtime_data", clause_value(r.text, spans[index][0], end), spans[index][0], end)
+        return
 
 
 def _labelled_value_fits(path: str, value: str, models: set[str], companies: set[str]) -> bool:
