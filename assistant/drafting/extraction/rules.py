@@ -424,21 +424,11 @@ def _distinct_models(mentions: list[ModelMention]) -> list[ModelMention]:
         same = next((x for x in out if mention.name in x.name or x.name in mention.name), None)
         if same is None:
             out.append(mention)
-        elif (
-            same.by_role
-            and mention.by_role
-            and mention.name.endswith(same.name)
-            and mention.name != same.name
-        ):
-            same.aliases = (*same.aliases, same.name)
-            same.name, same.start, same.end = mention.name, mention.start, mention.end
-        elif (
-            same.by_role
-            and mention.by_role
-            and same.name.endswith(mention.name)
-            and mention.name != same.name
-        ):
-            same.aliases = (*same.aliases, mention.name)
+        elif same.by_role and mention.by_role and mention.name != same.name:
+            longer, shorter = sorted((mention, same), key=lambda x: len(x.name), reverse=True)
+            if longer.name.endswith(shorter.name):
+                same.aliases = (*same.aliases, shorter.name)
+                same.name, same.start, same.end = longer.name, longer.start, longer.end
     return out
 
 
