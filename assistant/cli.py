@@ -77,6 +77,12 @@ def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
     from assistant.corpus.retrieve import default_source
 
     source = args.source or default_source(args.query)
+    rewrite = None
+    if args.rewrite and args.mode != "dense":
+        from assistant.corpus.rewrite import rewrite_query
+
+        provider = args.provider or rt.settings.provider
+        rewrite = rewrite_query(args.query, rt.settings, _llm_for(provider, rt), CallLog(rt, None))
     hits = rt.retriever.search(
         args.query,
         k=args.k,
@@ -84,10 +90,13 @@ def _retrieve(args: argparse.Namespace, rt: Runtime) -> int:
         regulation=args.regulation,
         include_historical=args.historical,
         mode=args.mode,
+        rewrite=rewrite,
     )
     if args.json:
         _print_json([hit.to_dict() for hit in hits])
         return 0
+    if rewrite:
+        print(f"改写（模型）：{rewrite}")
     if not hits:
         print("没有检索到相关内容。索引为空时请先运行 beian ingest。")
     for rank, hit in enumerate(hits, 1):
@@ -425,7 +434,7 @@ def _ask(args: argparse.Namespace, rt: Runtime) -> int:
 
     provider = args.provider or rt.settings.provider
     try:
-        answer = ask(rt, args.question, _llm_for(provider, rt), sink=CallLog(rt, None))
+        answer = ask(rt, args.question, _llm_for(provider, rt), sink=CallLog(rt, None), rewrite=args.rewrite)
     except (ValueError, LLMError) as exc:
         raise CliError(str(exc)) from exc
     if args.json:
@@ -536,7 +545,18 @@ def _registry(args: argparse.Namespace, rt: Runtime) -> int:
         raise CliError(str(exc)) from exc
 
 
+def _add_rewrite_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-rewrite",
+        dest="rewrite",
+        action="store_false",
+        help="检索前不让模型把问题改写成法规用语（默认改写：提供方使用模型且 BEIAN_QUERY_REWRITE 未关闭时）",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from assistant.drafting.llm import PROVIDERS
+
     parser = argparse.ArgumentParser(
         prog="beian", description="备案助手：算法备案材料的检索、起草、检查与导出"
     )
@@ -557,13 +577,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--regulation", help="只检索某部法规（名称或简称）")
     p.add_argument("--historical", action="store_true", help="包括已被取代的历史文本")
     p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
+    p.add_argument(
+        "--provider", choices=list(PROVIDERS), help="改写问题所用的模型提供方（默认同设置；template 不改写）"
+    )
+    _add_rewrite_flag(p)
 
     p = sub.add_parser("check", help="对草稿运行确定性检查；有阻断项时退出码为 1")
     p.add_argument("facts")
     p.add_argument("draft_dir")
     p.add_argument("--json", action="store_true")
-
-    from assistant.drafting.llm import PROVIDERS
 
     providers = list(PROVIDERS)
     p = sub.add_parser("draft", help="起草章节（默认全部适用章节），每节输出 Markdown 和 JSON 记录")
@@ -608,6 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("--provider", choices=providers)
+    _add_rewrite_flag(p)
 
     p = sub.add_parser("eval", help="用金标准集评估起草质量；输出指标表和 report.json/.md/.html")
     p.add_argument("gold_dir", nargs="?", help="金标准目录，例如 eval/gold")

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         default="local", description="模型提供方：已注册的名称之一（内置 template、local、openai）"
     )
     local_model: Literal["1.5b", "0.5b"] = "1.5b"
+    query_rewrite: bool = Field(
+        default=True,
+        description="检索前让模型把口语问题改写成法规用语（仅在使用模型的提供方下；template 不改写）",
+    )
     local_threads: int = Field(default=0, description="llama.cpp 线程数；0 表示按空闲 CPU 自动选择")
     local_context: int = 4096
 

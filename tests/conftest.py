@@ -53,6 +53,8 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BEIAN_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    # No model call before retrieval (scripted fake replies, the bundled model); tests/test_rewrite.py turns it on.
+    monkeypatch.setenv("BEIAN_QUERY_REWRITE", "0")
     monkeypatch.chdir(data_dir)  # no stray .env from the developer's checkout
     get_settings.cache_clear()
     yield data_dir

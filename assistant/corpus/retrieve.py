@@ -12,7 +12,8 @@ Fusion: the dense cosine is min-max normalised over the candidates, the BM25 sco
 over the searchable chunks, and `score = 0.5 · dense + LEXICAL_WEIGHT · bm25`. A score-based combination
 keeps the margin information that reciprocal rank fusion throws away. One side alone can give at most 0.5,
 so a score above 0.5 still means that both retrievers support the chunk (assistant.drafting.chat relies on
-this). The BM25 side also reads the query expanded with regulation terms (assistant.corpus.thesaurus).
+this). The BM25 side also reads the query expanded with regulation terms (assistant.corpus.thesaurus) and,
+when given, a model's restatement of the question (assistant.corpus.rewrite).
 
 Second stage (hybrid mode): the best `rerank.DEPTH` articles are reordered by their sentence closest to the
 question and by who their duties fall on (assistant.corpus.rerank); each hit keeps its fused score and
@@ -200,11 +201,13 @@ class Retriever:
 
     # --- the two sides ---------------------------------------------------------------------------
 
-    def _bm25_scores(self, text: str, mask: np.ndarray) -> np.ndarray:
-        """BM25 scores divided by the best allowed one (0 where not allowed or no term matches)."""
+    def _bm25_scores(self, text: str, mask: np.ndarray, rewrite: str | None = None) -> np.ndarray:
+        """BM25 scores divided by the best allowed one (0 where not allowed or no term matches). A restatement
+        of the question in the regulations' terms adds its tokens to the question's."""
         if self._bm25 is None:
             return np.zeros(len(self._ids))
-        scores = np.where(mask, self._bm25.get_scores(self._query_tokens(text)), 0.0)
+        tokens = self._query_tokens(text) + (tokenize(rewrite) if rewrite else [])
+        scores = np.where(mask, self._bm25.get_scores(tokens), 0.0)
         best = float(scores.max(initial=0.0))
         return scores / best if best > 0 else scores
 
@@ -271,7 +274,12 @@ class Retriever:
         include_historical: bool = False,
         mode: Mode = "hybrid",
         rerank_stage: bool = True,
+        rewrite: str | None = None,
     ) -> list[Hit]:
+        """Rank chunks for a question. `rewrite`: the question restated in the regulations' terms by a model
+        (assistant.corpus.rewrite); its words join the question's on the BM25 side only. The question alone
+        gives the query vector, explicit references, filters and whose duties it asks about (a second dense
+        query from the restatement lowered Recall@1 on the development sets, docs/benchmarks.md)."""
         if not text.strip():
             raise ValueError("检索问题不能为空")
         self._ensure()
@@ -287,7 +295,7 @@ class Retriever:
         scores: dict[int, float] = {}
         cosines: dict[int, float] = {}
         if mode != "dense":
-            lexical = self._bm25_scores(text, mask)
+            lexical = self._bm25_scores(text, mask, rewrite)
             top = [int(i) for i in np.argsort(-lexical, kind="stable")[:pool] if lexical[i] > 0]
             scores = {i: float(lexical[i]) for i in top}
         if mode != "bm25":

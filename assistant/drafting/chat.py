@@ -12,6 +12,7 @@ from typing import Any
 from assistant.checking.injection import clean_text
 from assistant.corpus.citations import CitationStatus, find_citations, verify_text
 from assistant.corpus.retrieve import Hit
+from assistant.corpus.rewrite import rewrite_query
 from assistant.corpus.thesaurus import domain_terms, project_intent
 from assistant.drafting import answer_points as grounding
 from assistant.drafting.answer_points import article_citation, article_number
@@ -107,11 +108,18 @@ class Evidence:
     sections: list[Hit] = field(default_factory=list)  # every section of the matched notes, best note first
 
 
-def gather(rt: Runtime, question: str, k: int = 5) -> Evidence:
+def gather(rt: Runtime, question: str, k: int = 5, rewrite: str | None = None) -> Evidence:
     """Relevant articles and practice-note sections. A relevant note's 法规规定 section names the articles
-    behind its topic (verified when the notes are tested), so those articles join the retrieved ones."""
-    article_hits = _close([h for h in rt.retriever.search(question, k=k, source="regulation") if relevant(h)])
-    note_hits = _close([h for h in rt.retriever.search(question, k=k, source="practice") if relevant_note(h)])
+    behind its topic (verified when the notes are tested), so those articles join the retrieved ones.
+    `rewrite`: the question restated in the regulations' terms (assistant.corpus.rewrite), read by both
+    searches beside the question."""
+    search = rt.retriever.search
+    article_hits = _close(
+        [h for h in search(question, k=k, source="regulation", rewrite=rewrite) if relevant(h)]
+    )
+    note_hits = _close(
+        [h for h in search(question, k=k, source="practice", rewrite=rewrite) if relevant_note(h)]
+    )
     if article_hits and note_hits and _best(note_hits) < _best(article_hits) - MARGIN / 2:
         note_hits = []  # a rule question: the notes found are about something else
     articles: list[dict[str, Any]] = []
@@ -187,9 +195,12 @@ def ask(
     on_token: TokenCallback | None = None,
     project: ProjectContext | None = None,
     sink: CallSink | None = None,
+    rewrite: bool = True,
 ) -> Answer:
     """Answer from the retrieved articles and practice notes (or the open project's facts and checks); a
-    model call, when there is one, goes to `sink` (round `chat`)."""
+    model call, when there is one, goes to `sink` (round `chat`). With a model and `rewrite` (and
+    `settings.query_rewrite`), the retrieval also reads the model's restatement of the question (one short
+    call, round `rewrite`, cached)."""
     question = question.strip()
     if not question:
         raise ValueError("问题不能为空")
@@ -204,7 +215,8 @@ def ask(
         intent = project_intent(cleaned)
         if intent:
             return project_answer(question, intent, project)
-    evidence = gather(rt, cleaned, k)
+    restated = rewrite_query(cleaned, rt.settings, llm, sink) if rewrite else None
+    evidence = gather(rt, cleaned, k, restated)
     if not evidence.articles and not evidence.notes or not on_topic(cleaned, evidence, rt):
         return Answer(question, NO_ANSWER, hits=evidence.hits, answered=False)
     if llm is None:
