@@ -155,7 +155,11 @@ def _call(question: str, llm: LLM, sink: CallSink | None, deadline: float) -> tu
                 )
             )
 
-    worker = threading.Thread(target=work, name="query-rewrite", daemon=True)
+    # The in-process model may still be joining or loading its file when the deadline passes: that worker
+    # is left to finish (the stream stops at its next token) rather than killed at exit with a half-written
+    # file; a remote call is abandoned.
+    local = getattr(llm, "name", "") == "local"
+    worker = threading.Thread(target=work, name="query-rewrite", daemon=not local)
     worker.start()
     worker.join(deadline)
     stop.set()
