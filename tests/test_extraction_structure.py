@@ -443,3 +443,16 @@ def test_users_data_kept_for_a_time_is_the_runtime_data(text: str, data: str) ->
 @pytest.mark.parametrize("text", ["日志保存半年。", "人工调整记录保存三年，供审计使用。"])
 def test_bare_logs_and_records_of_staff_actions_are_no_runtime_data(text: str) -> None:
     assert "runtime_data" not in algorithm_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“听潮电台”是一款音频App。我们的“听潮电台个性化推荐算法”已完成备案。",
+        "「知途问答」是问答社区，本次备案「知途问答内容过滤算法」。",
+    ],
+)
+def test_an_algorithm_named_after_the_product_is_no_variant_of_its_name(text: str) -> None:
+    result = extract_facts(COMPANY.replace("“启明”App", "该产品") + text, None, load_spec())
+    assert not any(f.data.get("field") == "产品名称" for f in result.findings)
+    assert result.facts.as_dict()["filing"]["algorithm_name"].endswith("算法")

@@ -845,7 +845,7 @@ def _is_product_name(name: str, models: set[str], companies: set[str], *, define
     return (
         len(name) >= 2
         and name not in models
-        and not name.endswith(("公司", "模型", "协议", "制度", "规则", "政策", "库"))
+        and not name.endswith(("公司", "模型", "算法", "协议", "制度", "规则", "政策", "库"))
         and (defined or not any(name in c for c in companies))
         and not re.search(r"^(我的|首页|点击|这个|一个)", name)
     )
