@@ -51,6 +51,7 @@ QUESTION_SETS = {
     "held-out": ROOT / "bench" / "retrieval_questions_heldout.yaml",
     "held-out-2": ROOT / "bench" / "retrieval_questions_heldout2.yaml",
     "held-out-3": ROOT / "bench" / "retrieval_questions_heldout3.yaml",
+    "held-out-4": ROOT / "bench" / "retrieval_questions_heldout4.yaml",
 }
 # Sets whose per-question results have been looked at (held-out-2 since issue 17.6, fourth round; held-out-3
 # after its one measurement).
