@@ -44,7 +44,7 @@ MONTH_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?!\s*\d)")
 COMPANY_RE = re.compile(rf"[{HAN}（）()A-Za-z0-9]{{2,40}}?(?:股份有限公司|有限责任公司|有限公司)")
 QUOTED_RE = re.compile(r"[“\"「『《]([^”\"」』》\n]{2,24})[”\"」』》]")
 NAMED_RE = re.compile(
-    rf"(?:叫做|叫|名为|名叫|名称为|名称是|名字是|品牌为|品牌是)\s*[“\"「『《]?([{HAN}A-Za-z0-9 ]{{2,20}}?)[”\"」』》]?(?=[，。、,；;\s（(]|$|的|是|，)"
+    rf"(?:叫做|(?<![代呼喊召])叫|名为|名叫|名称为|名称是|名字是|品牌为|品牌是)\s*[“\"「『《]?([{HAN}A-Za-z0-9 ]{{2,20}}?)[”\"」』》]?(?=[，。、,；;\s（(]|$|的|是|，)"
 )
 MODEL_SUFFIX_RE = re.compile(rf"[{HAN}A-Za-z0-9.\-]{{1,16}}?(?:大语言模型|大模型)")
 DEADLINE_RE = re.compile(
@@ -359,15 +359,20 @@ def _models(r: _Reader) -> None:
     mentions: list[ModelMention] = []
     for m in QUOTED_RE.finditer(r.text):
         name = m.group(1).strip()
-        if re.search(r"(大语言模型|大模型|模型)$", name) and len(name) >= 4:
+        if re.search(r"(大语言模型|大模型|模型)$", name) and len(name) >= 4 and not asks(name):
             mentions.append(ModelMention(name, m.start(1), m.end(1)))
     for m in MODEL_SUFFIX_RE.finditer(r.text):
         suffix = re.search(r"大语言模型|大模型", m.group(0))
         assert suffix is not None
         suffix_at = m.start() + suffix.start()
         start = name_before(r.text, suffix_at)
-        if suffix_at - start >= 2 and not NEGATION_RE.search(r.text[max(0, start - 6) : start]):
-            mentions.append(ModelMention(r.text[start : m.end()], start, m.end()))
+        name = r.text[start : m.end()]
+        if (
+            suffix_at - start >= 2
+            and not NEGATION_RE.search(r.text[max(0, start - 6) : start])
+            and not asks(name)
+        ):
+            mentions.append(ModelMention(name, start, m.end()))
     families = list(_rx(keyword_rules()["model_families"]).finditer(r.text))
     mentions += _role_named_models(r, families)
     mentions += _latin_models(r, families)
@@ -515,14 +520,33 @@ def _labelled_value_fits(path: str, value: str, models: set[str], companies: set
     return False
 
 
+# a title in its own segment after the name: 李某，技术副总裁，电话…
+_TITLE_AFTER_RE = re.compile(rf"\s*[，,]\s*(?P<title>{TITLE})(?=\s*[，,。；;\n]|\s*$)")
+# a bracket that says what the person is in charge of, not a title: 副总经理孙某（分管信息安全与客户服务）
+_DUTY_RE = re.compile(r"^(?:分管|负责|兼管|协管|主抓|统筹|牵头|管理)")
+
+
+def _title_of(text: str, m: re.Match[str], offset: int = 0) -> tuple[str, int, int] | None:
+    """The title of a person matched with `name` and optional `title` (bracketed) and `pretitle` groups:
+    the bracket unless it is a duty clause, else the title before the name, else one in the segment right
+    after the name; `offset` is where the matched text starts in `text`."""
+    groups = m.groupdict()
+    for key in ("title", "pretitle"):
+        value = groups.get(key)
+        if value and not (key == "title" and _DUTY_RE.match(value)):
+            value = re.sub(r"^(是|由|的|为)+", "", value).strip()
+            return value, offset + m.end(key) - len(value), offset + m.end(key)
+    after = _TITLE_AFTER_RE.match(text, offset + m.end("name"))
+    return (after.group("title"), after.start("title"), after.end("title")) if after else None
+
+
 def _labelled_officer(r: _Reader, at: int) -> bool:
     m = _LABELLED_PERSON_RE.match(r.text, at)
     if not m or m.group("name")[0] not in keyword_rules()["surnames"]:
         return False
     r.add("entity.security_officer.name", m.group("name"), m.start("name"), m.end("name"))
-    key = "title" if m.group("title") else "pretitle" if m.group("pretitle") else None
-    if key:
-        r.add("entity.security_officer.title", m.group(key), m.start(key), m.end(key))
+    if title := _title_of(r.text, m):
+        r.add("entity.security_officer.title", *title)
     return True
 
 
@@ -749,7 +773,7 @@ def _provenance(
     return None
 
 
-_PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助手|工具|应用|软件|产品|电商|商城|社区"
+_PRODUCT_HEADS = "App|APP|app|小程序|网站|平台|公众号|SDK|系统|助手|工具|应用|软件|产品|电商|商城|社区|机器人"
 # a name defined as a product: 是（一个|一款）… ending in a product word, within one clause
 _DEFINES_RE = re.compile(
     rf"\s*(?:[，,]\s*(?:这|它))?是(?:一个|一款|一套|一家)?[^，,。；“”\"「」]{{0,60}}?(?:{_PRODUCT_HEADS})(?=[，。；（(、]|$)"
@@ -808,7 +832,13 @@ def _names(r: _Reader) -> None:
         lead.group(1).strip(), models, companies, defined=True
     ):  # 帧元视频（上海帧元…有限公司）
         candidates.append((lead.group(1).strip(), lead.start(1), lead.end(1)))
-    candidates.sort(key=lambda c: c[1])
+    candidates = sorted((c for c in candidates if not is_companion(r.text, c[1])), key=lambda c: c[1])
+    if not candidates:  # 乘客端App + 微信小程序“X”: the name the product's own form carries
+        candidates = [
+            (m.group(1), m.start(1), m.end(1))
+            for m in _rx(keyword_rules()["form_quoted"]).finditer(r.text)
+            if not is_companion(r.text, m.start(1)) and _is_product_name(m.group(1), models, companies)
+        ][:1]
     r.result.product_names = candidates
     if candidates:
         name, start, end = candidates[0]
@@ -839,11 +869,23 @@ def _algorithm_steps(r: _Reader) -> None:
         r.add("algorithm.summary", *stated)
 
 
+def asks(name: str) -> bool:
+    """A question word (什么, 哪个, 多少 …) is never part of a name: 产品叫什么 / 用的是什么大模型 ask for one."""
+    return bool(_rx(keyword_rules()["question_words"]).search(name))
+
+
+def is_companion(text: str, start: int) -> bool:
+    """A name introduced as the app of the product's other side (司机端为“X”App, 商家端：X) is a companion,
+    not the product the description is about."""
+    return bool(_rx(keyword_rules()["companion_side"]).search(text[max(0, start - 12) : start]))
+
+
 def _is_product_name(name: str, models: set[str], companies: set[str], *, defined: bool = False) -> bool:
     """Whether a candidate can be the product's name. A name the text defines as the product (X 是…App,
     X（…有限公司）) may repeat the brand in the company's name; a merely quoted one may not."""
     return (
         len(name) >= 2
+        and not asks(name)
         and name not in models
         and not name.endswith(("公司", "模型", "算法", "协议", "制度", "规则", "政策", "库"))
         and (defined or not any(name in c for c in companies))
@@ -1120,17 +1162,28 @@ def _enumerations(r: _Reader) -> None:
         )
         if delivery:
             r.add("technical_service.delivery", [d[1] for d in delivery], delivery[0][0], delivery[0][2])
-    for path, yes, no in (
-        ("product.minors_allowed", rules["minors_allowed"], rules["minors_denied"]),
-        ("filing.public_opinion_attribute", rules["public_opinion_true"], rules["public_opinion_false"]),
-    ):
-        if m := _first(no, r.text):
-            r.add(path, False, m.start(), m.end())
-        elif m := _first(yes, r.text):
-            r.add(path, True, m.start(), m.end())
+    _minors(r, rules)
+    if m := _first(rules["public_opinion_false"], r.text):
+        r.add("filing.public_opinion_attribute", False, m.start(), m.end())
+    elif m := _first(rules["public_opinion_true"], r.text):
+        r.add("filing.public_opinion_attribute", True, m.start(), m.end())
     for kind, pattern in rules["filing_kind"].items():
         if m := _first(pattern, r.text):
             r.add("filing.filing_kind", kind, m.start(), m.end())
+
+
+def _minors(r: _Reader, rules: dict[str, Any]) -> None:
+    """Whether minors may use the product, as the text states it (`minors_denied`, `minors_allowed` in
+    extraction.yaml). A text that both admits and denies minors says neither plainly: the field is left
+    empty."""
+    said = {
+        allowed: m
+        for allowed, pattern in ((False, rules["minors_denied"]), (True, rules["minors_allowed"]))
+        if (m := _first(pattern, r.text))
+    }
+    if len(said) == 1:
+        allowed, m = next(iter(said.items()))
+        r.add("product.minors_allowed", allowed, m.start(), m.end())
 
 
 def _inside_title(text: str, offset: int) -> bool:
@@ -1507,9 +1560,8 @@ def _person_title(r: _Reader, sentence: Sentence, m: re.Match[str], named: bool)
     if named:
         role = re.sub(r"^(是|由|的|为)+", "", m.group("role"))
         role = "" if role == "负责人" else role  # a bare 负责人 says whom, not which title
-        groups = m.groupdict()
-        title = groups.get("title") or re.sub(r"^(是|由|的|为)+", "", groups.get("pretitle") or "")
-        return (title or role or "").strip()
+        title = _title_of(r.text, m, sentence.start)
+        return (title[0] if title else role).strip()
     title = (m.group("title") or "").strip()
     if not title:
         return ""
