@@ -103,3 +103,66 @@ def test_minors_both_admitted_and_denied_leave_the_field_empty() -> None:
 
 def test_not_addressing_minors_is_no_admission() -> None:
     assert _get(facts_of("本产品不面向未成年人提供服务。\n"), "product.minors_allowed") is False
+
+
+def _ports(facts: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    return _get(facts, f"algorithm.{key}") or []
+
+
+@pytest.mark.parametrize(
+    ("text", "inputs", "size", "outputs"),
+    [
+        (
+            "上传扫描件即可识别。支持pdf、jpg格式，单个文件不超过10MB，结果可导出为docx。\n",
+            {"文本": ["PDF"], "图像": ["JPG"]},
+            "单个文件不超过10MB",
+            {"文本": ["DOCX"]},
+        ),
+        (
+            "可上传 mp3、wav 等格式的录音，单段最长不超过30分钟；识别后生成带时间轴的字幕视频，"
+            "成品保存为 mp4 或 srt。\n",
+            {"音频": ["MP3", "WAV"]},
+            None,
+            {"视频": ["MP4"]},
+        ),
+    ],
+)
+def test_ports_from_a_sentence_about_files(
+    text: str, inputs: dict[str, list[str]], size: str | None, outputs: dict[str, list[str]]
+) -> None:
+    facts = facts_of(text)
+    got_in = {p.get("modality"): p.get("formats") for p in _ports(facts, "inputs")}
+    got_out = {p.get("modality"): p.get("formats") for p in _ports(facts, "outputs")}
+    assert got_in == inputs
+    assert got_out == outputs
+    if size:
+        assert _ports(facts, "inputs")[0].get("description") == size
+
+
+def test_an_output_takes_what_is_generated_in_its_modality() -> None:
+    facts = facts_of("上传一张风景照，生成10秒的延时动态视频。支持png格式，成片可导出为png或mp4。\n")
+    video = [p for p in _ports(facts, "outputs") if p.get("modality") == "视频"]
+    assert video and video[0].get("description") == "10秒的延时动态视频"
+
+
+def test_support_without_a_file_format_is_no_port() -> None:
+    facts = facts_of("支持微信、支付宝等支付方式，账单可导出为月度汇总。\n")
+    assert not _ports(facts, "inputs") and not _ports(facts, "outputs")
+
+
+@pytest.mark.parametrize(
+    ("text", "scale"),
+    [
+        (
+            "“票小秘”App上线三年，累计下载超过300万次，月活跃用户约12万。\n",
+            "累计下载超过300万次，月活跃用户约12万",
+        ),
+        ("“票小秘”App上线两年，累计安装约45万台设备。\n", "累计安装约45万台设备"),
+    ],
+)
+def test_a_running_total_is_user_scale(text: str, scale: str) -> None:
+    assert _get(facts_of(text), "product.user_scale") == scale
+
+
+def test_a_running_total_of_money_is_no_user_scale() -> None:
+    assert _get(facts_of("“票小秘”App累计投入研发资金约2000万元。\n"), "product.user_scale") is None

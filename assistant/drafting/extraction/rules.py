@@ -281,6 +281,7 @@ def extract_rules(text: str) -> RuleResult:
     _clauses(reader)
     _lists(reader)
     _ports(reader)
+    _format_ports(reader)
     _release_model_data(reader)
     _beneficiaries(reader)
     return reader.result
@@ -1872,6 +1873,48 @@ def _ports(r: _Reader) -> None:
         for index, port in enumerate(ports):
             for field_name, value in port.items():
                 r.add(f"algorithm.{key}[{index}].{field_name}", value, start, stop)
+
+
+def _format_ports(r: _Reader) -> None:
+    """Ports from sentences about files (`format_ports` in extraction.yaml), for a side the port verbs left
+    empty: accepted formats and a size limit as the input, export formats as the outputs (one per modality)."""
+    rules, found = keyword_rules()["format_ports"], {f.path.split("[")[0] for f in r.result.found}
+    formats_rx = _rx(keyword_rules()["file_formats"])
+    for key in ("inputs", "outputs"):
+        if f"algorithm.{key}" in found:
+            continue
+        m = next((x for x in _rx(rules[key]).finditer(r.text) if formats_rx.search(x.group("list"))), None)
+        if m is None:
+            continue
+        by_modality: dict[str, list[str]] = {}
+        for name in formats_rx.findall(m.group("list")):
+            modality = next(
+                (k for k, rx in keyword_rules()["format_modality"].items() if _rx(rx).match(name)), None
+            )
+            if modality:
+                by_modality.setdefault(modality, []).append(name.upper())
+        for index, (modality, names) in enumerate(by_modality.items()):
+            base = f"algorithm.{key}[{index}]"
+            r.add(f"{base}.modality", modality, m.start(), m.end())
+            r.add(f"{base}.formats", list(dict.fromkeys(names)), m.start("list"), m.end("list"))
+            described = _port_description(r, key, modality, m)
+            if described:
+                r.add(f"{base}.description", *described)
+
+
+def _port_description(r: _Reader, key: str, modality: str, m: re.Match[str]) -> tuple[str, int, int] | None:
+    """An input's size limit in the sentence of its formats; an output's content as what the text says is
+    generated in its modality (生成…的动态视频)."""
+    rules = keyword_rules()["format_ports"]
+    if key == "inputs":
+        sentence = r.sentence(m.start())
+        size = _rx(rules["size"]).search(sentence.text)
+        return (size.group(0), sentence.start + size.start(), sentence.start + size.end()) if size else None
+    noun = keyword_rules()["modalities"].get(modality)
+    if not noun:
+        return None
+    made = _rx(rules["generated"].replace("{noun}", noun)).search(r.text)
+    return (made.group("what"), made.start("what"), made.end("what")) if made else None
 
 
 def _formats_after(r: _Reader, stop: int) -> tuple[list[str], int] | None:
