@@ -166,3 +166,50 @@ def test_a_running_total_is_user_scale(text: str, scale: str) -> None:
 
 def test_a_running_total_of_money_is_no_user_scale() -> None:
     assert _get(facts_of("“票小秘”App累计投入研发资金约2000万元。\n"), "product.user_scale") is None
+
+
+def _models(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    return _get(facts, "algorithm.models") or []
+
+
+@pytest.mark.parametrize(
+    ("text", "architecture"),
+    [
+        ("- 到店时间预测模型：自研，梯度提升树，训练数据为近两年的到店记录约3000万条\n", "梯度提升树"),
+        (
+            "我们用一个基于Transformer结构的会话意图模型识别用户想办的业务，训练数据为约8万条标注对话。\n",
+            "Transformer",
+        ),
+        ("- 相关性模型：自研双塔结构，训练数据为客服标注的6万条问答对\n", "双塔结构"),
+    ],
+)
+def test_a_models_architecture(text: str, architecture: str) -> None:
+    models = _models(facts_of(text))
+    assert models and models[0].get("architecture") in (architecture, architecture.removesuffix("结构"))
+
+
+def test_an_architecture_word_in_a_flow_without_a_model_is_not_read() -> None:
+    facts = facts_of("流程：关键词召回 → 交叉编码器精排 → 输出前20条结果。\n")
+    assert not any(m.get("architecture") for m in _models(facts))
+
+
+@pytest.mark.parametrize(
+    ("text", "runtime"),
+    [
+        (
+            "用户上传的文档在解析完成后2小时内自动删除，不用于任何模型训练。\n",
+            "用户上传的文档在解析完成后2小时内自动删除，不用于任何模型训练",
+        ),
+        (
+            "录音在转写完成后7天内删除，仅用于用户回听。\n",
+            "录音在转写完成后7天内删除，仅用于用户回听",
+        ),
+    ],
+)
+def test_files_deleted_after_processing_with_their_use_are_runtime_data(text: str, runtime: str) -> None:
+    assert _get(facts_of("“票小秘”App。" + text), "algorithm.runtime_data") == runtime
+
+
+def test_a_deletion_alone_is_no_runtime_data() -> None:
+    facts = facts_of("“票小秘”App。用户上传的原始照片在识别完成后24小时内自动删除，特征值不出本地服务器。\n")
+    assert _get(facts, "algorithm.runtime_data") is None

@@ -626,6 +626,21 @@ def _model_data_and_purpose(r: _Reader) -> None:
                     *(sentence.start + x for x in at),
                 )
                 break
+    _architectures(r)
+
+
+def _architectures(r: _Reader) -> None:
+    """Each model's architecture: a known architecture word said of it (`architecture_said` in
+    extraction.yaml) in a sentence that names the model."""
+    rules = keyword_rules()
+    said = _rx(rules["architecture_said"].replace("{arch}", f"(?:{rules['architectures']})"))
+    for sentence in r.sents:
+        for m in said.finditer(sentence.text):
+            key = "arch" if m.group("arch") else "arch2"
+            index = _model_at(r, sentence, sentence.start + m.start(key))
+            if index is not None and not r.result.models[index].is_base:
+                start, end = sentence.start + m.start(key), sentence.start + m.end(key)
+                r.add(f"algorithm.models[{index}].architecture", m.group(key), start, end)
 
 
 def _joint_subject(r: _Reader, sentence: Sentence, offset: int) -> bool:
