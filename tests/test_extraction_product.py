@@ -213,3 +213,29 @@ def test_files_deleted_after_processing_with_their_use_are_runtime_data(text: st
 def test_a_deletion_alone_is_no_runtime_data() -> None:
     facts = facts_of("“票小秘”App。用户上传的原始照片在识别完成后24小时内自动删除，特征值不出本地服务器。\n")
     assert _get(facts, "algorithm.runtime_data") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "inputs", "outputs"),
+    [
+        (
+            "- 输入：门店坐标、营业时间；骑手实时位置、在途单量\n- 输出：订单与骑手的分配方案\n",
+            ["门店坐标、营业时间", "骑手实时位置、在途单量"],
+            ["订单与骑手的分配方案"],
+        ),
+        (
+            "输入数据：用户上传的PNG图片\n输出结果：去除背景后的PNG图片。\n",
+            ["用户上传的PNG图片"],
+            ["去除背景后的PNG图片"],
+        ),
+    ],
+)
+def test_ports_on_labelled_lines(text: str, inputs: list[str], outputs: list[str]) -> None:
+    facts = facts_of(text)
+    assert [p.get("description") for p in _ports(facts, "inputs")] == inputs
+    assert [p.get("description") for p in _ports(facts, "outputs")] == outputs
+
+
+def test_a_label_that_only_starts_like_a_port_is_not_read() -> None:
+    facts = facts_of("- 输入框：位于首页顶部，支持语音\n- 输出端口：共4个\n")
+    assert not _ports(facts, "inputs") and not _ports(facts, "outputs")

@@ -280,6 +280,7 @@ def extract_rules(text: str) -> RuleResult:
     _topics(reader)
     _clauses(reader)
     _lists(reader)
+    _labelled_ports(reader)
     _ports(reader)
     _format_ports(reader)
     _release_model_data(reader)
@@ -1865,6 +1866,8 @@ def _ports(r: _Reader) -> None:
     (编辑后的图片和 MP4 短视频 is two outputs), each with its file formats."""
     formats_rx = _rx(keyword_rules()["file_formats"])
     for key, patterns in keyword_rules()["ports"].items():
+        if any(f.path.startswith(f"algorithm.{key}[") for f in r.result.found):
+            continue  # read from a labelled line
         port_phrase = _port_phrase(r, patterns)
         if port_phrase is None:
             continue
@@ -1888,6 +1891,34 @@ def _ports(r: _Reader) -> None:
         for index, port in enumerate(ports):
             for field_name, value in port.items():
                 r.add(f"algorithm.{key}[{index}].{field_name}", value, start, stop)
+
+
+def _labelled_ports(r: _Reader) -> None:
+    """Ports on a labelled line (- 输入：A、B；C、D): each ；-separated part is one port, described as written,
+    with its modality and file formats when named."""
+    formats_rx = _rx(keyword_rules()["file_formats"])
+    for key, label in (("inputs", "输入"), ("outputs", "输出")):
+        m = re.search(
+            rf"{_LINE_LEAD}{label}(?:数据|内容|结果|信息)?[ \t]*[:：][ \t]*(?P<value>[^\n]+)", r.text
+        )
+        if m is None:
+            continue
+        at = m.start("value")
+        for index, part in enumerate(re.split(r"[；;]", m.group("value"))[:6]):
+            value = part.strip().rstrip("。.")
+            if 2 <= len(value) <= 80 and not _rx(keyword_rules()["port_not"]).search(value):
+                start = r.text.find(value, at)
+                r.add(f"algorithm.{key}[{index}].description", value, start, start + len(value))
+                if modality := _modality(value):
+                    r.add(f"algorithm.{key}[{index}].modality", modality, start, start + len(value))
+                if found := [f.upper() for f in formats_rx.findall(value)]:
+                    r.add(
+                        f"algorithm.{key}[{index}].formats",
+                        list(dict.fromkeys(found)),
+                        start,
+                        start + len(value),
+                    )
+            at += len(part) + 1
 
 
 def _format_ports(r: _Reader) -> None:
