@@ -239,3 +239,26 @@ def test_ports_on_labelled_lines(text: str, inputs: list[str], outputs: list[str
 def test_a_label_that_only_starts_like_a_port_is_not_read() -> None:
     facts = facts_of("- 输入框：位于首页顶部，支持语音\n- 输出端口：共4个\n")
     assert not _ports(facts, "inputs") and not _ports(facts, "outputs")
+
+
+@pytest.mark.parametrize(
+    ("text", "features"),
+    [
+        (
+            "【三大核心功能】\n★ 智能抠图：上传即可去背景；\n★ 批量改尺寸：一次处理50张；\n★ 证件照换底：支持红蓝白三色。\n",
+            ["智能抠图", "批量改尺寸", "证件照换底"],
+        ),
+        (
+            "## 主要功能\n- 语音记账：说一句话就记一笔；\n- 账单分析：按月生成消费报告。\n",
+            ["语音记账", "账单分析"],
+        ),
+    ],
+)
+def test_features_as_lines_under_a_heading(text: str, features: list[str]) -> None:
+    got = _get(facts_of("“票小秘”App。\n" + text), "product.features") or []
+    assert [f.get("name") for f in got] == features
+
+
+def test_a_heading_over_a_sentence_of_prose_is_no_list() -> None:
+    facts = facts_of("“票小秘”App。\n【功能更新】\n本次修复若干问题。\n")
+    assert _get(facts, "product.features") is None

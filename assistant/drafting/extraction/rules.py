@@ -1816,6 +1816,8 @@ def _list_after_intro(r: _Reader, end: int, limit: int) -> tuple[list[str], int]
         stop = line_end  # items on the intro's own line end with it (- 三个功能：A、B、C)
     body = r.text[end:stop]
     parts = [p for p in re.split(r"[；;]", body) if p.strip()]
+    if len(parts) == 1 and "、" not in body and re.match(r"[ \t]*\n", r.text[end:]):
+        return [], end  # a heading (【功能更新】) over a sentence of prose is no list
     if len(parts) > 1:
         names = [re.split(r"[，,：:]", p.strip(), maxsplit=1)[0] for p in parts]
         return [i for n in names for i in _split_items(n, limit)[:1]], end + len(body)
