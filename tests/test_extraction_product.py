@@ -262,3 +262,36 @@ def test_features_as_lines_under_a_heading(text: str, features: list[str]) -> No
 def test_a_heading_over_a_sentence_of_prose_is_no_list() -> None:
     facts = facts_of("“票小秘”App。\n【功能更新】\n本次修复若干问题。\n")
     assert _get(facts, "product.features") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "scenarios", "features"),
+    [
+        (
+            "系统在首页的“猜你喜欢”栏目为会员推荐可能感兴趣的课程。\n",
+            ["在首页的“猜你喜欢”栏目为会员推荐可能感兴趣的课程"],
+            ["猜你喜欢"],
+        ),
+        (
+            "算法用在两处：在商家后台的“智能选品”模块中向店主推荐适合上架的商品，"
+            "在买家端的“好店推荐”频道为顾客展示附近的店铺。\n",
+            [
+                "在商家后台的“智能选品”模块中向店主推荐适合上架的商品",
+                "在买家端的“好店推荐”频道为顾客展示附近的店铺",
+            ],
+            ["智能选品", "好店推荐"],
+        ),
+    ],
+)
+def test_a_quoted_place_where_the_algorithm_serves_is_a_scenario(
+    text: str, scenarios: list[str], features: list[str]
+) -> None:
+    facts = facts_of("“票小秘”App。" + text)
+    assert _get(facts, "product.scenarios") == scenarios
+    assert [f.get("name") for f in _get(facts, "product.features") or []] == features
+
+
+def test_a_quoted_page_for_an_account_setting_is_no_scenario() -> None:
+    facts = facts_of("“票小秘”App。用户可以在“设置”页面为账号绑定手机号。\n")
+    assert _get(facts, "product.scenarios") is None
+    assert _get(facts, "product.features") is None

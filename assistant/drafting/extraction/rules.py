@@ -280,6 +280,7 @@ def extract_rules(text: str) -> RuleResult:
     _topics(reader)
     _clauses(reader)
     _lists(reader)
+    _page_scenarios(reader)
     _labelled_ports(reader)
     _ports(reader)
     _format_ports(reader)
@@ -1854,6 +1855,24 @@ def _lists(r: _Reader) -> None:
             at = r.text.find(item, span[0])
             start, end = (at, at + len(item)) if at >= 0 else span
             r.add(f"{path}[{index}].{spec.name_key}", item, start, end)
+
+
+def _page_scenarios(r: _Reader) -> None:
+    """Scenarios and features from quoted places where the algorithm serves someone (`page_scenario` in
+    extraction.yaml), when no enumeration gave them."""
+    found = {f.path.split("[")[0] for f in r.result.found}
+    pages = [
+        m
+        for m in _rx(keyword_rules()["page_scenario"]).finditer(r.text)
+        if not NEGATION_RE.search(r.text[r.sentence(m.start()).start : m.start()])
+    ]
+    if not pages:
+        return
+    if "product.scenarios" not in found:
+        r.add("product.scenarios", [m.group(0) for m in pages], pages[0].start(), pages[-1].end())
+    if "product.features" not in found:
+        for index, m in enumerate(pages):
+            r.add(f"product.features[{index}].name", m.group("page"), m.start("page"), m.end("page"))
 
 
 def _modality(text: str) -> str | None:
