@@ -295,3 +295,31 @@ def test_a_quoted_page_for_an_account_setting_is_no_scenario() -> None:
     facts = facts_of("“票小秘”App。用户可以在“设置”页面为账号绑定手机号。\n")
     assert _get(facts, "product.scenarios") is None
     assert _get(facts, "product.features") is None
+
+
+def _training(text: str) -> dict[str, Any]:
+    return {m.get("name"): m.get("training_data") for m in _models(facts_of("“票小秘”App。" + text))}
+
+
+@pytest.mark.parametrize(
+    ("text", "model", "data"),
+    [
+        (
+            "召回模型和精排模型均为自研，精排模型用约2亿条点击日志训练。\n",
+            "精排模型",
+            "约2亿条点击日志",
+        ),
+        (
+            "意图识别模型与回复生成模型都由公司自研，回复生成模型用客服整理的约12万条问答对训练。\n",
+            "回复生成模型",
+            "客服整理的约12万条问答对",
+        ),
+    ],
+)
+def test_a_model_named_again_after_a_joint_subject_has_its_own_data(text: str, model: str, data: str) -> None:
+    assert data in (_training(text).get(model) or "")
+
+
+def test_data_said_of_a_joint_subject_is_no_single_models() -> None:
+    models = _training("召回模型和精排模型均为自研，均用近一年的点击日志训练。\n")
+    assert models and not any(models.values())

@@ -654,10 +654,10 @@ def _joint_subject(r: _Reader, sentence: Sentence, offset: int) -> bool:
         for n in model.names()
         for m in re.finditer(re.escape(n), sentence.text[: offset - sentence.start])
     )
-    return any(
-        a[2] != b[2] and re.fullmatch(r"\s*(?:和|及|与|、|以及)\s*", sentence.text[a[1] : b[0]])
-        for a, b in zip(hits, hits[1:], strict=False)
-    )
+    if len(hits) < 2:
+        return False
+    a, b = hits[-2], hits[-1]  # the subject nearest before: a model named again on its own is not joint
+    return a[2] != b[2] and bool(re.fullmatch(r"\s*(?:和|及|与|、|以及)\s*", sentence.text[a[1] : b[0]]))
 
 
 def _release_model_data(r: _Reader) -> None:
